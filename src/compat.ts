@@ -1,0 +1,2 @@
+// evffi: libevent's reactor for Bun and Deno.
+export * from "./ffi/mod.ts";

@@ -1,0 +1,95 @@
+// errno names per OS and SyscallError. The numbers are checked against the C headers by
+// test/layout.test.ts whenever a C compiler is present (scripts/print-layout.c prints them).
+import { os } from "./runtime.ts";
+
+const linuxErrnoNames =
+  "EPERM ENOENT ESRCH EINTR EIO ENXIO E2BIG ENOEXEC EBADF ECHILD EAGAIN ENOMEM EACCES EFAULT ENOTBLK EBUSY " +
+  "EEXIST EXDEV ENODEV ENOTDIR EISDIR EINVAL ENFILE EMFILE ENOTTY ETXTBSY EFBIG ENOSPC ESPIPE EROFS EMLINK " +
+  "EPIPE EDOM ERANGE EDEADLK ENAMETOOLONG ENOLCK ENOSYS ENOTEMPTY ELOOP - ENOMSG EIDRM ECHRNG EL2NSYNC " +
+  "EL3HLT EL3RST ELNRNG EUNATCH ENOCSI EL2HLT EBADE EBADR EXFULL ENOANO EBADRQC EBADSLT - EBFONT ENOSTR " +
+  "ENODATA ETIME ENOSR ENONET ENOPKG EREMOTE ENOLINK EADV ESRMNT ECOMM EPROTO EMULTIHOP EDOTDOT EBADMSG " +
+  "EOVERFLOW ENOTUNIQ EBADFD EREMCHG ELIBACC ELIBBAD ELIBSCN ELIBMAX ELIBEXEC EILSEQ ERESTART ESTRPIPE " +
+  "EUSERS ENOTSOCK EDESTADDRREQ EMSGSIZE EPROTOTYPE ENOPROTOOPT EPROTONOSUPPORT ESOCKTNOSUPPORT EOPNOTSUPP " +
+  "EPFNOSUPPORT EAFNOSUPPORT EADDRINUSE EADDRNOTAVAIL ENETDOWN ENETUNREACH ENETRESET ECONNABORTED " +
+  "ECONNRESET ENOBUFS EISCONN ENOTCONN ESHUTDOWN ETOOMANYREFS ETIMEDOUT ECONNREFUSED EHOSTDOWN " +
+  "EHOSTUNREACH EALREADY EINPROGRESS ESTALE EUCLEAN ENOTNAM ENAVAIL EISNAM EREMOTEIO EDQUOT ENOMEDIUM " +
+  "EMEDIUMTYPE ECANCELED ENOKEY EKEYEXPIRED EKEYREVOKED EKEYREJECTED EOWNERDEAD ENOTRECOVERABLE ERFKILL " +
+  "EHWPOISON";
+
+const darwinErrnoNames =
+  "EPERM ENOENT ESRCH EINTR EIO ENXIO E2BIG ENOEXEC EBADF ECHILD EDEADLK ENOMEM EACCES EFAULT ENOTBLK EBUSY " +
+  "EEXIST EXDEV ENODEV ENOTDIR EISDIR EINVAL ENFILE EMFILE ENOTTY ETXTBSY EFBIG ENOSPC ESPIPE EROFS EMLINK " +
+  "EPIPE EDOM ERANGE EAGAIN EINPROGRESS EALREADY ENOTSOCK EDESTADDRREQ EMSGSIZE EPROTOTYPE ENOPROTOOPT " +
+  "EPROTONOSUPPORT ESOCKTNOSUPPORT ENOTSUP EPFNOSUPPORT EAFNOSUPPORT EADDRINUSE EADDRNOTAVAIL ENETDOWN " +
+  "ENETUNREACH ENETRESET ECONNABORTED ECONNRESET ENOBUFS EISCONN ENOTCONN ESHUTDOWN ETOOMANYREFS ETIMEDOUT " +
+  "ECONNREFUSED ELOOP ENAMETOOLONG EHOSTDOWN EHOSTUNREACH ENOTEMPTY EPROCLIM EUSERS EDQUOT ESTALE EREMOTE " +
+  "EBADRPC ERPCMISMATCH EPROGUNAVAIL EPROGMISMATCH EPROCUNAVAIL ENOLCK ENOSYS EFTYPE EAUTH ENEEDAUTH EPWROFF " +
+  "EDEVERR EOVERFLOW EBADEXEC EBADARCH ESHLIBVERS EBADMACHO ECANCELED EIDRM ENOMSG EILSEQ ENOATTR EBADMSG " +
+  "EMULTIHOP ENODATA ENOLINK ENOSR ENOSTR EPROTO ETIME EOPNOTSUPP ENOPOLICY ENOTRECOVERABLE EOWNERDEAD EQFULL";
+
+// FreeBSD shares the BSD numbering with macOS for everything evffi meets (1-35 and the socket range).
+function buildTable(list: string): { names: string[]; numbers: Record<string, number> } {
+  const names = ["", ...list.split(" ")];
+  const numbers: Record<string, number> = {};
+  names.forEach((n, i) => {
+    if (n && n !== "-") numbers[n] = i;
+  });
+  return { names, numbers };
+}
+
+const table = buildTable(os === "linux" ? linuxErrnoNames : darwinErrnoNames);
+
+/** errno numbers by name for this OS: `Errno.EAGAIN`, `Errno.EBADF`, ... */
+export const Errno: Readonly<Record<string, number>> = Object.freeze({
+  ...table.numbers,
+  // Aliases that C headers define onto the same number.
+  EWOULDBLOCK: table.numbers.EAGAIN,
+  ...(os === "linux" ? { ENOTSUP: table.numbers.EOPNOTSUPP, EDEADLOCK: table.numbers.EDEADLK } : {}),
+});
+
+/** The symbolic name of an errno value on this OS ("EBADF"), or "E<number>" if unknown. */
+export function errnoName(errno: number): string {
+  const n = table.names[errno];
+  return n && n !== "-" ? n : `E${errno}`;
+}
+
+/** The errno tables of each OS, for tools that compare them against a C compiler. */
+export const errnoTables = {
+  linux: buildTable(linuxErrnoNames).numbers,
+  darwin: buildTable(darwinErrnoNames).numbers,
+};
+
+let describeErrno: (errno: number) => string = () => "";
+/** Lets libc.ts plug strerror() in without a circular import. */
+export function setErrnoDescriber(fn: (errno: number) => string): void {
+  describeErrno = fn;
+}
+
+function formatArg(a: unknown): string {
+  if (a === null || a === undefined) return "NULL";
+  if (typeof a === "bigint") return a.toString();
+  if (ArrayBuffer.isView(a)) return `<${a.byteLength}-byte buffer>`;
+  if (typeof a === "string") return JSON.stringify(a);
+  return String(a);
+}
+
+/** A failed system call: errno, its name, the syscall and the arguments it was given. */
+export class SyscallError extends Error {
+  readonly errno: number;
+  readonly code: string;
+  readonly syscall: string;
+  readonly args: readonly unknown[];
+  constructor(syscall: string, errno: number, args: readonly unknown[] = [], context?: string) {
+    const code = errnoName(errno);
+    const text = describeErrno(errno);
+    super(
+      `${syscall}(${args.map(formatArg).join(", ")}) failed: ${code}${text ? ` (${text})` : ""}` +
+        (context ? `: ${context}` : ""),
+    );
+    this.name = "SyscallError";
+    this.errno = errno;
+    this.code = code;
+    this.syscall = syscall;
+    this.args = args;
+  }
+}

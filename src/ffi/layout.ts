@@ -1,0 +1,166 @@
+// Struct layouts and constants per platform, as data. Each number was read from the C headers
+// (scripts/print-layout.c prints the host's); test/layout.test.ts compares the host's table with
+// a C compiler's answer whenever one is installed. Offsets are in bytes; all hosts are little-endian.
+import { os, platform } from "./runtime.ts";
+
+export interface Layout {
+  epoll_event: { size: number; events: number; data: number };
+  pollfd: { size: number; fd: number; events: number; revents: number };
+  /** Bytes of the libc fd_set (FD_SETSIZE bits); select() also accepts larger sets. */
+  fd_set: { size: number };
+  /** struct kevent of this platform's kqueue (libkqueue on Linux uses the 32-byte BSD layout). */
+  kevent: { size: number; ident: number; filter: number; flags: number; fflags: number; data: number; udata: number };
+  msghdr: {
+    size: number; name: number; namelen: number; iov: number; iovlen: number; iovlenSize: 4 | 8;
+    control: number; controllen: number; controllenSize: 4 | 8; flags: number;
+  };
+  iovec: { size: number; base: number; len: number };
+  /** cmsghdr: len is `lenSize` bytes wide; data starts at `data`; CMSG_ALIGN rounds to `align`. */
+  cmsghdr: { size: number; len: number; lenSize: 4 | 8; level: number; type: number; data: number; align: number };
+  timespec: { size: number; sec: number; nsec: number };
+  itimerspec: { size: number; interval: number; value: number };
+  timeval: { size: number; sec: number; usec: number; usecSize: 4 | 8 };
+  /** sockaddr_*: BSDs put a length byte before a one-byte family; Linux has a two-byte family. */
+  sockaddr_in: { size: number; family: number; familySize: 1 | 2; len: number | null; port: number; addr: number };
+  sockaddr_in6: { size: number; family: number; port: number; flowinfo: number; addr: number; scope_id: number };
+  sockaddr_un: { size: number; family: number; path: number };
+  rlimit: { size: number; cur: number; max: number };
+}
+
+const linuxX64: Layout = {
+  epoll_event: { size: 12, events: 0, data: 4 }, // packed on x86_64
+  pollfd: { size: 8, fd: 0, events: 4, revents: 6 },
+  fd_set: { size: 128 },
+  kevent: { size: 32, ident: 0, filter: 8, flags: 10, fflags: 12, data: 16, udata: 24 },
+  msghdr: { size: 56, name: 0, namelen: 8, iov: 16, iovlen: 24, iovlenSize: 8, control: 32, controllen: 40, controllenSize: 8, flags: 48 },
+  iovec: { size: 16, base: 0, len: 8 },
+  cmsghdr: { size: 16, len: 0, lenSize: 8, level: 8, type: 12, data: 16, align: 8 },
+  timespec: { size: 16, sec: 0, nsec: 8 },
+  itimerspec: { size: 32, interval: 0, value: 16 },
+  timeval: { size: 16, sec: 0, usec: 8, usecSize: 8 },
+  sockaddr_in: { size: 16, family: 0, familySize: 2, len: null, port: 2, addr: 4 },
+  sockaddr_in6: { size: 28, family: 0, port: 2, flowinfo: 4, addr: 8, scope_id: 24 },
+  sockaddr_un: { size: 110, family: 0, path: 2 },
+  rlimit: { size: 16, cur: 0, max: 8 },
+};
+
+const linuxArm64: Layout = { ...linuxX64, epoll_event: { size: 16, events: 0, data: 8 } };
+
+const darwin: Layout = {
+  epoll_event: { size: 0, events: 0, data: 0 }, // no epoll
+  pollfd: { size: 8, fd: 0, events: 4, revents: 6 },
+  fd_set: { size: 128 },
+  kevent: { size: 32, ident: 0, filter: 8, flags: 10, fflags: 12, data: 16, udata: 24 },
+  msghdr: { size: 48, name: 0, namelen: 8, iov: 16, iovlen: 24, iovlenSize: 4, control: 32, controllen: 40, controllenSize: 4, flags: 44 },
+  iovec: { size: 16, base: 0, len: 8 },
+  cmsghdr: { size: 12, len: 0, lenSize: 4, level: 4, type: 8, data: 12, align: 4 },
+  timespec: { size: 16, sec: 0, nsec: 8 },
+  itimerspec: { size: 0, interval: 0, value: 0 }, // no timerfd
+  timeval: { size: 16, sec: 0, usec: 8, usecSize: 4 },
+  sockaddr_in: { size: 16, family: 1, familySize: 1, len: 0, port: 2, addr: 4 },
+  sockaddr_in6: { size: 28, family: 1, port: 2, flowinfo: 4, addr: 8, scope_id: 24 },
+  sockaddr_un: { size: 106, family: 1, path: 2 },
+  rlimit: { size: 16, cur: 0, max: 8 },
+};
+
+// FreeBSD 12+: 64-byte kevent (ext[4] after udata), otherwise BSD-like.
+const freebsd: Layout = {
+  ...darwin,
+  kevent: { size: 64, ident: 0, filter: 8, flags: 10, fflags: 12, data: 16, udata: 24 },
+  msghdr: { size: 48, name: 0, namelen: 8, iov: 16, iovlen: 24, iovlenSize: 4, control: 32, controllen: 40, controllenSize: 4, flags: 44 },
+  cmsghdr: { size: 12, len: 0, lenSize: 4, level: 4, type: 8, data: 16, align: 8 },
+  sockaddr_un: { size: 106, family: 1, path: 2 },
+};
+
+export const layouts: Record<string, Layout> = {
+  "linux-x64": linuxX64,
+  "linux-arm64": linuxArm64,
+  "darwin-x64": darwin,
+  "darwin-arm64": darwin,
+  "freebsd-x64": freebsd,
+  "freebsd-arm64": freebsd,
+};
+
+/** The layout table of the host. */
+export const layout: Layout = layouts[platform];
+
+const linuxConstants = {
+  AF_UNIX: 1, AF_INET: 2, AF_INET6: 10,
+  SOCK_STREAM: 1, SOCK_DGRAM: 2, SOCK_NONBLOCK: 0o4000, SOCK_CLOEXEC: 0o2000000,
+  O_NONBLOCK: 0o4000, O_CLOEXEC: 0o2000000,
+  F_GETFD: 1, F_SETFD: 2, F_GETFL: 3, F_SETFL: 4, FD_CLOEXEC: 1, F_DUPFD_CLOEXEC: 1030,
+  EPOLL_CLOEXEC: 0o2000000, EPOLL_CTL_ADD: 1, EPOLL_CTL_DEL: 2, EPOLL_CTL_MOD: 3,
+  EPOLLIN: 0x1, EPOLLPRI: 0x2, EPOLLOUT: 0x4, EPOLLERR: 0x8, EPOLLHUP: 0x10, EPOLLRDHUP: 0x2000,
+  EPOLLONESHOT: 0x40000000, EPOLLET: 0x80000000,
+  POLLIN: 0x1, POLLPRI: 0x2, POLLOUT: 0x4, POLLERR: 0x8, POLLHUP: 0x10, POLLNVAL: 0x20, POLLRDHUP: 0x2000,
+  EFD_SEMAPHORE: 1, EFD_NONBLOCK: 0o4000, EFD_CLOEXEC: 0o2000000,
+  TFD_NONBLOCK: 0o4000, TFD_CLOEXEC: 0o2000000, TFD_TIMER_ABSTIME: 1,
+  CLOCK_REALTIME: 0, CLOCK_MONOTONIC: 1, CLOCK_REALTIME_COARSE: 5, CLOCK_MONOTONIC_COARSE: 6,
+  SOL_SOCKET: 1, SO_REUSEADDR: 2, SO_TYPE: 3, SO_ERROR: 4, SO_SNDBUF: 7, SO_RCVBUF: 8, SO_KEEPALIVE: 9,
+  SO_REUSEPORT: 15, IPPROTO_TCP: 6, TCP_NODELAY: 1, IPPROTO_IPV6: 41, IPV6_V6ONLY: 26,
+  SCM_RIGHTS: 1, MSG_PEEK: 0x2, MSG_CTRUNC: 0x8, MSG_TRUNC: 0x20, MSG_DONTWAIT: 0x40, MSG_WAITALL: 0x100,
+  MSG_NOSIGNAL: 0x4000, MSG_CMSG_CLOEXEC: 0x40000000,
+  SHUT_RD: 0, SHUT_WR: 1, SHUT_RDWR: 2,
+  RLIMIT_NOFILE: 7,
+  // kqueue through libkqueue follows FreeBSD's numbering.
+  EVFILT_READ: -1, EVFILT_WRITE: -2, EVFILT_SIGNAL: -6, EVFILT_TIMER: -7, EVFILT_USER: -11,
+  EV_ADD: 0x1, EV_DELETE: 0x2, EV_ENABLE: 0x4, EV_DISABLE: 0x8, EV_ONESHOT: 0x10, EV_CLEAR: 0x20,
+  EV_RECEIPT: 0x40, EV_ERROR: 0x4000, EV_EOF: 0x8000, NOTE_TRIGGER: 0x01000000,
+};
+
+export type Constants = typeof linuxConstants;
+
+const darwinConstants: Constants = {
+  AF_UNIX: 1, AF_INET: 2, AF_INET6: 30,
+  SOCK_STREAM: 1, SOCK_DGRAM: 2, SOCK_NONBLOCK: 0, SOCK_CLOEXEC: 0, // absent: set with fcntl
+  O_NONBLOCK: 0x4, O_CLOEXEC: 0x1000000,
+  F_GETFD: 1, F_SETFD: 2, F_GETFL: 3, F_SETFL: 4, FD_CLOEXEC: 1, F_DUPFD_CLOEXEC: 67,
+  EPOLL_CLOEXEC: 0, EPOLL_CTL_ADD: 0, EPOLL_CTL_DEL: 0, EPOLL_CTL_MOD: 0,
+  EPOLLIN: 0, EPOLLPRI: 0, EPOLLOUT: 0, EPOLLERR: 0, EPOLLHUP: 0, EPOLLRDHUP: 0, EPOLLONESHOT: 0, EPOLLET: 0,
+  POLLIN: 0x1, POLLPRI: 0x2, POLLOUT: 0x4, POLLERR: 0x8, POLLHUP: 0x10, POLLNVAL: 0x20, POLLRDHUP: 0,
+  EFD_SEMAPHORE: 0, EFD_NONBLOCK: 0, EFD_CLOEXEC: 0, TFD_NONBLOCK: 0, TFD_CLOEXEC: 0, TFD_TIMER_ABSTIME: 0,
+  CLOCK_REALTIME: 0, CLOCK_MONOTONIC: 6, CLOCK_REALTIME_COARSE: 0, CLOCK_MONOTONIC_COARSE: 6,
+  SOL_SOCKET: 0xffff, SO_REUSEADDR: 0x4, SO_TYPE: 0x1008, SO_ERROR: 0x1007, SO_SNDBUF: 0x1001, SO_RCVBUF: 0x1002,
+  SO_KEEPALIVE: 0x8, SO_REUSEPORT: 0x200, IPPROTO_TCP: 6, TCP_NODELAY: 1, IPPROTO_IPV6: 41, IPV6_V6ONLY: 27,
+  SCM_RIGHTS: 1, MSG_PEEK: 0x2, MSG_CTRUNC: 0x20, MSG_TRUNC: 0x10, MSG_DONTWAIT: 0x80, MSG_WAITALL: 0x40,
+  MSG_NOSIGNAL: 0x80000, MSG_CMSG_CLOEXEC: 0,
+  SHUT_RD: 0, SHUT_WR: 1, SHUT_RDWR: 2,
+  RLIMIT_NOFILE: 8,
+  EVFILT_READ: -1, EVFILT_WRITE: -2, EVFILT_SIGNAL: -6, EVFILT_TIMER: -7, EVFILT_USER: -10,
+  EV_ADD: 0x1, EV_DELETE: 0x2, EV_ENABLE: 0x4, EV_DISABLE: 0x8, EV_ONESHOT: 0x10, EV_CLEAR: 0x20,
+  EV_RECEIPT: 0x40, EV_ERROR: 0x4000, EV_EOF: 0x8000, NOTE_TRIGGER: 0x01000000,
+};
+
+const freebsdConstants: Constants = {
+  ...darwinConstants,
+  AF_INET6: 28, SOCK_NONBLOCK: 0x20000000, SOCK_CLOEXEC: 0x10000000, O_CLOEXEC: 0x100000, F_DUPFD_CLOEXEC: 17,
+  CLOCK_MONOTONIC: 4, CLOCK_MONOTONIC_COARSE: 12, CLOCK_REALTIME_COARSE: 10, SO_REUSEPORT: 0x200,
+  MSG_NOSIGNAL: 0x20000, MSG_CMSG_CLOEXEC: 0x40000, MSG_WAITALL: 0x40, EVFILT_USER: -11,
+};
+
+export const constantTables: Record<string, Constants> = {
+  linux: linuxConstants,
+  darwin: darwinConstants,
+  freebsd: freebsdConstants,
+};
+
+/** Constants of the host OS (same on x86_64 and aarch64 for everything listed). */
+export const constants: Readonly<Constants> = Object.freeze(constantTables[os]);
+
+const linuxSignals: Record<string, number> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,
+  SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGCHLD: 17, SIGCONT: 18,
+  SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25, SIGVTALRM: 26,
+  SIGPROF: 27, SIGWINCH: 28, SIGIO: 29, SIGPWR: 30, SIGSYS: 31,
+};
+const bsdSignals: Record<string, number> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGEMT: 7, SIGFPE: 8, SIGKILL: 9,
+  SIGBUS: 10, SIGSEGV: 11, SIGSYS: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGURG: 16, SIGSTOP: 17,
+  SIGTSTP: 18, SIGCONT: 19, SIGCHLD: 20, SIGTTIN: 21, SIGTTOU: 22, SIGIO: 23, SIGXCPU: 24, SIGXFSZ: 25,
+  SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGINFO: 29, SIGUSR1: 30, SIGUSR2: 31,
+};
+
+export const signalTables: Record<string, Record<string, number>> = { linux: linuxSignals, darwin: bsdSignals, freebsd: bsdSignals };
+/** Signal numbers of the host OS by name. */
+export const signals: Readonly<Record<string, number>> = Object.freeze(signalTables[os]);
+

@@ -1,0 +1,184 @@
+// Raw libc bindings, opened once per thread (each Worker has its own module instance).
+// These return C's values unchanged (-1 and errno on failure): the hot paths test -1 inline and
+// read `errnoCell[0]` as the very next expression. sys.ts wraps them in throwing, typed calls.
+import { os } from "./runtime.ts";
+import { type NativePointer, type OpenedLibrary, type SymbolSpec, type U64Arg, nativeMemory, openLibrary, readCString } from "./native.ts";
+import { SyscallError, setErrnoDescriber } from "./errno.ts";
+
+type Buf = ArrayBufferView | null;
+
+/** The libc symbols evffi uses. 64-bit parameters take `U64Arg` (see `u64arg`). */
+export interface Libc {
+  read(fd: number, buf: Buf, count: U64Arg): number;
+  write(fd: number, buf: Buf, count: U64Arg): number;
+  readv(fd: number, iov: Buf, iovcnt: number): number;
+  writev(fd: number, iov: Buf, iovcnt: number): number;
+  recv(fd: number, buf: Buf, len: U64Arg, flags: number): number;
+  send(fd: number, buf: Buf, len: U64Arg, flags: number): number;
+  sendmsg(fd: number, msg: Buf, flags: number): number;
+  recvmsg(fd: number, msg: Buf, flags: number): number;
+  close(fd: number): number;
+  dup(fd: number): number;
+  getpid(): number;
+  kill(pid: number, sig: number): number;
+  strerror(errnum: number): NativePointer;
+  abs(n: number): number;
+  socket(domain: number, type: number, protocol: number): number;
+  socketpair(domain: number, type: number, protocol: number, sv: Buf): number;
+  bind(fd: number, addr: Buf, len: number): number;
+  listen(fd: number, backlog: number): number;
+  accept(fd: number, addr: Buf, len: Buf): number;
+  accept4(fd: number, addr: Buf, len: Buf, flags: number): number;
+  connect(fd: number, addr: Buf, len: number): number;
+  getsockopt(fd: number, level: number, name: number, value: Buf, len: Buf): number;
+  setsockopt(fd: number, level: number, name: number, value: Buf, len: number): number;
+  getsockname(fd: number, addr: Buf, len: Buf): number;
+  getpeername(fd: number, addr: Buf, len: Buf): number;
+  shutdown(fd: number, how: number): number;
+  /** fcntl with one int argument (F_GETFL, F_SETFL, F_GETFD, F_SETFD, F_DUPFD_CLOEXEC). */
+  fcntl(fd: number, cmd: number, arg: number): number;
+  pipe(fds: Buf): number;
+  pipe2(fds: Buf, flags: number): number;
+  poll(fds: Buf, nfds: U64Arg, timeoutMs: number): number;
+  select(nfds: number, readfds: Buf, writefds: Buf, exceptfds: Buf, timeout: Buf): number;
+  clock_gettime(clock: number, ts: Buf): number;
+  getrlimit(resource: number, rlim: Buf): number;
+  setrlimit(resource: number, rlim: Buf): number;
+  unlink(path: Buf): number;
+  epoll_create1(flags: number): number;
+  epoll_ctl(epfd: number, op: number, fd: number, event: Buf): number;
+  epoll_wait(epfd: number, events: Buf, maxevents: number, timeoutMs: number): number;
+  epoll_pwait2(epfd: number, events: Buf, maxevents: number, timeout: Buf, sigmask: Buf): number;
+  eventfd(initval: number, flags: number): number;
+  timerfd_create(clock: number, flags: number): number;
+  timerfd_settime(fd: number, flags: number, newValue: Buf, oldValue: Buf): number;
+  kqueue(): number;
+  kevent(kq: number, changes: Buf, nchanges: number, events: Buf, nevents: number, timeout: Buf): number;
+}
+
+const linuxOnly = os === "linux";
+const i32 = "i32", u32 = "u32", u64 = "u64", buf = "buf", ptr = "ptr";
+
+const specs: Record<string, SymbolSpec> = {
+  read: { args: [i32, buf, u64], result: i32 },
+  write: { args: [i32, buf, u64], result: i32 },
+  readv: { args: [i32, buf, i32], result: i32 },
+  writev: { args: [i32, buf, i32], result: i32 },
+  recv: { args: [i32, buf, u64, i32], result: i32 },
+  send: { args: [i32, buf, u64, i32], result: i32 },
+  sendmsg: { args: [i32, buf, i32], result: i32 },
+  recvmsg: { args: [i32, buf, i32], result: i32 },
+  close: { args: [i32], result: i32 },
+  dup: { args: [i32], result: i32 },
+  getpid: { args: [], result: i32 },
+  kill: { args: [i32, i32], result: i32 },
+  strerror: { args: [i32], result: ptr },
+  abs: { args: [i32], result: i32 },
+  socket: { args: [i32, i32, i32], result: i32 },
+  socketpair: { args: [i32, i32, i32, buf], result: i32 },
+  bind: { args: [i32, buf, u32], result: i32 },
+  listen: { args: [i32, i32], result: i32 },
+  accept: { args: [i32, buf, buf], result: i32 },
+  accept4: { args: [i32, buf, buf, i32], result: i32, optional: true },
+  connect: { args: [i32, buf, u32], result: i32 },
+  getsockopt: { args: [i32, i32, i32, buf, buf], result: i32 },
+  setsockopt: { args: [i32, i32, i32, buf, u32], result: i32 },
+  getsockname: { args: [i32, buf, buf], result: i32 },
+  getpeername: { args: [i32, buf, buf], result: i32 },
+  shutdown: { args: [i32, i32], result: i32 },
+  // fcntl is variadic; one int after cmd is passed in a register on x86_64 and Linux aarch64.
+  fcntl: { args: [i32, i32, i32], result: i32 },
+  pipe: { args: [buf], result: i32 },
+  pipe2: { args: [buf, i32], result: i32, optional: true },
+  poll: { args: [buf, u64, i32], result: i32 },
+  select: { args: [i32, buf, buf, buf, buf], result: i32 },
+  clock_gettime: { args: [i32, buf], result: i32 },
+  getrlimit: { args: [i32, buf], result: i32 },
+  setrlimit: { args: [i32, buf], result: i32 },
+  unlink: { args: [buf], result: i32 },
+  epoll_create1: { args: [i32], result: i32, optional: true },
+  epoll_ctl: { args: [i32, i32, i32, buf], result: i32, optional: true },
+  epoll_wait: { args: [i32, buf, i32, i32], result: i32, optional: true },
+  epoll_pwait2: { args: [i32, buf, i32, buf, buf], result: i32, optional: true },
+  eventfd: { args: [u32, i32], result: i32, optional: true },
+  timerfd_create: { args: [i32, i32], result: i32, optional: true },
+  timerfd_settime: { args: [i32, i32, buf, buf], result: i32, optional: true },
+  kqueue: { args: [], result: i32, optional: true },
+  kevent: { args: [i32, buf, i32, buf, i32, buf], result: i32, optional: true },
+  __errno_location: { args: [], result: ptr, optional: true },
+  __error: { args: [], result: ptr, optional: true },
+};
+
+const libcPaths: Record<string, string[]> = {
+  linux: ["libc.so.6"],
+  darwin: ["/usr/lib/libSystem.B.dylib", "libc.dylib"],
+  freebsd: ["libc.so.7"],
+};
+
+const opened: OpenedLibrary<Libc & { __errno_location(): NativePointer; __error(): NativePointer }> = openLibrary(
+  libcPaths[os],
+  specs,
+);
+
+/** The bound libc symbols of this thread. */
+export const libc: Libc = opened.symbols;
+/** Path of the C library that was opened. */
+export const libcPath = opened.path;
+
+/** Whether the C library of this platform has `symbol` (e.g. "epoll_pwait2", "accept4"). */
+export function hasSymbol(symbol: string): boolean {
+  return symbol in specs && !opened.missing.has(symbol);
+}
+
+/** This thread's errno, aliased once: read `errnoCell[0]` immediately after a call returns -1. */
+export const errnoCell: Int32Array = new Int32Array(
+  nativeMemory(linuxOnly ? opened.symbols.__errno_location() : opened.symbols.__error(), 4),
+);
+
+setErrnoDescriber((errno) => readCString(libc.strerror(errno)));
+
+/** Builds a SyscallError from the current errno. Call it as the very next thing after a -1. */
+export function syscallError(syscall: string, ...args: unknown[]): SyscallError {
+  return new SyscallError(syscall, errnoCell[0], args);
+}
+
+// ---- kqueue on Linux through libkqueue -------------------------------------------------------
+
+/** kqueue()/kevent() of this platform: libc on BSD and macOS; libkqueue on Linux when installed. */
+export interface KqueueLibrary {
+  kqueue(): number;
+  kevent(kq: number, changes: Buf, nchanges: number, events: Buf, nevents: number, timeout: Buf): number;
+  path: string;
+}
+
+let kqueueLib: KqueueLibrary | null | undefined;
+let kqueueWhyNot = "";
+
+/**
+ * Loads kqueue: from libc where the OS has it, else from `EVFFI_KQUEUE_LIBRARY` or `libkqueue.so.0`.
+ * Returns null (see `kqueueUnavailableReason()`) when there is none.
+ */
+export function loadKqueue(envPath?: string): KqueueLibrary | null {
+  if (kqueueLib !== undefined) return kqueueLib;
+  if (hasSymbol("kqueue") && hasSymbol("kevent")) {
+    kqueueLib = { kqueue: libc.kqueue, kevent: libc.kevent, path: libcPath };
+    return kqueueLib;
+  }
+  const paths = envPath ? [envPath] : ["libkqueue.so.0", "libkqueue.so"];
+  try {
+    const lib = openLibrary<KqueueLibrary>(paths, {
+      kqueue: { args: [], result: i32 },
+      kevent: { args: [i32, buf, i32, buf, i32, buf], result: i32 },
+    });
+    kqueueLib = { kqueue: lib.symbols.kqueue, kevent: lib.symbols.kevent, path: lib.path };
+  } catch (err) {
+    kqueueWhyNot = `no kqueue in ${libcPath} and no libkqueue (${(err as Error).message})`;
+    kqueueLib = null;
+  }
+  return kqueueLib;
+}
+
+/** Why loadKqueue() returned null. */
+export function kqueueUnavailableReason(): string {
+  return kqueueWhyNot;
+}

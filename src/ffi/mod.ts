@@ -1,0 +1,16 @@
+// The runtime-neutral face of src/ffi: everything above this folder imports from here.
+export { runtime, runtimeVersion, os, arch, platform, getEnv } from "./runtime.ts";
+export type { RuntimeName, OsName, ArchName } from "./runtime.ts";
+export {
+  openLibrary, NotAvailableError, u64arg, MAX_IO, isNull, pointerAddress, nativeMemory, readCString, addressOf,
+  StableBuffer, setU64,
+} from "./native.ts";
+export type { NativeType, SymbolSpec, NativePointer, OpenedLibrary, U64Arg } from "./native.ts";
+export { Errno, errnoName, errnoTables, SyscallError } from "./errno.ts";
+export { libc, libcPath, hasSymbol, errnoCell, syscallError, loadKqueue, kqueueUnavailableReason } from "./libc.ts";
+export type { Libc, KqueueLibrary } from "./libc.ts";
+export { layout, layouts, constants, constantTables, signals, signalTables } from "./layout.ts";
+export type { Layout, Constants } from "./layout.ts";
+export { ScmRights, cmsgSpace, cmsgLen } from "./scm.ts";
+export type { ReceivedFds } from "./scm.ts";
+export * as sys from "./sys.ts";

@@ -1,0 +1,50 @@
+// Which runtime and platform we are on. This folder (src/ffi) is the only place in evffi that may
+// know about Bun or Deno; everything above it sees the neutral names exported here.
+
+// deno-lint-ignore no-explicit-any
+const g = globalThis as any;
+
+export type RuntimeName = "bun" | "deno";
+
+/** The host runtime, decided once from `globalThis`. */
+export const runtime: RuntimeName = (() => {
+  if (typeof g.Bun !== "undefined") return "bun";
+  if (typeof g.Deno !== "undefined" && typeof g.Deno.dlopen === "function") return "deno";
+  throw new Error(
+    "evffi needs Bun or Deno (it calls libc through bun:ffi or Deno.dlopen); " +
+      `this looks like ${typeof g.process !== "undefined" ? "Node.js " + g.process.version : "an unknown runtime"}`,
+  );
+})();
+
+/** Runtime version string, e.g. "bun 1.4.5" or "deno 2.9.6". */
+export const runtimeVersion: string = runtime === "bun" ? `bun ${g.Bun.version}` : `deno ${g.Deno.version.deno}`;
+
+export type OsName = "linux" | "darwin" | "freebsd";
+export type ArchName = "x64" | "arm64";
+
+function detectOs(): OsName {
+  const os: string = runtime === "bun" ? g.process.platform : g.Deno.build.os;
+  if (os === "linux" || os === "darwin" || os === "freebsd") return os;
+  throw new Error(`evffi does not support the operating system ${JSON.stringify(os)} (linux, darwin, freebsd)`);
+}
+
+function detectArch(): ArchName {
+  const arch: string = runtime === "bun" ? g.process.arch : g.Deno.build.arch;
+  if (arch === "x64" || arch === "x86_64") return "x64";
+  if (arch === "arm64" || arch === "aarch64") return "arm64";
+  throw new Error(`evffi does not support the CPU architecture ${JSON.stringify(arch)} (x86_64, aarch64)`);
+}
+
+export const os: OsName = detectOs();
+export const arch: ArchName = detectArch();
+/** Key of the layout and constant tables: "linux-x64", "darwin-arm64", ... */
+export const platform = `${os}-${arch}` as const;
+
+/** An environment variable, or undefined (also when Deno was not granted --allow-env). */
+export function getEnv(name: string): string | undefined {
+  try {
+    return runtime === "bun" ? g.process.env[name] : g.Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}

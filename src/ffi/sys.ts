@@ -1,0 +1,222 @@
+// The typed syscall layer: the libc calls evffi needs, taking and returning JS values and throwing
+// SyscallError (errno name, syscall, arguments) on failure. Made for readable code off the hot path
+// and for exploring the kernel in a REPL:
+//
+//   > const { sys } = await import("evffi/sys");
+//   > const [a, b] = sys.socketpair(); sys.write(a, "hi"); sys.read(b, 16)
+//   Uint8Array(2) [ 104, 105 ]
+//   > sys.close(-1)
+//   SyscallError: close(-1) failed: EBADF (Bad file descriptor)
+import { errnoCell, hasSymbol, libc } from "./libc.ts";
+import { Errno, SyscallError } from "./errno.ts";
+
+const EAGAIN = Errno.EAGAIN;
+import { constants as C, layout as L } from "./layout.ts";
+import { MAX_IO, u64arg } from "./native.ts";
+import { os } from "./runtime.ts";
+
+const encoder = new TextEncoder();
+
+function fail(syscall: string, ...args: unknown[]): never {
+  throw new SyscallError(syscall, errnoCell[0], args);
+}
+
+function checkFd(fd: unknown, what = "fd"): asserts fd is number {
+  if (typeof fd !== "number" || !Number.isInteger(fd)) {
+    throw new TypeError(`${what} must be an integer file descriptor, got ${typeof fd === "string" ? JSON.stringify(fd) : String(fd)}`);
+  }
+}
+
+function bytesOf(data: Uint8Array | string): Uint8Array {
+  return typeof data === "string" ? encoder.encode(data) : data;
+}
+
+/** Closes an fd. */
+export function close(fd: number): void {
+  checkFd(fd);
+  if (libc.close(fd) === -1) fail("close", fd);
+}
+
+/** Closes an fd, ignoring errors (for cleanup paths). */
+export function closeQuietly(fd: number): void {
+  if (fd >= 0) libc.close(fd);
+}
+
+/** Sets or clears O_NONBLOCK. */
+export function setNonBlocking(fd: number, on = true): void {
+  checkFd(fd);
+  const flags = libc.fcntl(fd, C.F_GETFL, 0);
+  if (flags === -1) fail("fcntl", fd, "F_GETFL");
+  const next = on ? flags | C.O_NONBLOCK : flags & ~C.O_NONBLOCK;
+  if (next !== flags && libc.fcntl(fd, C.F_SETFL, next) === -1) fail("fcntl", fd, "F_SETFL", next);
+}
+
+/** Sets FD_CLOEXEC. */
+export function setCloseOnExec(fd: number): void {
+  checkFd(fd);
+  if (libc.fcntl(fd, C.F_SETFD, C.FD_CLOEXEC) === -1) fail("fcntl", fd, "F_SETFD", "FD_CLOEXEC");
+}
+
+/** Whether `fd` is an open descriptor. */
+export function isOpen(fd: number): boolean {
+  return libc.fcntl(fd, C.F_GETFD, 0) !== -1;
+}
+
+/** A connected pair of sockets (AF_UNIX, SOCK_STREAM by default), non-blocking and close-on-exec. */
+export function socketpair(type = C.SOCK_STREAM, { nonBlocking = true } = {}): [number, number] {
+  const sv = new Int32Array(2);
+  const linuxFlags = os === "linux" ? C.SOCK_CLOEXEC | (nonBlocking ? C.SOCK_NONBLOCK : 0) : 0;
+  if (libc.socketpair(C.AF_UNIX, type | linuxFlags, 0, sv) === -1) fail("socketpair", "AF_UNIX", type | linuxFlags, 0);
+  if (os !== "linux") {
+    for (const fd of sv) {
+      setCloseOnExec(fd);
+      if (nonBlocking) setNonBlocking(fd);
+    }
+  }
+  return [sv[0], sv[1]];
+}
+
+/** A pipe [readEnd, writeEnd], non-blocking and close-on-exec. */
+export function pipe({ nonBlocking = true } = {}): [number, number] {
+  const fds = new Int32Array(2);
+  if (hasSymbol("pipe2")) {
+    const flags = C.O_CLOEXEC | (nonBlocking ? C.O_NONBLOCK : 0);
+    if (libc.pipe2(fds, flags) === -1) fail("pipe2", "fds", flags);
+  } else {
+    if (libc.pipe(fds) === -1) fail("pipe", "fds");
+    for (const fd of fds) {
+      setCloseOnExec(fd);
+      if (nonBlocking) setNonBlocking(fd);
+    }
+  }
+  return [fds[0], fds[1]];
+}
+
+/** An eventfd (Linux), non-blocking and close-on-exec unless `flags` says otherwise. */
+export function eventfd(initval = 0, flags = C.EFD_NONBLOCK | C.EFD_CLOEXEC): number {
+  const fd = libc.eventfd(initval, flags);
+  if (fd === -1) fail("eventfd", initval, flags);
+  return fd;
+}
+
+const counter = new BigUint64Array(1);
+const counterBytes = new Uint8Array(counter.buffer);
+
+/** Adds `n` to an eventfd's counter. */
+export function eventfdWrite(fd: number, n = 1): void {
+  counter[0] = BigInt(n);
+  if (libc.write(fd, counterBytes, u64arg(8)) === -1) fail("write", fd, "<eventfd counter>", 8);
+}
+
+/** Reads and resets an eventfd's counter; 0 if it was zero (EAGAIN on a non-blocking eventfd). */
+export function eventfdRead(fd: number): number {
+  if (libc.read(fd, counterBytes, u64arg(8)) === -1) {
+    if (errnoCell[0] === EAGAIN) return 0;
+    fail("read", fd, "<eventfd counter>", 8);
+  }
+  return Number(counter[0]);
+}
+
+/**
+ * Writes `data`; returns the bytes written, or -1 for EAGAIN on a non-blocking fd.
+ * Other errors throw.
+ */
+export function write(fd: number, data: Uint8Array | string): number {
+  checkFd(fd);
+  const bytes = bytesOf(data);
+  const n = libc.write(fd, bytes, u64arg(Math.min(bytes.byteLength, MAX_IO)));
+  if (n === -1) {
+    if (errnoCell[0] === EAGAIN) return -1;
+    fail("write", fd, bytes, bytes.byteLength);
+  }
+  return n;
+}
+
+/**
+ * Reads up to `max` bytes (or into `into`). Returns the bytes read (empty at EOF), or null for
+ * EAGAIN on a non-blocking fd. Other errors throw.
+ */
+export function read(fd: number, max: number | Uint8Array = 65536): Uint8Array | null {
+  checkFd(fd);
+  const buf = typeof max === "number" ? new Uint8Array(max) : max;
+  const n = libc.read(fd, buf, u64arg(Math.min(buf.byteLength, MAX_IO)));
+  if (n === -1) {
+    if (errnoCell[0] === EAGAIN) return null;
+    fail("read", fd, buf, buf.byteLength);
+  }
+  return buf.subarray(0, n);
+}
+
+/** dup(2). */
+export function dup(fd: number): number {
+  checkFd(fd);
+  const r = libc.dup(fd);
+  if (r === -1) fail("dup", fd);
+  return r;
+}
+
+/** shutdown(2): "read", "write" or "both". */
+export function shutdown(fd: number, how: "read" | "write" | "both"): void {
+  const h = how === "read" ? C.SHUT_RD : how === "write" ? C.SHUT_WR : C.SHUT_RDWR;
+  if (libc.shutdown(fd, h) === -1) fail("shutdown", fd, how);
+}
+
+/** getpid(2). */
+export function getpid(): number {
+  return libc.getpid();
+}
+
+/** kill(2) with a signal number. */
+export function kill(pid: number, sig: number): void {
+  if (libc.kill(pid, sig) === -1) fail("kill", pid, sig);
+}
+
+const ts = new BigInt64Array(2);
+const tsBytes = new Uint8Array(ts.buffer);
+
+/** clock_gettime(2) in milliseconds (fractional), e.g. `clockMs(constants.CLOCK_MONOTONIC)`. */
+export function clockMs(clock: number): number {
+  if (libc.clock_gettime(clock, tsBytes) === -1) fail("clock_gettime", clock);
+  return Number(ts[0]) * 1000 + Number(ts[1]) / 1e6;
+}
+
+/** getsockopt(fd, level, name) for an int-valued option. */
+export function getsockoptInt(fd: number, level: number, name: number): number {
+  const value = new Int32Array(1);
+  const len = new Uint32Array([4]);
+  if (libc.getsockopt(fd, level, name, value, len) === -1) fail("getsockopt", fd, level, name);
+  return value[0];
+}
+
+/** setsockopt(fd, level, name, int). */
+export function setsockoptInt(fd: number, level: number, name: number, v: number): void {
+  const value = new Int32Array([v]);
+  if (libc.setsockopt(fd, level, name, value, 4) === -1) fail("setsockopt", fd, level, name, v);
+}
+
+/** RLIMIT_NOFILE as [soft, hard]. */
+export function getFdLimit(): [number, number] {
+  const r = new BigUint64Array(2);
+  if (libc.getrlimit(C.RLIMIT_NOFILE, new Uint8Array(r.buffer)) === -1) fail("getrlimit", "RLIMIT_NOFILE");
+  const clamp = (v: bigint) => (v > 0x7fffffffn ? 0x7fffffff : Number(v));
+  return [clamp(r[0]), clamp(r[1])];
+}
+
+/** Raises the soft RLIMIT_NOFILE towards `want` (never above the hard limit); returns the new soft limit. */
+export function raiseFdLimit(want: number): number {
+  const [soft, hard] = getFdLimit();
+  if (soft >= want) return soft;
+  const next = Math.min(want, hard);
+  const r = new BigUint64Array([BigInt(next), BigInt(hard)]);
+  if (libc.setrlimit(C.RLIMIT_NOFILE, new Uint8Array(r.buffer)) === -1) fail("setrlimit", "RLIMIT_NOFILE", next);
+  return next;
+}
+
+/** Encodes a NUL-terminated C string. */
+export function cstring(s: string): Uint8Array {
+  const b = encoder.encode(s + "\0");
+  return b;
+}
+
+/** The layout table in use, for exploration. */
+export const structLayout = L;

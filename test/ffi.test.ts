@@ -1,0 +1,174 @@
+// The FFI layer against the real kernel: fds, errno, SyscallError, SCM_RIGHTS.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  Errno, NotAvailableError, ScmRights, SyscallError, errnoCell, errnoName, hasSymbol, libc, openLibrary, os, sys, u64arg,
+} from "../src/ffi/mod.ts";
+
+const text = (b: Uint8Array | null) => new TextDecoder().decode(b ?? new Uint8Array());
+
+describe("ffi: file descriptors", () => {
+  it("round-trips bytes through a socketpair both ways", () => {
+    const [a, b] = sys.socketpair();
+    try {
+      assert.equal(sys.write(a, "ping"), 4);
+      assert.equal(text(sys.read(b, 16)), "ping");
+      assert.equal(sys.write(b, "pong!"), 5);
+      assert.equal(text(sys.read(a, 16)), "pong!");
+      assert.equal(sys.read(a, 16), null, "a drained non-blocking socket reads as EAGAIN (null)");
+      sys.close(b);
+      assert.equal(sys.read(a, 16)?.byteLength, 0, "EOF after the peer closes");
+    } finally {
+      sys.closeQuietly(a);
+    }
+  });
+
+  it("pipe2 gives a working non-blocking pipe", () => {
+    const [r, w] = sys.pipe();
+    try {
+      assert.equal(sys.read(r), null);
+      sys.write(w, "through the pipe");
+      assert.equal(text(sys.read(r)), "through the pipe");
+    } finally {
+      sys.close(r);
+      sys.close(w);
+    }
+  });
+
+  it("eventfd adds up writes and resets on read", { skip: os !== "linux" && "eventfd is Linux-only" }, () => {
+    const fd = sys.eventfd();
+    try {
+      assert.equal(sys.eventfdRead(fd), 0);
+      sys.eventfdWrite(fd, 2);
+      sys.eventfdWrite(fd, 5);
+      assert.equal(sys.eventfdRead(fd), 7);
+      assert.equal(sys.eventfdRead(fd), 0);
+    } finally {
+      sys.close(fd);
+    }
+  });
+
+  it("raw read/write with a 64-bit count argument", () => {
+    const [a, b] = sys.socketpair();
+    try {
+      const out = new Uint8Array([1, 2, 3, 4, 5]);
+      assert.equal(libc.write(a, out, u64arg(5)), 5);
+      const into = new Uint8Array(8);
+      assert.equal(libc.read(b, into, u64arg(8)), 5);
+      assert.deepEqual([...into.subarray(0, 5)], [1, 2, 3, 4, 5]);
+    } finally {
+      sys.close(a);
+      sys.close(b);
+    }
+  });
+});
+
+describe("ffi: errno", () => {
+  it("reads errno per call with no mismatch over 100,000 interleaved EBADF/ESRCH failures", () => {
+    let mismatches = 0;
+    for (let i = 0; i < 100_000; i++) {
+      if (libc.close(-1) !== -1 || errnoCell[0] !== Errno.EBADF) mismatches++;
+      if (libc.kill(0x7ffffff0, 0) !== -1 || errnoCell[0] !== Errno.ESRCH) mismatches++;
+    }
+    assert.equal(mismatches, 0);
+  });
+
+  it("names errno values", () => {
+    assert.equal(errnoName(Errno.EBADF), "EBADF");
+    assert.equal(errnoName(Errno.EAGAIN), "EAGAIN");
+    assert.equal(errnoName(9999), "E9999");
+  });
+
+  it("SyscallError carries errno, code, syscall and arguments in a readable message", () => {
+    let caught: unknown;
+    try {
+      sys.close(-1);
+    } catch (e) {
+      caught = e;
+    }
+    assert.ok(caught instanceof SyscallError);
+    assert.equal(caught.errno, Errno.EBADF);
+    assert.equal(caught.code, "EBADF");
+    assert.equal(caught.syscall, "close");
+    assert.deepEqual(caught.args, [-1]);
+    assert.match(caught.message, /^close\(-1\) failed: EBADF \(Bad file descriptor\)$/);
+  });
+
+  it("rejects a non-integer fd with a TypeError naming the value", () => {
+    assert.throws(() => sys.close("3" as unknown as number), { name: "TypeError", message: /"3"/ });
+  });
+});
+
+describe("ffi: optional symbols", () => {
+  it("an absent symbol throws NotAvailableError instead of failing the load", () => {
+    const lib = openLibrary<{ abs(n: number): number; evffi_no_such_symbol(): number }>(
+      os === "linux" ? "libc.so.6" : "/usr/lib/libSystem.B.dylib",
+      { abs: { args: ["i32"], result: "i32" }, evffi_no_such_symbol: { args: [], result: "i32", optional: true } },
+    );
+    try {
+      assert.equal(lib.symbols.abs(-7), 7);
+      assert.ok(lib.missing.has("evffi_no_such_symbol"));
+      assert.throws(() => lib.symbols.evffi_no_such_symbol(), NotAvailableError);
+      assert.throws(() => lib.symbols.evffi_no_such_symbol(), /not available on this platform/);
+    } finally {
+      lib.close();
+    }
+  });
+
+  it("reports which optional libc symbols exist", () => {
+    assert.equal(hasSymbol("epoll_create1"), os === "linux");
+    assert.equal(hasSymbol("no_such_symbol"), false);
+  });
+});
+
+describe("ffi: SCM_RIGHTS", () => {
+  it("passes two fds in one message inside one process, and both work", () => {
+    const [a, b] = sys.socketpair();
+    const [r, w] = sys.pipe();
+    const [x, y] = sys.socketpair();
+    const scm = new ScmRights({ maxFds: 4 });
+    const received: number[] = [];
+    try {
+      assert.equal(scm.send(a, [w, x], new TextEncoder().encode("fds")), 3);
+      const msg = scm.receive(b);
+      assert.ok(msg);
+      received.push(...msg.fds);
+      assert.equal(text(msg.data), "fds");
+      assert.equal(msg.truncated, false);
+      assert.equal(msg.fds.length, 2);
+      assert.ok(!msg.fds.includes(w) && !msg.fds.includes(x), "received fds are new descriptors");
+      sys.write(msg.fds[0], "via passed pipe");
+      assert.equal(text(sys.read(r)), "via passed pipe");
+      sys.write(msg.fds[1], "via passed socket");
+      assert.equal(text(sys.read(y)), "via passed socket");
+      assert.equal(scm.receive(b), null, "nothing more: EAGAIN");
+    } finally {
+      for (const fd of [a, b, r, w, x, y, ...received]) sys.closeQuietly(fd);
+    }
+  });
+
+  it("detects MSG_CTRUNC when more fds arrive than the control buffer holds", () => {
+    const [a, b] = sys.socketpair();
+    const fds = [sys.pipe(), sys.pipe()].flat();
+    const sender = new ScmRights({ maxFds: 4 });
+    const receiver = new ScmRights({ maxFds: 1 });
+    let got: number[] = [];
+    try {
+      sender.send(a, fds);
+      const msg = receiver.receive(b);
+      assert.ok(msg);
+      got = msg.fds;
+      assert.equal(msg.truncated, true);
+      assert.ok(msg.fds.length < fds.length, `only what fits in the control buffer arrives (got ${msg.fds.length})`);
+    } finally {
+      for (const fd of [a, b, ...fds, ...got]) sys.closeQuietly(fd);
+    }
+  });
+
+  it("rejects bad arguments with clear errors", () => {
+    const scm = new ScmRights({ maxFds: 2 });
+    assert.throws(() => scm.send(0, [1, 2, 3]), RangeError);
+    assert.throws(() => scm.send(0, [-1]), { name: "TypeError", message: /-1/ });
+    assert.throws(() => new ScmRights({ maxFds: 0 }), RangeError);
+  });
+});
