@@ -1,0 +1,189 @@
+// epoll(7) backend (Linux). Interest changes go straight to epoll_ctl; with the changelist
+// variant they are queued per fd and applied at the start of dispatch, so an add followed by a
+// delete in the same iteration costs no syscall.
+import { Errno, SyscallError, constants as C, errnoCell, hasSymbol, layout, libc } from "../ffi/mod.ts";
+import { EV, Feature } from "../core/flags.ts";
+import type { Backend, BackendHost, BackendState, FdRecord } from "./backend.ts";
+
+const INITIAL_EVENTS = 32;
+const MAX_EVENTS = 4096;
+// Linux kernels before 2.6.24 misbehave with timeouts above ~35 minutes; libevent clamps, so do we.
+const MAX_TIMEOUT_MS = 35 * 60 * 1000;
+
+const STRIDE = layout.epoll_event.size / 4; // in 32-bit words
+const DATA = layout.epoll_event.data / 4;
+const IO_MASK = EV.READ | EV.WRITE | EV.CLOSED;
+
+/** epoll_event mask for a set of EV bits. */
+function epollMask(bits: number): number {
+  let m = 0;
+  if (bits & EV.READ) m |= C.EPOLLIN;
+  if (bits & EV.WRITE) m |= C.EPOLLOUT;
+  if (bits & EV.CLOSED) m |= C.EPOLLRDHUP;
+  if (bits & EV.ET) m |= C.EPOLLET;
+  return m >>> 0;
+}
+
+function opName(op: number): string {
+  return op === C.EPOLL_CTL_ADD ? "EPOLL_CTL_ADD" : op === C.EPOLL_CTL_DEL ? "EPOLL_CTL_DEL" : "EPOLL_CTL_MOD";
+}
+
+export class EpollState implements BackendState {
+  readonly pollableFd: number;
+  private readonly host: BackendHost;
+  private capacity = INITIAL_EVENTS;
+  private events: Uint32Array;
+  private eventBytes: Uint8Array;
+  private readonly ctlWords = new Uint32Array(new ArrayBuffer(16));
+  private readonly ctlBytes = new Uint8Array(this.ctlWords.buffer, 0, layout.epoll_event.size);
+  private readonly precise: boolean;
+  private readonly timespec = new Uint32Array(4); // tv_sec (64-bit LE), tv_nsec (64-bit LE)
+  private readonly timespecBytes = new Uint8Array(this.timespec.buffer);
+  // Changelist: fd -> bits wanted at the next flush, plus the bits the kernel has now.
+  private readonly changelist: boolean;
+  private readonly pending = new Map<number, { kernel: number; wanted: number }>();
+
+  constructor(host: BackendHost, changelist: boolean) {
+    this.host = host;
+    const fd = libc.epoll_create1(C.EPOLL_CLOEXEC);
+    if (fd === -1) throw new SyscallError("epoll_create1", errnoCell[0], ["EPOLL_CLOEXEC"]);
+    this.pollableFd = fd;
+    this.events = new Uint32Array(new ArrayBuffer(INITIAL_EVENTS * layout.epoll_event.size));
+    this.eventBytes = new Uint8Array(this.events.buffer);
+    this.precise = host.config.preciseTimer && hasSymbol("epoll_pwait2");
+    this.changelist = changelist;
+  }
+
+  add(fd: number, old: number, events: number, _record: FdRecord): void {
+    if (this.changelist) return this.queue(fd, old, old | events);
+    this.apply(fd, old, old | events);
+  }
+
+  del(fd: number, old: number, events: number, _record: FdRecord): void {
+    // ET stays on while other events on the fd still want it; the evmap passes EV.ET in `events`
+    // only when the last edge-triggered event goes.
+    const remaining = old & ~events;
+    if (this.changelist) return this.queue(fd, old, remaining);
+    this.apply(fd, old, remaining);
+  }
+
+  private queue(fd: number, old: number, wanted: number): void {
+    const change = this.pending.get(fd);
+    if (change) change.wanted = wanted;
+    else this.pending.set(fd, { kernel: old, wanted });
+  }
+
+  private flushChanges(): void {
+    for (const [fd, change] of this.pending) {
+      if ((change.kernel & IO_MASK) === 0 && (change.wanted & IO_MASK) === 0) continue;
+      if (change.kernel === change.wanted) continue;
+      try {
+        this.apply(fd, change.kernel, change.wanted);
+      } catch (err) {
+        // An fd closed before the flush cannot be registered; like libevent we report it and go on.
+        if (!(err instanceof SyscallError) || err.code !== "EBADF") throw err;
+      }
+    }
+    this.pending.clear();
+  }
+
+  /** Moves the kernel's interest in `fd` from the bits `from` to `to`. */
+  private apply(fd: number, from: number, to: number): void {
+    const had = (from & IO_MASK) !== 0;
+    const wants = (to & IO_MASK) !== 0;
+    let op: number;
+    if (wants) op = had ? C.EPOLL_CTL_MOD : C.EPOLL_CTL_ADD;
+    else if (had) op = C.EPOLL_CTL_DEL;
+    else return;
+    const mask = wants ? epollMask(to) : 0;
+    this.ctlWords[0] = mask;
+    this.ctlWords[DATA] = fd;
+    if (libc.epoll_ctl(this.pollableFd, op, fd, this.ctlBytes) === 0) return;
+    const errno = errnoCell[0];
+    // libevent's recovery rules: the kernel's view may differ from ours after a close or dup.
+    if (op === C.EPOLL_CTL_MOD && errno === Errno.ENOENT) {
+      if (libc.epoll_ctl(this.pollableFd, C.EPOLL_CTL_ADD, fd, this.ctlBytes) === 0) return;
+      throw new SyscallError("epoll_ctl", errnoCell[0], [this.pollableFd, "EPOLL_CTL_ADD", fd, mask], "retried after MOD gave ENOENT");
+    }
+    if (op === C.EPOLL_CTL_ADD && errno === Errno.EEXIST) {
+      if (libc.epoll_ctl(this.pollableFd, C.EPOLL_CTL_MOD, fd, this.ctlBytes) === 0) return;
+      throw new SyscallError("epoll_ctl", errnoCell[0], [this.pollableFd, "EPOLL_CTL_MOD", fd, mask], "retried after ADD gave EEXIST");
+    }
+    // A DEL of an fd that is already closed (EBADF), gone from the set (ENOENT) or never
+    // pollable (EPERM) has nothing left to undo.
+    if (op === C.EPOLL_CTL_DEL && (errno === Errno.ENOENT || errno === Errno.EBADF || errno === Errno.EPERM)) return;
+    throw new SyscallError("epoll_ctl", errno, [this.pollableFd, opName(op), fd, mask]);
+  }
+
+  dispatch(timeoutMs: number | null): boolean {
+    if (this.changelist && this.pending.size) this.flushChanges();
+    let n: number;
+    if (this.precise && timeoutMs !== null) {
+      const ns = Math.max(0, Math.round(timeoutMs * 1e6));
+      const sec = Math.floor(ns / 1e9);
+      this.timespec[0] = sec % 4294967296;
+      this.timespec[1] = Math.floor(sec / 4294967296);
+      this.timespec[2] = ns % 1e9;
+      n = libc.epoll_pwait2(this.pollableFd, this.eventBytes, this.capacity, this.timespecBytes, null);
+    } else {
+      // Round up: waking early for a timer would only spin the loop once more.
+      const ms = timeoutMs === null ? -1 : timeoutMs <= 0 ? 0 : Math.min(Math.ceil(timeoutMs), MAX_TIMEOUT_MS);
+      n = libc.epoll_wait(this.pollableFd, this.eventBytes, this.capacity, ms);
+    }
+    if (n === -1) {
+      const errno = errnoCell[0];
+      if (errno === Errno.EINTR) return false;
+      throw new SyscallError(this.precise ? "epoll_pwait2" : "epoll_wait", errno, [this.pollableFd, "events", this.capacity, timeoutMs]);
+    }
+    const events = this.events;
+    const host = this.host;
+    for (let i = 0, at = 0; i < n; i++, at += STRIDE) {
+      const what = events[at];
+      const fd = events[at + DATA];
+      let bits = 0;
+      if (what & C.EPOLLERR) bits = EV.READ | EV.WRITE;
+      else if (what & C.EPOLLHUP && !(what & C.EPOLLRDHUP)) bits = EV.READ | EV.WRITE;
+      else {
+        if (what & C.EPOLLIN) bits |= EV.READ;
+        if (what & C.EPOLLOUT) bits |= EV.WRITE;
+        if (what & C.EPOLLRDHUP) bits |= EV.CLOSED;
+      }
+      // EV.ET rides along always: the evmap gives it only to events that asked for it.
+      if (bits) host.activateIo(fd, bits | EV.ET);
+    }
+    if (n === this.capacity && this.capacity < MAX_EVENTS) {
+      // A full results array means more may be ready: grow for the next call.
+      this.capacity *= 2;
+      this.events = new Uint32Array(new ArrayBuffer(this.capacity * layout.epoll_event.size));
+      this.eventBytes = new Uint8Array(this.events.buffer);
+    }
+    return true;
+  }
+
+  dealloc(): void {
+    libc.close(this.pollableFd);
+    this.pending.clear();
+  }
+}
+
+function epollAvailable(): true | string {
+  return hasSymbol("epoll_create1") ? true : "this platform has no epoll";
+}
+
+export const epoll: Backend = {
+  name: "epoll",
+  features: Feature.ET | Feature.O1 | Feature.EARLY_CLOSE,
+  needReinit: true,
+  usesFdSlot: false,
+  available: epollAvailable,
+  init: (host) => new EpollState(host, false),
+};
+
+export const epollChangelist: Backend = {
+  name: "epoll (with changelist)",
+  features: Feature.ET | Feature.O1 | Feature.EARLY_CLOSE,
+  needReinit: true,
+  usesFdSlot: false,
+  available: epollAvailable,
+  init: (host) => new EpollState(host, true),
+};

@@ -1,0 +1,79 @@
+// The backends in libevent's order of preference, and the choice among them.
+import { getEnv } from "../ffi/mod.ts";
+import { Feature } from "../core/flags.ts";
+import type { Backend } from "./backend.ts";
+import { epoll, epollChangelist } from "./epoll.ts";
+
+/** Every backend evffi knows, most preferred first (libevent: kqueue, epoll, poll, select). */
+export const allBackends: Backend[] = [epoll, epollChangelist];
+
+/** Registers a backend in preference order (used by the backend modules themselves). */
+export function registerBackend(backend: Backend, before?: string): void {
+  if (allBackends.some((b) => b.name === backend.name)) return;
+  const at = before ? allBackends.findIndex((b) => b.name === before) : -1;
+  if (at === -1) allBackends.push(backend);
+  else allBackends.splice(at, 0, backend);
+}
+
+/** Names of the backends this platform has, in preference order (libevent's event_get_supported_methods). */
+export function supportedMethods(): string[] {
+  return allBackends.filter((b) => b.available() === true).map((b) => b.name);
+}
+
+export function describeFeatures(features: number): string {
+  const names = Object.entries(Feature).filter(([, bit]) => features & bit).map(([n]) => n);
+  return names.length ? names.join("|") : "none";
+}
+
+/** The environment variable that disables a method: EVENT_NOEPOLL, EVENT_NOPOLL, ... */
+export function envVarFor(name: string): string {
+  return "EVENT_NO" + name.split(" ")[0].toUpperCase();
+}
+
+export interface BackendChoice {
+  avoid?: readonly string[];
+  require?: number;
+  ignoreEnv?: boolean;
+  epollChangelist?: boolean;
+  /** Use exactly this method (by name). */
+  method?: string;
+}
+
+/** Candidates for a base, in order, after avoid/require/environment filtering. Throws if none qualify. */
+export function candidateBackends(choice: BackendChoice): Backend[] {
+  const avoid = new Set(choice.avoid ?? []);
+  const require = choice.require ?? 0;
+  const useChangelist = choice.epollChangelist || (!choice.ignoreEnv && getEnv("EVENT_EPOLL_USE_CHANGELIST") !== undefined);
+  const reasons: string[] = [];
+  const out: Backend[] = [];
+  for (const b of allBackends) {
+    // The changelist variant stands in for plain epoll when asked for, and is skipped otherwise.
+    if (!choice.method) {
+      if (b === epollChangelist && !useChangelist) continue;
+      if (b === epoll && useChangelist) continue;
+    } else if (b.name !== choice.method) continue;
+    const available = b.available();
+    if (available !== true) {
+      reasons.push(`${b.name}: ${available}`);
+      continue;
+    }
+    if (avoid.has(b.name) || avoid.has(b.name.split(" ")[0])) {
+      reasons.push(`${b.name}: avoided`);
+      continue;
+    }
+    if (!choice.ignoreEnv && getEnv(envVarFor(b.name)) !== undefined) {
+      reasons.push(`${b.name}: disabled by ${envVarFor(b.name)}`);
+      continue;
+    }
+    if ((b.features & require) !== require) {
+      reasons.push(`${b.name}: offers ${describeFeatures(b.features)}`);
+      continue;
+    }
+    out.push(b);
+  }
+  if (out.length === 0) {
+    const wanted = choice.method ? `method ${JSON.stringify(choice.method)}` : `features ${describeFeatures(require)}`;
+    throw new Error(`no event backend qualifies (wanted ${wanted}; ${reasons.join("; ") || "no backends known"})`);
+  }
+  return out;
+}

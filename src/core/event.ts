@@ -1,0 +1,144 @@
+// An event: interest in an fd, a signal or a deadline, and the callback to run.
+// The Event holds its own links (active queue, common-timeout queue) and heap index, so moving it
+// between the base's structures allocates nothing.
+import type { EventBase, TimeoutArg } from "./base.ts";
+import type { CommonTimeout } from "./common-timeout.ts";
+import { EV, LIST_ACTIVE, LIST_ACTIVE_LATER, LIST_FREED, LIST_INSERTED, LIST_TIMEOUT } from "./flags.ts";
+
+/** A callback: the fd (or signal number, or -1), the EV bits that happened, and the event's arg. */
+// (Method syntax makes the parameter bivariant, so an Event<Foo> is usable as an Event<unknown>.)
+export type EventCallback<A = Event> = { bivariant(fd: number, what: number, arg: A): unknown }["bivariant"];
+export type Finalizer<A> = { bivariant(ev: Event<A>, arg: A): unknown }["bivariant"];
+
+export class Event<A = unknown> {
+  /** @internal */ base: EventBase;
+  /** The fd, the signal number for EV.SIGNAL events, or -1 for pure timers. */
+  fd: number;
+  /** The EV bits this event was created with. */
+  events: number;
+  /** @internal */ callback: EventCallback<A>;
+  /** The value passed as the callback's third argument (the event itself unless given). */
+  arg: A;
+  /** @internal */ priorityValue: number;
+  /** @internal LIST_* bits: where the event is now. */
+  state = 0;
+  /** @internal EV bits the pending activation carries. */
+  res = 0;
+  /** How many times the signal arrived before this run of the callback (EV.SIGNAL events). */
+  ncalls = 0;
+  /** @internal Deadline on the base's monotonic clock, in ms. */
+  deadline = 0;
+  /** @internal Position in the timer heap, -1 when absent. */
+  heapIndex = -1;
+  /** @internal Interval for persistent re-arming, in ms; -1 when none. */
+  persistMs = -1;
+  /** @internal The common timeout this event's deadline is queued in, if any. */
+  common: CommonTimeout | null = null;
+  /** @internal Links of the active queue and of a common-timeout queue. */
+  nextActive: Event | null = null;
+  prevActive: Event | null = null;
+  nextTimer: Event | null = null;
+  prevTimer: Event | null = null;
+  /** @internal Finalizer to run instead of the callback (event_finalize). */
+  finalizer: Finalizer<A> | null = null;
+  /** @internal Free the event after its finalizer ran. */
+  freeAfterFinalize = false;
+
+  /** @internal Use `base.event()` (or `event_new` in compat). */
+  constructor(base: EventBase, fd: number, events: number, callback: EventCallback<A>, arg: A, priority: number) {
+    this.base = base;
+    this.fd = fd;
+    this.events = events;
+    this.callback = callback;
+    this.arg = arg;
+    this.priorityValue = priority;
+  }
+
+  /**
+   * Makes the event pending: on its fd/signal, and until `timeout` ms from now when given
+   * (fractions allowed; a CommonTimeout from `base.commonTimeout(ms)` for many equal timeouts).
+   * Re-adding a pending event replaces its timeout. Returns the event.
+   */
+  add(timeout?: TimeoutArg): this {
+    this.base.addEvent(this, timeout);
+    return this;
+  }
+
+  /** Makes the event non-pending and non-active. */
+  del(): this {
+    this.base.delEvent(this);
+    return this;
+  }
+
+  /** Removes only the timeout, keeping the event pending on its fd or signal. */
+  removeTimer(): this {
+    this.base.removeTimer(this);
+    return this;
+  }
+
+  /** Makes the event active with `what` (merged into an activation already pending). */
+  active(what: number = EV.TIMEOUT, ncalls = 1): this {
+    this.base.activateEvent(this, what, ncalls);
+    return this;
+  }
+
+  /**
+   * Which of `what` (default: all) the event is pending or active for:
+   * READ/WRITE/CLOSED/SIGNAL while added, the activation's bits while active, TIMEOUT while a
+   * deadline is set.
+   */
+  pending(what = EV.TIMEOUT | EV.READ | EV.WRITE | EV.SIGNAL | EV.CLOSED): number {
+    return this.base.pendingBits(this, what);
+  }
+
+  /** Milliseconds until the timeout fires, or null if no timeout is set. */
+  timeLeft(): number | null {
+    return this.base.timeLeft(this);
+  }
+
+  /** Whether the event is pending on anything or active. */
+  get isPending(): boolean {
+    return (this.state & (LIST_INSERTED | LIST_TIMEOUT | LIST_ACTIVE | LIST_ACTIVE_LATER)) !== 0;
+  }
+
+  /** The priority queue the event is activated into (0 runs first). */
+  get priority(): number {
+    return this.priorityValue;
+  }
+  set priority(p: number) {
+    this.base.setPriority(this, p);
+  }
+
+  /** The base the event belongs to. */
+  get eventBase(): EventBase {
+    return this.base;
+  }
+
+  /** The callback that runs when the event fires. */
+  get handler(): EventCallback<A> {
+    return this.callback;
+  }
+
+  /**
+   * Deletes the event and runs `finalizer` from the loop once no callback of it can be running
+   * (libevent's event_finalize). The event cannot be added again afterwards.
+   */
+  finalize(finalizer: Finalizer<A>): void {
+    this.base.finalizeEvent(this, finalizer, false);
+  }
+
+  /** Like finalize(), then frees the event. */
+  freeFinalize(finalizer: Finalizer<A>): void {
+    this.base.finalizeEvent(this, finalizer, true);
+  }
+
+  /** Deletes the event and makes it unusable. */
+  free(): void {
+    this.base.freeEvent(this);
+  }
+
+  /** Whether free() was called. */
+  get freed(): boolean {
+    return (this.state & LIST_FREED) !== 0;
+  }
+}
