@@ -735,6 +735,11 @@ export class EventBase implements BackendHost {
         heap.pop();
         top.state &= ~LIST_TIMEOUT;
         this.activate(top, EV.TIMEOUT, 1);
+      } else if (top.state & LIST_ACTIVE) {
+        // Already active through its fd in this iteration: add TIMEOUT to that activation
+        // (libevent deletes it and reports TIMEOUT alone, losing an edge-triggered READ).
+        this.removeTimeout(top);
+        top.res |= EV.TIMEOUT;
       } else {
         this.delInternal(top);
         this.activate(top, EV.TIMEOUT, 1);

@@ -1,0 +1,113 @@
+// libevent's C names, ported line for line from the shape of its regress tests.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as ev from "../src/compat.ts";
+import { sys } from "./deps.ts";
+import { backendVariants } from "./helpers.ts";
+
+for (const variant of backendVariants()) {
+  describe(`compat on ${variant.label}`, () => {
+    const newBase = () => {
+      const cfg = ev.event_config_new();
+      const changelist = variant.options.method === "epoll (with changelist)";
+      for (const m of ev.event_get_supported_methods()) {
+        if (m !== variant.options.method && !(changelist && m === "epoll")) ev.event_config_avoid_method(cfg, m);
+      }
+      ev.event_config_set_flag(cfg, ev.EVENT_BASE_FLAG_IGNORE_ENV);
+      if (changelist) ev.event_config_set_flag(cfg, ev.EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+      if (variant.options.preciseTimer) ev.event_config_set_flag(cfg, ev.EVENT_BASE_FLAG_PRECISE_TIMER);
+      const base = ev.event_base_new_with_config(cfg);
+      ev.event_config_free(cfg);
+      assert.ok(base, String(ev.event_get_last_error()));
+      assert.equal(ev.event_base_get_method(base), variant.options.method);
+      return base;
+    };
+
+    it("event_new / event_add with a timeval / event_base_dispatch", () => {
+      const base = newBase();
+      const [a, b] = sys.socketpair();
+      try {
+        const log: string[] = [];
+        const rd = ev.event_new(base, b, ev.EV_READ | ev.EV_PERSIST, (fd, what, arg) => {
+          log.push(`read ${what} ${arg}`);
+          sys.read(fd, 16);
+          ev.event_del(rd!);
+        }, "cookie");
+        assert.ok(rd);
+        assert.equal(ev.event_add(rd, null), 0);
+        const t = ev.evtimer_new(base, (_fd, what, arg) => {
+          log.push(`timer ${what} ${arg === t}`);
+          sys.write(a, "x");
+        }, ev.event_self_cbarg());
+        assert.equal(ev.evtimer_add(t!, { tv_sec: 0, tv_usec: 2000 }), 0);
+        assert.equal(ev.evtimer_pending(t!, null), ev.EV_TIMEOUT);
+        assert.equal(ev.event_base_dispatch(base), 1);
+        assert.deepEqual(log, [`timer ${ev.EV_TIMEOUT} true`, `read ${ev.EV_READ} cookie`]);
+        ev.event_free(rd);
+        ev.event_free(t!);
+      } finally {
+        ev.event_base_free(base);
+        sys.close(a);
+        sys.close(b);
+      }
+    });
+
+    it("event_pending fills the expiry as wall-clock time; failures return -1", () => {
+      const base = newBase();
+      try {
+        const e = ev.evtimer_new(base, () => {}, null)!;
+        ev.event_add(e, { tv_sec: 10, tv_usec: 0 });
+        const tv = { tv_sec: 0, tv_usec: 0 };
+        assert.equal(ev.event_pending(e, ev.EV_TIMEOUT, tv), ev.EV_TIMEOUT);
+        const expiry = tv.tv_sec * 1000 + tv.tv_usec / 1000;
+        assert.ok(Math.abs(expiry - (Date.now() + 10_000)) < 2000, `expiry ${expiry}`);
+        const [x, y] = sys.socketpair();
+        sys.close(x);
+        sys.close(y);
+        const bad = ev.event_new(base, x, ev.EV_READ, () => {}, null)!;
+        if (!variant.label.includes("changelist")) {
+          assert.equal(ev.event_add(bad, null), -1);
+          assert.match(String(ev.event_get_last_error()), /EBADF/);
+        }
+        assert.equal(ev.event_base_priority_init(base, 0), -1);
+        assert.equal(ev.event_base_priority_init(base, 4), 0);
+        assert.equal(ev.event_base_get_npriorities(base), 4);
+      } finally {
+        ev.event_base_free(base);
+      }
+    });
+
+    it("event_base_once, loopexit, got_exit and common timeouts", () => {
+      const base = newBase();
+      try {
+        let onceRan = 0;
+        assert.equal(ev.event_base_once(base, -1, ev.EV_TIMEOUT, (_fd, _w, arg) => void (onceRan = arg as number), 42, null), 0);
+        const common = ev.event_base_init_common_timeout(base, { tv_sec: 0, tv_usec: 1000 })!;
+        let commonRan = 0;
+        for (let i = 0; i < 10; i++) ev.event_add(ev.evtimer_new(base, () => void commonRan++, null)!, common);
+        ev.evtimer_add(ev.evtimer_new(base, () => {}, null)!, { tv_sec: 60, tv_usec: 0 });
+        assert.equal(ev.event_base_loopexit(base, { tv_sec: 0, tv_usec: 20_000 }), 0);
+        assert.equal(ev.event_base_dispatch(base), 0);
+        assert.equal(ev.event_base_got_exit(base), 1);
+        assert.equal(onceRan, 42);
+        assert.equal(commonRan, 10);
+        const tv = { tv_sec: 0, tv_usec: 0 };
+        ev.event_base_gettimeofday_cached(base, tv);
+        assert.ok(Math.abs(tv.tv_sec - Date.now() / 1000) < 5);
+        assert.equal(ev.event_base_get_num_events(base, ev.EVENT_BASE_COUNT_ADDED), 1);
+        assert.match(ev.event_base_dump_events(base), /Inserted events/);
+      } finally {
+        ev.event_base_free(base);
+      }
+    });
+  });
+}
+
+describe("compat: configuration", () => {
+  it("requiring a feature no backend has yields null and a reason", () => {
+    const cfg = ev.event_config_new();
+    for (const m of ev.event_get_supported_methods()) ev.event_config_avoid_method(cfg, m);
+    assert.equal(ev.event_base_new_with_config(cfg), null);
+    assert.match(String(ev.event_get_last_error()), /no event backend qualifies/);
+  });
+});

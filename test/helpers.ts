@@ -1,0 +1,49 @@
+// Shared test helpers: the backend variants every kernel-touching test runs on, and fd hygiene.
+import { EventBase, type EventBaseOptions, getEnvForTests, supportedMethods, sys } from "./deps.ts";
+
+export interface BackendVariant {
+  label: string;
+  options: EventBaseOptions;
+}
+
+/**
+ * Every backend this platform has, plus epoll's variants (changelist, precise timer).
+ * EVFFI_TEST_BACKENDS=poll,select narrows the list (by label).
+ */
+export function backendVariants(): BackendVariant[] {
+  const variants: BackendVariant[] = supportedMethods().map((m) => ({ label: m, options: { method: m, ignoreEnv: true } }));
+  if (supportedMethods().includes("epoll")) {
+    variants.push({ label: "epoll (precise timer)", options: { method: "epoll", preciseTimer: true, ignoreEnv: true } });
+  }
+  const only = getEnvForTests("EVFFI_TEST_BACKENDS");
+  if (only) {
+    const wanted = only.split(",").map((s) => s.trim());
+    return variants.filter((v) => wanted.includes(v.label));
+  }
+  return variants;
+}
+
+/** Runs `fn` with a fresh base of `variant` and closes it (and any fds registered) afterwards. */
+export function withBase<T>(variant: BackendVariant, fn: (base: EventBase, fds: number[]) => T, extra: EventBaseOptions = {}): T {
+  const base = new EventBase({ ...variant.options, ...extra });
+  const fds: number[] = [];
+  try {
+    return fn(base, fds);
+  } finally {
+    base.close();
+    for (const fd of fds) sys.closeQuietly(fd);
+  }
+}
+
+/** A socketpair whose fds are closed with the base (pushed onto `fds`). */
+export function pair(fds: number[]): [number, number] {
+  const p = sys.socketpair();
+  fds.push(...p);
+  return p;
+}
+
+/** Spins the CPU for `ms` (to simulate a stalled callback without yielding). */
+export function busyWait(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) { /* stall */ }
+}
