@@ -48,3 +48,18 @@ export function getEnv(name: string): string | undefined {
     return undefined;
   }
 }
+
+/** The script's command-line arguments (after the script path). */
+export function scriptArgs(): string[] {
+  return runtime === "bun" ? g.process.argv.slice(2) : [...g.Deno.args];
+}
+
+/** Bytes of JS heap in use, after a full garbage collection where the runtime allows forcing one. */
+export function heapUsedAfterGc(): number {
+  if (runtime === "bun") {
+    g.Bun.gc(true);
+    return g.process.memoryUsage().heapUsed;
+  }
+  if (typeof g.gc === "function") g.gc();
+  return g.Deno.memoryUsage().heapUsed;
+}
