@@ -1,5 +1,7 @@
 // Shared test helpers: the backend variants every kernel-touching test runs on, and fd hygiene.
-import { EventBase, type EventBaseOptions, getEnvForTests, supportedMethods, sys } from "./deps.ts";
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
+import process from "node:process";
+import { EventBase, type EventBaseOptions, getEnvForTests, runtime, supportedMethods, sys } from "./deps.ts";
 
 export interface BackendVariant {
   label: string;
@@ -46,4 +48,11 @@ export function pair(fds: number[]): [number, number] {
 export function busyWait(ms: number): void {
   const end = performance.now() + ms;
   while (performance.now() < end) { /* stall */ }
+}
+
+/** Runs a fixture script in a child process of the same runtime, with a time limit. */
+export function runChild(script: string, args: string[] = [], timeoutMs = 20_000): SpawnSyncReturns<string> {
+  const path = new URL(`./fixtures/${script}`, import.meta.url).pathname;
+  const cmd = runtime === "deno" ? ["run", "--allow-all", path, ...args] : [path, ...args];
+  return spawnSync(process.execPath, cmd, { encoding: "utf8", timeout: timeoutMs });
 }

@@ -44,6 +44,8 @@ export interface BackendState {
   dispatch(timeoutMs: number | null): boolean;
   /** Releases kernel resources. */
   dealloc(): void;
+  /** Applies queued interest changes now (a backend with a changelist), before waiting elsewhere. */
+  flushChanges?(): void;
 }
 
 export interface Backend {

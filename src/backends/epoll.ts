@@ -73,7 +73,7 @@ export class EpollState implements BackendState {
     else this.pending.set(fd, { kernel: old, wanted });
   }
 
-  private flushChanges(): void {
+  flushChanges(): void {
     for (const [fd, change] of this.pending) {
       if ((change.kernel & IO_MASK) === 0 && (change.wanted & IO_MASK) === 0) continue;
       if (change.kernel === change.wanted) continue;

@@ -1,7 +1,10 @@
 // EventBase: libevent's event_base. It owns a backend (epoll, kqueue, poll, select), the evmap
 // (events per fd and per signal), the active queues (one per priority), the timer heap and the
 // common timeouts, the time cache, and the loop.
-import { getEnv, signals } from "../ffi/mod.ts";
+import {
+  type OffThreadWaiter, constants, createWaiter, getEnv, layout, libc, signals, yieldToHost,
+} from "../ffi/mod.ts";
+import { drainWakeFd, openWakeFd, writeWake } from "./wake.ts";
 import type { Backend, BackendConfig, BackendHost, BackendState, FdRecord } from "../backends/backend.ts";
 import { candidateBackends } from "../backends/registry.ts";
 import { monotonicClockId, monotonicMs, wallClockMs } from "./clock.ts";
@@ -80,6 +83,7 @@ export function setSignalSource(source: SignalSource): void {
 }
 
 const MAX_PRIORITIES = 256;
+const LOOP_CONTINUE = 2;
 const WALL_OFFSET_REFRESH_MS = 5000;
 
 function checkTimeout(timeout: unknown): void {
@@ -129,6 +133,20 @@ export class EventBase implements BackendHost {
   private exitReason: "exit" | "break" | null = null;
   private callbackError: { error: unknown } | null = null;
   private closed = false;
+
+  // Waking and off-thread waiting.
+  private wakeFd = -1;
+  private wakeWriteFd = -1;
+  private wakeEvent: Event | null = null;
+  /** 1 while a wake is written and not yet drained (shared, so other threads can coalesce too). */
+  private readonly wakeFlag = new Int32Array(new SharedArrayBuffer(4));
+  /** Signals counted by the host listener, not yet delivered (index: signal number). */
+  private readonly pendingSignals = new Int32Array(new SharedArrayBuffer(4 * 65));
+  private waiter: OffThreadWaiter | null = null;
+  private waitCount = 0;
+  private waiting = false;
+  private poked = false;
+  private waitDeadline = Infinity;
 
   // Time.
   private readonly clockId: number;
@@ -301,11 +319,73 @@ export class EventBase implements BackendHost {
    * stops the loop and is rethrown here; the base stays usable.
    */
   loopSync(flags = 0): number {
+    if (!this.beginLoop(flags)) return -1;
+    let result: number = LOOP_CONTINUE;
+    try {
+      while ((result = this.checkLoopEnd(flags, false)) === LOOP_CONTINUE) {
+        if (!this.runIteration(flags, this.waitTimeout(flags))) {
+          result = 0;
+          break;
+        }
+      }
+    } finally {
+      this.endLoop();
+    }
+    this.throwPendingError();
+    return result;
+  }
+
+  /**
+   * Runs the loop without ever blocking the JS thread: ready callbacks run, the host's event loop
+   * gets a turn at least every millisecond and whenever the base would wait, and waiting for the
+   * kernel happens off-thread (Deno: a nonblocking FFI call; Bun: a watcher Worker) until an fd is
+   * ready, the next timer is due, or `wake()` is called. Promises, host timers, host I/O and signal
+   * listeners keep running meanwhile. Same flags and results as loopSync; a callback's exception
+   * (or an async callback's rejection) rejects the returned promise.
+   */
+  async loop(flags = 0): Promise<number> {
+    if (!this.beginLoop(flags)) return -1;
+    this.ensureWake();
+    let result: number = LOOP_CONTINUE;
+    let lastYield = performance.now();
+    try {
+      while ((result = this.checkLoopEnd(flags, true)) === LOOP_CONTINUE) {
+        const timeout = this.waitTimeout(flags);
+        if (timeout !== 0) {
+          await this.waitOffThread(timeout);
+          lastYield = performance.now();
+          if (this.callbackError) break;
+        }
+        if (!this.runIteration(flags, 0)) {
+          result = 0;
+          break;
+        }
+        // Microtasks run at every await; a macrotask turn (host timers, I/O) at least every ms.
+        if (performance.now() - lastYield >= 1) {
+          await yieldToHost();
+          lastYield = performance.now();
+        } else {
+          await null;
+        }
+      }
+    } finally {
+      this.endLoop();
+    }
+    this.throwPendingError();
+    return result === LOOP_CONTINUE ? 0 : result;
+  }
+
+  /** The async twin of dispatchSync(): loop(0). */
+  dispatch(): Promise<number> {
+    return this.loop(0);
+  }
+
+  private beginLoop(flags: number): boolean {
     this.checkOpen();
     if (typeof flags !== "number" || (flags & ~(EVLOOP.ONCE | EVLOOP.NONBLOCK | EVLOOP.NO_EXIT_ON_EMPTY)) !== 0) {
       throw new RangeError(`unknown loop flags ${String(flags)}`);
     }
-    if (this.running) return -1;
+    if (this.running) return false;
     this.throwPendingError();
     this.running = true;
     this.terminate = false;
@@ -313,38 +393,155 @@ export class EventBase implements BackendHost {
     this.breakPending = false;
     this.exitReason = null;
     this.cachedNow = 0;
-    let result = 0;
-    try {
-      for (;;) {
-        this.continueRequested = false;
-        if (this.terminate || this.breakRequested) break;
-        if (this.addedUser === 0 && this.virtualCount === 0 && this.activeTotal === 0 && this.activeLaterQueue.head === null &&
-          !(flags & EVLOOP.NO_EXIT_ON_EMPTY)) {
-          result = 1;
-          break;
-        }
-        this.moveLaterEventsActive();
-        const timeout = this.activeTotal > 0 || flags & EVLOOP.NONBLOCK ? 0 : this.nextTimeout();
-        this.cachedNow = 0;
-        this.backendState.dispatch(timeout);
-        if (this.cacheTime) this.cachedNow = monotonicMs(this.clockId);
-        this.expireTimers();
-        if (this.activeTotal > 0) {
-          const ran = this.processActive();
-          if (this.callbackError) break;
-          if (flags & EVLOOP.ONCE && this.activeTotal === 0 && ran !== 0) break;
-        } else if (flags & EVLOOP.NONBLOCK) {
-          break;
-        }
-      }
-    } finally {
-      this.running = false;
-      this.cachedNow = 0;
-    }
+    return true;
+  }
+
+  private endLoop(): void {
+    this.running = false;
+    this.cachedNow = 0;
     if (this.breakRequested) this.exitReason = "break";
     else if (this.terminate) this.exitReason = "exit";
-    this.throwPendingError();
-    return result;
+  }
+
+  /** Top of an iteration: 0 (exit/break), 1 (nothing left) or LOOP_CONTINUE. */
+  private checkLoopEnd(flags: number, cooperative: boolean): number {
+    this.continueRequested = false;
+    if (this.terminate || this.breakRequested || this.callbackError) return 0;
+    if (this.addedUser === 0 && this.virtualCount === 0 && this.activeTotal === 0 && this.activeLaterQueue.head === null &&
+      !(cooperative && this.asyncPending > 0) && !(flags & EVLOOP.NO_EXIT_ON_EMPTY)) {
+      return 1;
+    }
+    this.moveLaterEventsActive();
+    return LOOP_CONTINUE;
+  }
+
+  /** How long the backend may wait: 0 when something is active or for NONBLOCK, else until the next timer. */
+  private waitTimeout(flags: number): number | null {
+    return this.activeTotal > 0 || flags & EVLOOP.NONBLOCK ? 0 : this.nextTimeout();
+  }
+
+  /** One dispatch and the callbacks it makes ready. Returns false when the loop must end. */
+  private runIteration(flags: number, timeout: number | null): boolean {
+    this.cachedNow = 0;
+    this.backendState.dispatch(timeout);
+    if (this.cacheTime) this.cachedNow = monotonicMs(this.clockId);
+    this.expireTimers();
+    if (this.activeTotal > 0) {
+      const ran = this.processActive();
+      if (this.callbackError) return false;
+      if (flags & EVLOOP.ONCE && this.activeTotal === 0 && ran !== 0) return false;
+    } else if (flags & EVLOOP.NONBLOCK) {
+      return false;
+    }
+    return true;
+  }
+
+  /** Waits off-thread until the backend has something, `timeout` ms pass, or wake() is called. */
+  private async waitOffThread(timeout: number | null): Promise<void> {
+    const waiter = this.prepareWaiter();
+    const ms = timeout === null ? -1 : Math.min(Math.ceil(timeout), 0x7fffffff);
+    this.waitDeadline = timeout === null ? Infinity : this.now() + timeout;
+    this.waiting = true;
+    try {
+      await waiter.wait(this.waitCount, ms);
+    } finally {
+      this.waiting = false;
+      this.waitDeadline = Infinity;
+    }
+  }
+
+  /**
+   * Fills the waiter's pollfd array: the backend's own pollable fd (epoll, kqueue) or, for poll
+   * and select, every fd of the evmap; plus the wake fd, which interrupts the wait.
+   */
+  private prepareWaiter(): OffThreadWaiter {
+    this.backendState.flushChanges?.();
+    const wanted: number[] = [];
+    const masks: number[] = [];
+    if (this.backendState.pollableFd >= 0) {
+      wanted.push(this.backendState.pollableFd);
+      masks.push(constants.POLLIN);
+    } else {
+      for (const entry of this.ioMap) {
+        if (!entry) continue;
+        const bits = entry.enabled();
+        wanted.push(entry.fd);
+        masks.push((bits & EV.READ ? constants.POLLIN : 0) | (bits & EV.WRITE ? constants.POLLOUT : 0) |
+          (bits & EV.CLOSED ? constants.POLLRDHUP : 0));
+      }
+    }
+    if (this.wakeFd >= 0) {
+      wanted.push(this.wakeFd);
+      masks.push(constants.POLLIN);
+    }
+    if (!this.waiter || this.waiter.capacity < wanted.length) {
+      this.waiter?.close();
+      this.waiter = createWaiter(Math.max(16, 2 * wanted.length));
+    }
+    const view = new DataView(this.waiter.pollfds.buffer, this.waiter.pollfds.byteOffset);
+    const P = layout.pollfd;
+    for (let i = 0; i < wanted.length; i++) {
+      view.setInt32(i * P.size + P.fd, wanted[i], true);
+      view.setInt16(i * P.size + P.events, masks[i], true);
+      view.setInt16(i * P.size + P.revents, 0, true);
+    }
+    this.waitCount = wanted.length;
+    return this.waiter;
+  }
+
+  /** Interrupts an off-thread wait when the base's state changed under it. */
+  private poke(): void {
+    if (this.waiting && !this.poked) {
+      this.poked = true;
+      this.wake();
+    }
+  }
+
+  /**
+   * Interrupts the base's wait (from this thread; other threads use the cross-thread handle).
+   * Coalesced: while a wake is pending, further calls write nothing.
+   */
+  wake(): void {
+    this.checkOpen();
+    this.ensureWake();
+    if (Atomics.exchange(this.wakeFlag, 0, 1) === 0) writeWake(this.wakeWriteFd);
+  }
+
+  /** Creates the wake fd and its internal event on first use. */
+  private ensureWake(): void {
+    if (this.wakeFd >= 0) return;
+    const [readFd, writeFd] = openWakeFd();
+    this.wakeFd = readFd;
+    this.wakeWriteFd = writeFd;
+    const ev = new Event(this, readFd, EV.READ | EV.PERSIST, () => this.drainWake(), null, 0);
+    ev.state |= LIST_INTERNAL;
+    this.wakeEvent = ev;
+    this.addNoCheck(ev, null, -1);
+  }
+
+  /** Runs when the wake fd is readable: clear it, then deliver what the wakers left. */
+  private drainWake(): void {
+    drainWakeFd(this.wakeFd);
+    // Cleared after draining, before the work: a waker that set the flag after this point writes again.
+    Atomics.store(this.wakeFlag, 0, 0);
+    this.poked = false;
+    const counts = this.pendingSignals;
+    for (let sig = 1; sig < counts.length; sig++) {
+      if (counts[sig] === 0) continue;
+      const n = Atomics.exchange(counts, sig, 0);
+      if (n > 0) this.activateSignal(sig, n);
+    }
+    for (const hook of this.wakeHooks) hook();
+  }
+
+  /** @internal Work other modules (cross-thread queues) do each time the base is woken. */
+  readonly wakeHooks: (() => void)[] = [];
+
+  /** @internal Counts a signal for delivery at the next drain (called by the signal module). */
+  noteSignal(signal: number): void {
+    if (this.closed) return;
+    Atomics.add(this.pendingSignals, signal, 1);
+    this.wake();
   }
 
   /** Rethrows a callback's failure (sync throw, or an async callback's rejection seen since). */
@@ -376,14 +573,21 @@ export class EventBase implements BackendHost {
    */
   loopBreak(): void {
     this.checkOpen();
-    if (this.running) this.breakRequested = true;
-    else this.breakPending = true;
+    if (this.running) {
+      this.breakRequested = true;
+      this.poke();
+    } else {
+      this.breakPending = true;
+    }
   }
 
   /** Makes the loop poll for new events right after the current callback (libevent's loopcontinue). */
   loopContinue(): void {
     this.checkOpen();
-    if (this.running) this.continueRequested = true;
+    if (this.running) {
+      this.continueRequested = true;
+      this.poke();
+    }
   }
 
   /** Whether the last loop ended through loopExit. */
@@ -450,6 +654,13 @@ export class EventBase implements BackendHost {
     for (const ev of this.onceEvents) ev.state |= LIST_FREED;
     this.onceEvents.clear();
     this.backendState.dealloc();
+    this.waiter?.close();
+    this.waiter = null;
+    if (this.wakeFd >= 0) {
+      libc.close(this.wakeFd);
+      if (this.wakeWriteFd !== this.wakeFd) libc.close(this.wakeWriteFd);
+      this.wakeFd = this.wakeWriteFd = -1;
+    }
     this.closed = true;
   }
 
@@ -606,6 +817,8 @@ export class EventBase implements BackendHost {
     if (ev.events & EV.CLOSED) entry.nclose++;
     if (et) entry.net++;
     entry.events.push(ev);
+    // poll and select wait on a list of fds built before the wait: rebuild it.
+    if (this.waiting && this.backendState.pollableFd < 0) this.poke();
   }
 
   private ioDel(ev: Event): void {
@@ -630,6 +843,8 @@ export class EventBase implements BackendHost {
     if (entry === undefined) entry = this.signalMap[ev.fd] = new SignalEntry();
     if (entry.events.length === 0) {
       if (!signalSource) throw new Error("signal delivery is not set up (import the signal module)");
+      // The host listener reaches the loop through the wake fd.
+      this.ensureWake();
       signalSource.add(this, ev.fd);
     }
     entry.events.push(ev);
@@ -679,6 +894,7 @@ export class EventBase implements BackendHost {
     } else {
       this.timeHeap.push(ev);
     }
+    if (this.waiting && ev.deadline < this.waitDeadline) this.poke();
   }
 
   private removeTimeout(ev: Event): void {
@@ -773,6 +989,7 @@ export class EventBase implements BackendHost {
     if (ev.priorityValue < this.runningPriority) this.continueRequested = true;
     if (ev.events & EV.SIGNAL) ev.ncalls = ev.ncalls + ncalls;
     this.insertActive(ev, this.activeQueues[ev.priorityValue]);
+    if (this.waiting) this.poke();
   }
 
   /** Queues an activation for the next loop iteration (libevent's event_active_later_). */
@@ -791,6 +1008,7 @@ export class EventBase implements BackendHost {
     else q.head = ev;
     q.tail = ev;
     if (!(ev.state & LIST_INTERNAL)) this.activeUser++;
+    if (this.waiting) this.poke();
   }
 
   private moveLaterEventsActive(): void {
@@ -905,14 +1123,19 @@ export class EventBase implements BackendHost {
 
   /** @internal A rejected promise from a callback surfaces like a thrown error. */
   private watchAsyncCallback(p: PromiseLike<unknown>): void {
-    p.then(undefined, (error) => {
+    this.asyncPending++;
+    p.then(() => {
+      this.asyncPending--;
+      if (this.waiting) this.poke();
+    }, (error) => {
+      this.asyncPending--;
       if (!this.callbackError) this.callbackError = { error };
-      this.asyncErrorHook?.();
+      if (this.waiting) this.poke();
     });
   }
 
-  /** @internal Set by the cooperative loop to be told about async callback failures. */
-  asyncErrorHook: (() => void) | null = null;
+  /** Async callbacks started and not yet settled: they keep `await loop()` alive, not loopSync. */
+  private asyncPending = 0;
 
   // ---- helpers --------------------------------------------------------------------------------
 

@@ -63,3 +63,24 @@ export function heapUsedAfterGc(): number {
   if (typeof g.gc === "function") g.gc();
   return g.Deno.memoryUsage().heapUsed;
 }
+
+/** Lets the host's event loop run one turn (timers, I/O, signal listeners), then resumes. */
+export function yieldToHost(): Promise<void> {
+  return new Promise((resolve) => g.setImmediate(resolve));
+}
+
+/** Installs a host signal listener (process.on on Bun, Deno.addSignalListener on Deno). */
+export function addHostSignalListener(name: string, listener: () => void): void {
+  if (runtime === "bun") g.process.on(name, listener);
+  else g.Deno.addSignalListener(name, listener);
+}
+
+/** Removes a listener installed by addHostSignalListener; the default action returns with the last one. */
+export function removeHostSignalListener(name: string, listener: () => void): void {
+  if (runtime === "bun") g.process.off(name, listener);
+  else g.Deno.removeSignalListener(name, listener);
+}
+
+/** Whether this code runs in a Worker rather than on the main thread. */
+export const inWorker: boolean = typeof g.WorkerGlobalScope !== "undefined" && g instanceof g.WorkerGlobalScope ||
+  (runtime === "bun" && typeof g.Bun !== "undefined" && !g.Bun.isMainThread);

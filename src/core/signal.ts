@@ -1,0 +1,50 @@
+// Signals folded into the loop. A JS function can never be a C signal handler (it crashes both
+// runtimes), so the host's own signal API receives the signal; our listener only counts it for
+// every base watching that signal and writes each base's wake fd, as libevent's handler writes one
+// byte down its socketpair. The base delivers the count at its next drain: one callback run per
+// batch, with `ev.ncalls` saying how many arrived.
+//
+// Unlike libevent, where one base owns a signal, every base watching it receives it.
+// The last event removed for a signal removes the host listener, restoring the default action.
+import { addHostSignalListener, removeHostSignalListener, signals } from "../ffi/mod.ts";
+import { type EventBase, setSignalSource } from "./base.ts";
+
+interface Watch {
+  listener: () => void;
+  bases: Set<EventBase>;
+}
+
+const watches = new Map<number, Watch>();
+const names = new Map<number, string>(Object.entries(signals).map(([name, n]) => [n, name]));
+
+function nameOf(signal: number): string {
+  const name = names.get(signal);
+  if (!name) throw new RangeError(`signal ${signal} has no name on this platform`);
+  if (name === "SIGKILL" || name === "SIGSTOP") throw new RangeError(`${name} cannot be caught`);
+  return name;
+}
+
+setSignalSource({
+  add(base, signal) {
+    let watch = watches.get(signal);
+    if (!watch) {
+      const bases = new Set<EventBase>();
+      const listener = () => {
+        for (const b of bases) b.noteSignal(signal);
+      };
+      addHostSignalListener(nameOf(signal), listener);
+      watch = { listener, bases };
+      watches.set(signal, watch);
+    }
+    watch.bases.add(base);
+  },
+  del(base, signal) {
+    const watch = watches.get(signal);
+    if (!watch) return;
+    watch.bases.delete(base);
+    if (watch.bases.size === 0) {
+      removeHostSignalListener(nameOf(signal), watch.listener);
+      watches.delete(signal);
+    }
+  },
+});

@@ -1,0 +1,162 @@
+// The cooperative loop inside the host's event loop, the wake fd, and signals.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { EV, EVLOOP, EventBase, signals, sys } from "./deps.ts";
+import { backendVariants, runChild } from "./helpers.ts";
+
+for (const variant of backendVariants()) {
+  describe(`cooperative loop on ${variant.label}`, () => {
+    it("a callback awaits a host timer and host file I/O while the base waits on a socketpair", async () => {
+      const base = new EventBase(variant.options);
+      const [a, b] = sys.socketpair();
+      try {
+        const steps: string[] = [];
+        base.event(b, EV.READ, async (fd) => {
+          steps.push(`read ${new TextDecoder().decode(sys.read(fd)!)}`);
+          await new Promise((r) => setTimeout(r, 5));
+          steps.push("host timer");
+          const text = await readFile(new URL(import.meta.url), "utf8");
+          steps.push(`host file ${text.includes("cooperative loop") ? "read" : "wrong"}`);
+        }).add();
+        setTimeout(() => sys.write(a, "go"), 5);
+        assert.equal(await base.loop(), 1);
+        assert.deepEqual(steps, ["read go", "host timer", "host file read"]);
+      } finally {
+        base.close();
+        sys.close(a);
+        sys.close(b);
+      }
+    });
+
+    it("host timers keep firing while the base idles", async () => {
+      const base = new EventBase(variant.options);
+      try {
+        let ticks = 0;
+        let ticksWhenTimerFired = -1;
+        const interval = setInterval(() => ticks++, 2);
+        base.timer(40, () => void (ticksWhenTimerFired = ticks));
+        await base.loop();
+        clearInterval(interval);
+        assert.ok(ticksWhenTimerFired >= 3, `host interval ran ${ticksWhenTimerFired} times during the wait`);
+      } finally {
+        base.close();
+      }
+    });
+
+    it("wake() interrupts a wait, and events added from host code are seen without waiting out the timer", async () => {
+      const base = new EventBase(variant.options);
+      const [a, b] = sys.socketpair();
+      try {
+        const seen: string[] = [];
+        const far = base.timer(60_000, () => seen.push("far timer"));
+        setTimeout(() => {
+          base.event(b, EV.READ, () => {
+            seen.push("new fd");
+            far.del();
+          }).add();
+          sys.write(a, "x");
+        }, 5);
+        assert.equal(await base.loop(), 1);
+        assert.deepEqual(seen, ["new fd"]);
+        let woke = false;
+        base.addVirtual();
+        setTimeout(() => {
+          woke = true;
+          base.loopBreak();
+        }, 5);
+        assert.equal(await base.loop(), 0);
+        assert.ok(woke && base.gotBreak());
+      } finally {
+        base.close();
+        sys.close(a);
+        sys.close(b);
+      }
+    });
+
+    it("a rejected async callback rejects the loop, which can run again", async () => {
+      const base = new EventBase(variant.options);
+      try {
+        base.timer(1, async () => {
+          await null;
+          throw new Error("async boom");
+        });
+        await assert.rejects(base.loop(), /async boom/);
+        let ran = false;
+        base.timer(1, () => void (ran = true));
+        assert.equal(await base.loop(), 1);
+        assert.ok(ran);
+      } finally {
+        base.close();
+      }
+    });
+
+    it("loop flags and results match loopSync (ONCE, NONBLOCK, re-entry)", async () => {
+      const base = new EventBase(variant.options);
+      try {
+        assert.equal(await base.loop(), 1);
+        let inner: number | undefined;
+        base.timer(1, async () => void (inner = await base.loop()));
+        base.timer(2, () => {});
+        assert.equal(await base.loop(EVLOOP.ONCE), 0);
+        assert.equal(await base.loop(), 1);
+        assert.equal(inner, -1);
+        assert.equal(await base.loop(EVLOOP.NONBLOCK | EVLOOP.NO_EXIT_ON_EMPTY), 0);
+      } finally {
+        base.close();
+      }
+    });
+  });
+}
+
+describe("signals", () => {
+  it("SIGUSR1 reaches two bases on the main thread, with batched counts", async () => {
+    const bases = [new EventBase(), new EventBase()];
+    try {
+      const counts = [0, 0];
+      bases.forEach((base, i) => {
+        const ev = base.signal("SIGUSR1", (sig, what, e) => {
+          assert.equal(sig, signals.SIGUSR1);
+          assert.equal(what, EV.SIGNAL);
+          counts[i] += (e as { ncalls: number }).ncalls;
+          if (counts[i] >= 1) ev.del();
+        });
+      });
+      setTimeout(() => sys.kill(sys.getpid(), signals.SIGUSR1), 5);
+      await Promise.all(bases.map((b) => b.loop()));
+      assert.ok(counts[0] >= 1 && counts[1] >= 1, `counts ${counts}`);
+    } finally {
+      for (const b of bases) b.close();
+    }
+  });
+
+  it("accepts names and numbers, and rejects unknown or uncatchable signals", () => {
+    const base = new EventBase();
+    try {
+      assert.equal(base.signalNumber("int"), signals.SIGINT);
+      assert.equal(base.signalNumber("SIGHUP"), signals.SIGHUP);
+      assert.throws(() => base.signal("SIGNOPE", () => {}), RangeError);
+      assert.throws(() => base.signal("SIGKILL", () => {}), /cannot be caught/);
+    } finally {
+      base.close();
+    }
+  });
+
+  it("removing the last signal event restores the default action (the child dies of SIGUSR1)", () => {
+    const r = runChild("signal-restore.ts");
+    assert.equal(r.signal, "SIGUSR1", `child exited with ${r.status}/${r.signal}: ${r.stdout}${r.stderr}`);
+    assert.doesNotMatch(r.stdout, /still alive/);
+  });
+
+  it("a script whose base has no events left exits on its own", () => {
+    const r = runChild("exits-alone.ts");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /loop returned 1/);
+  });
+
+  it("a signal during a main-thread loopSync is delivered after the thread yields", () => {
+    const r = runChild("loopsync-signal.ts");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /sent \| timer after the signal \| loopSync returned \| signal x1/);
+  });
+});
