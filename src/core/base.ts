@@ -534,6 +534,20 @@ export class EventBase implements BackendHost {
     for (const hook of this.wakeHooks) hook();
   }
 
+  /**
+   * @internal What another thread needs to wake this base and hand it signals: the wake fd, the
+   * shared coalescing flag, and the shared per-signal counters. Other threads only write these.
+   */
+  crossThreadHandle(): { wakeFd: number; wakeFlag: SharedArrayBuffer; pendingSignals: SharedArrayBuffer } {
+    this.checkOpen();
+    this.ensureWake();
+    return {
+      wakeFd: this.wakeWriteFd,
+      wakeFlag: this.wakeFlag.buffer as SharedArrayBuffer,
+      pendingSignals: this.pendingSignals.buffer as SharedArrayBuffer,
+    };
+  }
+
   /** @internal Work other modules (cross-thread queues) do each time the base is woken. */
   readonly wakeHooks: (() => void)[] = [];
 

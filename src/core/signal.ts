@@ -7,11 +7,16 @@
 // Unlike libevent, where one base owns a signal, every base watching it receives it.
 // The last event removed for a signal removes the host listener, restoring the default action.
 import { addHostSignalListener, removeHostSignalListener, signals } from "../ffi/mod.ts";
-import { type EventBase, setSignalSource } from "./base.ts";
+import { setSignalSource } from "./base.ts";
+
+/** Something that wants a signal counted and its loop woken: a base, or a proxy for a Worker's base. */
+export interface SignalTarget {
+  noteSignal(signal: number): void;
+}
 
 interface Watch {
   listener: () => void;
-  bases: Set<EventBase>;
+  bases: Set<SignalTarget>;
 }
 
 const watches = new Map<number, Watch>();
@@ -24,27 +29,38 @@ function nameOf(signal: number): string {
   return name;
 }
 
+/** Starts delivering `signal` to `target` (installing the host listener for the first target). */
+export function addSignalTarget(signal: number, target: SignalTarget): void {
+  let watch = watches.get(signal);
+  if (!watch) {
+    const bases = new Set<SignalTarget>();
+    const listener = () => {
+      for (const b of bases) b.noteSignal(signal);
+    };
+    addHostSignalListener(nameOf(signal), listener);
+    watch = { listener, bases };
+    watches.set(signal, watch);
+  }
+  watch.bases.add(target);
+}
+
+/** Stops delivering `signal` to `target`; the last one removes the host listener. */
+export function removeSignalTarget(signal: number, target: SignalTarget): void {
+  const watch = watches.get(signal);
+  if (!watch) return;
+  watch.bases.delete(target);
+  if (watch.bases.size === 0) {
+    removeHostSignalListener(nameOf(signal), watch.listener);
+    watches.delete(signal);
+  }
+}
+
+/** Validates a signal number for watching (throws RangeError for unknown, SIGKILL, SIGSTOP). */
+export function checkCatchable(signal: number): void {
+  nameOf(signal);
+}
+
 setSignalSource({
-  add(base, signal) {
-    let watch = watches.get(signal);
-    if (!watch) {
-      const bases = new Set<EventBase>();
-      const listener = () => {
-        for (const b of bases) b.noteSignal(signal);
-      };
-      addHostSignalListener(nameOf(signal), listener);
-      watch = { listener, bases };
-      watches.set(signal, watch);
-    }
-    watch.bases.add(base);
-  },
-  del(base, signal) {
-    const watch = watches.get(signal);
-    if (!watch) return;
-    watch.bases.delete(base);
-    if (watch.bases.size === 0) {
-      removeHostSignalListener(nameOf(signal), watch.listener);
-      watches.delete(signal);
-    }
-  },
+  add: (base, signal) => addSignalTarget(signal, base),
+  del: (base, signal) => removeSignalTarget(signal, base),
 });
