@@ -332,3 +332,8 @@ export function evsignal_pending(ev: Event, tv?: Timeval | null): number {
 export const evsignal_initialized = event_initialized;
 
 export { EventBase, Event };
+
+/** Rebuilds the backend after fork (libevent's event_reinit). */
+export function event_reinit(base: EventBase): number {
+  return attempt(() => base.reinit());
+}

@@ -451,6 +451,31 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("reinit rebuilds the backend and keeps every event working", () => {
+      withBase(variant, (base, fds) => {
+        const [a, b] = pair(fds);
+        const [c, d] = pair(fds);
+        const seen: number[] = [];
+        base.event(b, EV.READ | EV.PERSIST, () => {
+          sys.read(b);
+          seen.push(b);
+        }).add();
+        base.event(d, EV.READ, () => {
+          sys.read(d);
+          seen.push(d);
+        }).add();
+        base.wake(); // a wake fd exists before reinit and must be replaced
+        base.loopSync(NB);
+        base.reinit();
+        sys.write(a, "1");
+        sys.write(c, "2");
+        base.loopSync(EVLOOP.ONCE);
+        assert.deepEqual(seen.sort(), [b, d].sort());
+        base.wake();
+        assert.equal(base.loopSync(NB | EVLOOP.NO_EXIT_ON_EMPTY), 0, "the new wake fd works");
+      });
+    });
+
     it("a closed fd fails at add with EBADF and leaves the base unchanged", {
       skip: variant.options.epollChangelist || variant.label.includes("changelist") ? "the changelist defers epoll_ctl (and its EBADF) to dispatch" : false,
     }, () => {

@@ -16,6 +16,7 @@ export function backendVariants(): BackendVariant[] {
   const variants: BackendVariant[] = supportedMethods().map((m) => ({ label: m, options: { method: m, ignoreEnv: true } }));
   if (supportedMethods().includes("epoll")) {
     variants.push({ label: "epoll (precise timer)", options: { method: "epoll", preciseTimer: true, ignoreEnv: true } });
+    variants.push({ label: "epoll (precise, timerfd)", options: { method: "epoll", preciseTimer: "timerfd", ignoreEnv: true } });
   }
   const only = getEnvForTests("EVFFI_TEST_BACKENDS");
   if (only) {

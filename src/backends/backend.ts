@@ -23,6 +23,8 @@ export interface BackendHost {
 export interface BackendConfig {
   /** Wait with sub-millisecond precision where the backend can (epoll_pwait2, timerfd). */
   preciseTimer: boolean;
+  /** How epoll waits precisely: epoll_pwait2 when the kernel has it, else a timerfd ("auto"), or forced. */
+  preciseWith: "auto" | "pwait2" | "timerfd";
   /** Forbid the timerfd fallback for precise epoll waits. */
   disallowTimerfd: boolean;
   /** Queue epoll changes and flush them at dispatch. */

@@ -1,7 +1,7 @@
 // epoll(7) backend (Linux). Interest changes go straight to epoll_ctl; with the changelist
 // variant they are queued per fd and applied at the start of dispatch, so an add followed by a
 // delete in the same iteration costs no syscall.
-import { Errno, SyscallError, constants as C, errnoCell, hasSymbol, layout, libc } from "../ffi/mod.ts";
+import { Errno, SyscallError, constants as C, errnoCell, hasSymbol, layout, libc, u64arg } from "../ffi/mod.ts";
 import { EV, Feature } from "../core/flags.ts";
 import type { Backend, BackendHost, BackendState, FdRecord } from "./backend.ts";
 
@@ -13,6 +13,7 @@ const MAX_TIMEOUT_MS = 35 * 60 * 1000;
 const STRIDE = layout.epoll_event.size / 4; // in 32-bit words
 const DATA = layout.epoll_event.data / 4;
 const IO_MASK = EV.READ | EV.WRITE | EV.CLOSED;
+const eight = u64arg(8);
 
 /** epoll_event mask for a set of EV bits. */
 function epollMask(bits: number): number {
@@ -36,7 +37,13 @@ export class EpollState implements BackendState {
   private eventBytes: Uint8Array;
   private readonly ctlWords = new Uint32Array(new ArrayBuffer(16));
   private readonly ctlBytes = new Uint8Array(this.ctlWords.buffer, 0, layout.epoll_event.size);
-  private readonly precise: boolean;
+  private usePwait2: boolean;
+  private readonly allowTimerfd: boolean;
+  private timerfd = -1;
+  private timerArmed = false;
+  private readonly itimerspec = new Uint32Array(8); // it_interval (16 bytes), it_value (16 bytes)
+  private readonly itimerspecBytes = new Uint8Array(this.itimerspec.buffer);
+  private readonly timerfdDrain = new Uint8Array(8);
   private readonly timespec = new Uint32Array(4); // tv_sec (64-bit LE), tv_nsec (64-bit LE)
   private readonly timespecBytes = new Uint8Array(this.timespec.buffer);
   // Changelist: fd -> bits wanted at the next flush, plus the bits the kernel has now.
@@ -50,7 +57,12 @@ export class EpollState implements BackendState {
     this.pollableFd = fd;
     this.events = new Uint32Array(new ArrayBuffer(INITIAL_EVENTS * layout.epoll_event.size));
     this.eventBytes = new Uint8Array(this.events.buffer);
-    this.precise = host.config.preciseTimer && hasSymbol("epoll_pwait2");
+    const cfg = host.config;
+    // epoll_pwait2 is tried first (a kernel without it answers ENOSYS, see dispatch); a timerfd
+    // registered in the set stands in when it is missing, unless forbidden.
+    this.usePwait2 = cfg.preciseTimer && cfg.preciseWith !== "timerfd" && hasSymbol("epoll_pwait2");
+    this.allowTimerfd = cfg.preciseTimer && !cfg.disallowTimerfd && cfg.preciseWith !== "pwait2" && hasSymbol("timerfd_create");
+    if (!this.usePwait2 && this.allowTimerfd) this.openTimerfd();
     this.changelist = changelist;
   }
 
@@ -115,25 +127,68 @@ export class EpollState implements BackendState {
     throw new SyscallError("epoll_ctl", errno, [this.pollableFd, opName(op), fd, mask]);
   }
 
+  private openTimerfd(): void {
+    const fd = libc.timerfd_create(C.CLOCK_MONOTONIC, C.TFD_NONBLOCK | C.TFD_CLOEXEC);
+    if (fd === -1) throw new SyscallError("timerfd_create", errnoCell[0], ["CLOCK_MONOTONIC", "TFD_NONBLOCK|TFD_CLOEXEC"]);
+    this.timerfd = fd;
+    this.apply(fd, 0, EV.READ);
+  }
+
+  /** Arms the timerfd for `timeoutMs` (0 disarms). */
+  private setTimerfd(timeoutMs: number): void {
+    const ns = Math.max(0, Math.round(timeoutMs * 1e6));
+    const sec = Math.floor(ns / 1e9);
+    const it = this.itimerspec;
+    it[4] = sec % 4294967296;
+    it[5] = Math.floor(sec / 4294967296);
+    // A zero it_value would disarm: the smallest wait is 1 ns.
+    it[6] = timeoutMs > 0 ? Math.max(1, ns % 1e9) : 0;
+    if (timeoutMs > 0 && sec === 0 && it[6] === 0) it[6] = 1;
+    if (libc.timerfd_settime(this.timerfd, 0, this.itimerspecBytes, null) === -1) {
+      throw new SyscallError("timerfd_settime", errnoCell[0], [this.timerfd, 0, timeoutMs]);
+    }
+    this.timerArmed = timeoutMs > 0;
+  }
+
+  private waitPwait2(timeoutMs: number): number {
+    const ns = Math.max(0, Math.round(timeoutMs * 1e6));
+    const sec = Math.floor(ns / 1e9);
+    this.timespec[0] = sec % 4294967296;
+    this.timespec[1] = Math.floor(sec / 4294967296);
+    this.timespec[2] = ns % 1e9;
+    return libc.epoll_pwait2(this.pollableFd, this.eventBytes, this.capacity, this.timespecBytes, null);
+  }
+
   dispatch(timeoutMs: number | null): boolean {
     if (this.changelist && this.pending.size) this.flushChanges();
-    let n: number;
-    if (this.precise && timeoutMs !== null) {
-      const ns = Math.max(0, Math.round(timeoutMs * 1e6));
-      const sec = Math.floor(ns / 1e9);
-      this.timespec[0] = sec % 4294967296;
-      this.timespec[1] = Math.floor(sec / 4294967296);
-      this.timespec[2] = ns % 1e9;
-      n = libc.epoll_pwait2(this.pollableFd, this.eventBytes, this.capacity, this.timespecBytes, null);
-    } else {
-      // Round up: waking early for a timer would only spin the loop once more.
-      const ms = timeoutMs === null ? -1 : timeoutMs <= 0 ? 0 : Math.min(Math.ceil(timeoutMs), MAX_TIMEOUT_MS);
+    let n = -1;
+    let waited = false;
+    if (this.usePwait2 && timeoutMs !== null && timeoutMs > 0) {
+      n = this.waitPwait2(timeoutMs);
+      waited = true;
+      if (n === -1 && errnoCell[0] === Errno.ENOSYS) {
+        // The C library has the symbol but this kernel (< 5.11) does not: fall back for good.
+        this.usePwait2 = false;
+        waited = false;
+        if (this.allowTimerfd) this.openTimerfd();
+      }
+    }
+    if (!waited) {
+      let ms: number;
+      if (this.timerfd >= 0 && timeoutMs !== null && timeoutMs > 0) {
+        this.setTimerfd(timeoutMs);
+        ms = -1;
+      } else {
+        if (this.timerArmed) this.setTimerfd(0);
+        // Round up: waking early for a timer would only spin the loop once more.
+        ms = timeoutMs === null ? -1 : timeoutMs <= 0 ? 0 : Math.min(Math.ceil(timeoutMs), MAX_TIMEOUT_MS);
+      }
       n = libc.epoll_wait(this.pollableFd, this.eventBytes, this.capacity, ms);
     }
     if (n === -1) {
       const errno = errnoCell[0];
       if (errno === Errno.EINTR) return false;
-      throw new SyscallError(this.precise ? "epoll_pwait2" : "epoll_wait", errno, [this.pollableFd, "events", this.capacity, timeoutMs]);
+      throw new SyscallError(this.usePwait2 ? "epoll_pwait2" : "epoll_wait", errno, [this.pollableFd, "events", this.capacity, timeoutMs]);
     }
     const events = this.events;
     const host = this.host;
@@ -148,6 +203,11 @@ export class EpollState implements BackendState {
         if (what & C.EPOLLOUT) bits |= EV.WRITE;
         if (what & C.EPOLLRDHUP) bits |= EV.CLOSED;
       }
+      if (fd === this.timerfd) {
+        libc.read(fd, this.timerfdDrain, eight);
+        this.timerArmed = false;
+        continue;
+      }
       // EV.ET rides along always: the evmap gives it only to events that asked for it.
       if (bits) host.activateIo(fd, bits | EV.ET);
     }
@@ -161,6 +221,7 @@ export class EpollState implements BackendState {
   }
 
   dealloc(): void {
+    if (this.timerfd >= 0) libc.close(this.timerfd);
     libc.close(this.pollableFd);
     this.pending.clear();
   }

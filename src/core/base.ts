@@ -35,7 +35,7 @@ export interface EventBaseOptions {
   /** Queue epoll changes and apply them at dispatch. */
   epollChangelist?: boolean;
   /** Use CLOCK_MONOTONIC and ns-precision waits instead of the coarse clock. */
-  preciseTimer?: boolean;
+  preciseTimer?: boolean | "pwait2" | "timerfd";
   /** With preciseTimer on epoll, never fall back to a timerfd. */
   disallowTimerfd?: boolean;
 }
@@ -161,6 +161,7 @@ export class EventBase implements BackendHost {
     const preciseTimer = !!options.preciseTimer || env("EVENT_PRECISE_TIMER") !== undefined;
     this.config = {
       preciseTimer,
+      preciseWith: typeof options.preciseTimer === "string" ? options.preciseTimer : "auto",
       disallowTimerfd: !!options.disallowTimerfd,
       epollChangelist: !!options.epollChangelist || env("EVENT_EPOLL_USE_CHANGELIST") !== undefined,
     };
@@ -658,6 +659,34 @@ export class EventBase implements BackendHost {
       if (ev.state & (LIST_ACTIVE | LIST_ACTIVE_LATER)) active.push(`${describe(ev)} [${ev.state & LIST_ACTIVE_LATER ? "active later" : "active"}: ${describeEvents(ev.res)}]`);
     }
     return `EventBase (${this.method}, ${this.priorities} priorities)\nInserted events:\n${inserted.join("\n") || "  (none)"}\nActive events:\n${active.join("\n") || "  (none)"}\n`;
+  }
+
+  /**
+   * Rebuilds the backend's kernel state and re-adds every fd (libevent's event_reinit): needed in
+   * a child after fork, and a way to recover a backend. The wake fd is replaced too, since a
+   * forked child would share it with its parent.
+   */
+  reinit(): void {
+    this.checkOpen();
+    if (this.running) throw new Error("cannot reinit an EventBase while its loop is running");
+    if (this.wakeEvent) {
+      this.delInternal(this.wakeEvent);
+      libc.close(this.wakeFd);
+      if (this.wakeWriteFd !== this.wakeFd) libc.close(this.wakeWriteFd);
+      this.wakeFd = this.wakeWriteFd = -1;
+      this.wakeEvent = null;
+    }
+    this.backendState.dealloc();
+    const state = this.backend.init(this);
+    if (!state) throw new Error(`${this.method} could not start again`);
+    this.backendState = state;
+    for (const entry of this.ioMap) {
+      if (!entry) continue;
+      entry.backendSlot = -1;
+      const bits = entry.enabled();
+      if (bits & EV_IO) state.add(entry.fd, 0, bits, entry);
+    }
+    if (this.signalMap.some((e) => e !== undefined)) this.ensureWake();
   }
 
   /** Deletes every event and releases the backend. Using the base or its events afterwards throws. */
