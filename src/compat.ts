@@ -241,9 +241,9 @@ export function event_assign(
   ev.events = fresh.events;
   ev.callback = fresh.callback;
   ev.arg = arg === selfArg ? ev : arg;
-  ev.priorityValue = fresh.priorityValue;
   ev.state = 0;
-  ev.persistMs = -1;
+  ev.priorityValue = fresh.priorityValue;
+  ev.ext = null;
   return ev;
 }
 export function event_add(ev: Event, tv: Timeval | CommonTimeval | null): number {

@@ -12,7 +12,7 @@ import { CommonTimeout } from "./common-timeout.ts";
 import { Event, type EventCallback, type Finalizer } from "./event.ts";
 import {
   Count, EV, EV_ALL, EV_IO, EVLOOP, LIST_ACTIVE, LIST_ACTIVE_LATER, LIST_FINALIZING, LIST_FREED, LIST_INSERTED,
-  LIST_INTERNAL, LIST_TIMEOUT, describeEvents,
+  LIST_FREE_AFTER_FINALIZE, LIST_INTERNAL, LIST_TIMEOUT, describeEvents,
 } from "./flags.ts";
 import { TimerHeap } from "./minheap.ts";
 
@@ -648,7 +648,8 @@ export class EventBase implements BackendHost {
     const describe = (ev: Event) => {
       const where = ev.events & EV.SIGNAL ? `signal ${ev.fd}` : ev.fd >= 0 ? `fd ${ev.fd}` : "timer";
       let s = `  ${where}: ${describeEvents(ev.events)}`;
-      if (ev.state & LIST_TIMEOUT) s += ` timeout in ${(ev.deadline - now).toFixed(3)} ms${ev.common ? ` (common ${ev.common.duration} ms)` : ""}`;
+      const common = ev.ext?.common;
+      if (ev.state & LIST_TIMEOUT) s += ` timeout in ${(ev.deadline - now).toFixed(3)} ms${common ? ` (common ${common.duration} ms)` : ""}`;
       if (ev.priorityValue !== this.defaultPriority()) s += ` priority ${ev.priorityValue}`;
       return s;
     };
@@ -741,7 +742,7 @@ export class EventBase implements BackendHost {
     checkTimeout(timeout);
     if (ev.state & LIST_FINALIZING) throw new Error("cannot add an event that is being finalized");
     // A plain add() forgets an earlier persistent interval unless a timeout is still pending.
-    if ((timeout === null || timeout === undefined) && !(ev.state & LIST_TIMEOUT)) ev.persistMs = -1;
+    if ((timeout === null || timeout === undefined) && !(ev.state & LIST_TIMEOUT) && ev.ext) ev.ext.persistMs = -1;
     this.addNoCheck(ev, timeout, -1);
   }
 
@@ -755,15 +756,16 @@ export class EventBase implements BackendHost {
     if (timeout === null || timeout === undefined) return;
     const common = timeout instanceof CommonTimeout ? timeout : null;
     const ms = common ? common.duration : (timeout as number);
-    if (ev.events & EV.PERSIST && absoluteDeadline < 0) ev.persistMs = ms;
+    if (ev.events & EV.PERSIST && absoluteDeadline < 0) ev.extras().persistMs = ms;
     if (ev.state & LIST_TIMEOUT) this.removeTimeout(ev);
     // An event active because of its old timeout must not fire for it after getting a new one.
     if (ev.state & LIST_ACTIVE && ev.res & EV.TIMEOUT) {
-      if (ev.events & EV.SIGNAL) ev.ncalls = 0;
+      if (ev.events & EV.SIGNAL && ev.ext) ev.ext.ncalls = 0;
       this.removeActive(ev);
     }
     ev.deadline = absoluteDeadline >= 0 ? absoluteDeadline : this.now() + ms;
-    ev.common = common;
+    if (common) ev.extras().common = common;
+    else if (ev.ext) ev.ext.common = null;
     this.insertTimeout(ev);
   }
 
@@ -771,14 +773,14 @@ export class EventBase implements BackendHost {
   delEvent(ev: Event): void {
     this.checkUsable(ev);
     this.delInternal(ev);
-    ev.persistMs = -1;
+    if (ev.ext) ev.ext.persistMs = -1;
   }
 
   /** @internal */
   removeTimer(ev: Event): void {
     this.checkUsable(ev);
     if (ev.state & LIST_TIMEOUT) this.removeTimeout(ev);
-    ev.persistMs = -1;
+    if (ev.ext) ev.ext.persistMs = -1;
   }
 
   /** @internal */
@@ -822,9 +824,8 @@ export class EventBase implements BackendHost {
     if (typeof finalizer !== "function") throw new TypeError(`finalizer must be a function, got ${typeof finalizer}`);
     if (ev.state & LIST_FINALIZING) return;
     this.delInternal(ev);
-    ev.finalizer = finalizer;
-    ev.freeAfterFinalize = free;
-    ev.state |= LIST_FINALIZING;
+    ev.extras().finalizer = finalizer;
+    ev.state |= LIST_FINALIZING | (free ? LIST_FREE_AFTER_FINALIZE : 0);
     this.insertActive(ev, this.activeQueues[ev.priorityValue]);
     ev.res = EV.FINALIZE;
   }
@@ -833,7 +834,7 @@ export class EventBase implements BackendHost {
   freeEvent(ev: Event): void {
     if (ev.state & LIST_FREED) return;
     if (!this.closed) this.delInternal(ev);
-    ev.state = LIST_FREED;
+    ev.state = (ev.state & ~0xffff) | LIST_FREED;
   }
 
   // ---- evmap ----------------------------------------------------------------------------------
@@ -931,7 +932,7 @@ export class EventBase implements BackendHost {
 
   private insertTimeout(ev: Event): void {
     this.markAdded(ev, LIST_TIMEOUT);
-    const common = ev.common;
+    const common = ev.ext === null ? null : ev.ext.common;
     if (common) {
       if (common.insert(ev)) this.scheduleCommon(common);
     } else {
@@ -941,11 +942,11 @@ export class EventBase implements BackendHost {
   }
 
   private removeTimeout(ev: Event): void {
-    const common = ev.common;
+    const common = ev.ext === null ? null : ev.ext.common;
     if (common) {
       const wasHead = common.head === ev;
       common.remove(ev);
-      ev.common = null;
+      ev.ext!.common = null;
       if (wasHead) this.scheduleCommon(common);
     } else {
       this.timeHeap.remove(ev);
@@ -1020,7 +1021,7 @@ export class EventBase implements BackendHost {
     if (state & LIST_FINALIZING) return;
     if (state & LIST_ACTIVE) {
       ev.res |= res;
-      if (ev.events & EV.SIGNAL) ev.ncalls += ncalls;
+      if (ev.events & EV.SIGNAL) ev.extras().ncalls += ncalls;
       return;
     }
     if (state & LIST_ACTIVE_LATER) {
@@ -1030,7 +1031,7 @@ export class EventBase implements BackendHost {
       ev.res = res;
     }
     if (ev.priorityValue < this.runningPriority) this.continueRequested = true;
-    if (ev.events & EV.SIGNAL) ev.ncalls = ev.ncalls + ncalls;
+    if (ev.events & EV.SIGNAL) ev.extras().ncalls += ncalls;
     this.insertActive(ev, this.activeQueues[ev.priorityValue]);
     if (this.waiting) this.poke();
   }
@@ -1128,9 +1129,9 @@ export class EventBase implements BackendHost {
           r = this.runFinalizer(ev);
         } else if (ev.events & EV.SIGNAL) {
           r = ev.callback(ev.fd, res, ev.arg);
-          ev.ncalls = 0;
+          ev.ext!.ncalls = 0;
         } else {
-          if (ev.persistMs >= 0 && ev.events & EV.PERSIST) this.rearmPersistent(ev, res);
+          if (ev.ext !== null && ev.ext.persistMs >= 0 && ev.events & EV.PERSIST) this.rearmPersistent(ev, res);
           r = ev.callback(ev.fd, res, ev.arg);
         }
         if (r !== undefined && callbackResultIsThenable(r)) this.watchAsyncCallback(r);
@@ -1145,10 +1146,10 @@ export class EventBase implements BackendHost {
   }
 
   private runFinalizer(ev: Event): unknown {
-    const finalizer = ev.finalizer!;
-    ev.finalizer = null;
-    ev.state &= ~LIST_FINALIZING;
-    if (ev.freeAfterFinalize) ev.state = LIST_FREED;
+    const finalizer = ev.ext!.finalizer!;
+    ev.ext!.finalizer = null;
+    if (ev.state & LIST_FREE_AFTER_FINALIZE) ev.state |= LIST_FREED;
+    ev.state &= ~(LIST_FINALIZING | LIST_FREE_AFTER_FINALIZE);
     return finalizer(ev, ev.arg);
   }
 
@@ -1159,9 +1160,10 @@ export class EventBase implements BackendHost {
    */
   private rearmPersistent(ev: Event, res: number): void {
     const now = this.now();
-    let runAt = (res & EV.TIMEOUT ? ev.deadline : now) + ev.persistMs;
-    if (runAt < now) runAt = now + ev.persistMs;
-    this.addNoCheck(ev, ev.common ?? ev.persistMs, runAt);
+    const x = ev.ext!;
+    let runAt = (res & EV.TIMEOUT ? ev.deadline : now) + x.persistMs;
+    if (runAt < now) runAt = now + x.persistMs;
+    this.addNoCheck(ev, x.common ?? x.persistMs, runAt);
   }
 
   /** @internal A rejected promise from a callback surfaces like a thrown error. */
@@ -1207,7 +1209,7 @@ export class EventBase implements BackendHost {
     for (const entry of this.ioMap) if (entry) for (const ev of entry.events) yield* visit(ev);
     for (const entry of this.signalMap) if (entry) for (const ev of entry.events) yield* visit(ev);
     for (const ev of this.timeHeap.toArray()) yield* visit(ev);
-    for (const common of this.commonTimeouts) for (let ev = common.head; ev; ev = ev.nextTimer) yield* visit(ev);
+    for (const common of this.commonTimeouts) for (let ev = common.head; ev; ev = ev.ext!.nextTimer) yield* visit(ev);
     for (const q of [...this.activeQueues, this.activeLaterQueue]) for (let ev = q.head; ev; ev = ev.nextActive) yield* visit(ev);
   }
 }

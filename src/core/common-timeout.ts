@@ -21,28 +21,31 @@ export class CommonTimeout {
 
   /** @internal Appends in deadline order; almost always at the tail. Returns true if ev became the head. */
   insert(ev: Event): boolean {
+    const x = ev.extras();
     let after = this.tail;
-    while (after !== null && after.deadline > ev.deadline) after = after.prevTimer;
-    ev.prevTimer = after;
+    while (after !== null && after.deadline > ev.deadline) after = after.ext!.prevTimer;
+    x.prevTimer = after;
     if (after === null) {
-      ev.nextTimer = this.head;
-      if (this.head) this.head.prevTimer = ev;
+      x.nextTimer = this.head;
+      if (this.head) this.head.ext!.prevTimer = ev;
       this.head = ev;
     } else {
-      ev.nextTimer = after.nextTimer;
-      if (after.nextTimer) after.nextTimer.prevTimer = ev;
-      after.nextTimer = ev;
+      const ax = after.ext!;
+      x.nextTimer = ax.nextTimer;
+      if (ax.nextTimer) ax.nextTimer.ext!.prevTimer = ev;
+      ax.nextTimer = ev;
     }
-    if (ev.nextTimer === null) this.tail = ev;
+    if (x.nextTimer === null) this.tail = ev;
     return this.head === ev;
   }
 
   /** @internal Unlinks ev. */
   remove(ev: Event): void {
-    if (ev.prevTimer) ev.prevTimer.nextTimer = ev.nextTimer;
-    else this.head = ev.nextTimer;
-    if (ev.nextTimer) ev.nextTimer.prevTimer = ev.prevTimer;
-    else this.tail = ev.prevTimer;
-    ev.nextTimer = ev.prevTimer = null;
+    const x = ev.ext!;
+    if (x.prevTimer) x.prevTimer.ext!.nextTimer = x.nextTimer;
+    else this.head = x.nextTimer;
+    if (x.nextTimer) x.nextTimer.ext!.prevTimer = x.prevTimer;
+    else this.tail = x.prevTimer;
+    x.nextTimer = x.prevTimer = null;
   }
 }

@@ -10,6 +10,27 @@ import { EV, LIST_ACTIVE, LIST_ACTIVE_LATER, LIST_FREED, LIST_INSERTED, LIST_TIM
 export type EventCallback<A = Event> = { bivariant(fd: number, what: number, arg: A): unknown }["bivariant"];
 export type Finalizer<A> = { bivariant(ev: Event<A>, arg: A): unknown }["bivariant"];
 
+/**
+ * What only some events need (persistent timeouts, signals, common timeouts, finalizers), kept out
+ * of Event so that the common event stays small: 12 fields fit the engines' inline object storage.
+ */
+export class EventExtras<A = unknown> {
+  /** Interval for persistent re-arming, in ms; -1 when none. */
+  persistMs = -1;
+  /** Signal arrivals for the pending run of the callback. */
+  ncalls = 0;
+  /** The common timeout the deadline is queued in, and the links of that queue. */
+  common: CommonTimeout | null = null;
+  nextTimer: Event | null = null;
+  prevTimer: Event | null = null;
+  /** Finalizer to run instead of the callback (event_finalize). */
+  finalizer: Finalizer<A> | null = null;
+}
+
+/** Priority lives in the high bits of Event.state (LIST_* flags use the low 16). */
+export const PRIORITY_SHIFT = 16;
+const LIST_MASK = (1 << PRIORITY_SHIFT) - 1;
+
 export class Event<A = unknown> {
   /** @internal */ base: EventBase;
   /** The fd, the signal number for EV.SIGNAL events, or -1 for pure timers. */
@@ -19,30 +40,19 @@ export class Event<A = unknown> {
   /** @internal */ callback: EventCallback<A>;
   /** The value passed as the callback's third argument (the event itself unless given). */
   arg: A;
-  /** @internal */ priorityValue: number;
-  /** @internal LIST_* bits: where the event is now. */
-  state = 0;
+  /** @internal LIST_* bits (where the event is now) | priority << PRIORITY_SHIFT. */
+  state: number;
   /** @internal EV bits the pending activation carries. */
   res = 0;
-  /** How many times the signal arrived before this run of the callback (EV.SIGNAL events). */
-  ncalls = 0;
   /** @internal Deadline on the base's monotonic clock, in ms. */
   deadline = 0;
   /** @internal Position in the timer heap, -1 when absent. */
   heapIndex = -1;
-  /** @internal Interval for persistent re-arming, in ms; -1 when none. */
-  persistMs = -1;
-  /** @internal The common timeout this event's deadline is queued in, if any. */
-  common: CommonTimeout | null = null;
-  /** @internal Links of the active queue and of a common-timeout queue. */
+  /** @internal Links of the active queue. */
   nextActive: Event | null = null;
   prevActive: Event | null = null;
-  nextTimer: Event | null = null;
-  prevTimer: Event | null = null;
-  /** @internal Finalizer to run instead of the callback (event_finalize). */
-  finalizer: Finalizer<A> | null = null;
-  /** @internal Free the event after its finalizer ran. */
-  freeAfterFinalize = false;
+  /** @internal Allocated on first need. */
+  ext: EventExtras<A> | null = null;
 
   /** @internal Use `base.event()` (or `event_new` in compat). */
   constructor(base: EventBase, fd: number, events: number, callback: EventCallback<A>, arg: A, priority: number) {
@@ -51,7 +61,25 @@ export class Event<A = unknown> {
     this.events = events;
     this.callback = callback;
     this.arg = arg;
-    this.priorityValue = priority;
+    this.state = priority << PRIORITY_SHIFT;
+  }
+
+  /** @internal */
+  get priorityValue(): number {
+    return this.state >>> PRIORITY_SHIFT;
+  }
+  set priorityValue(p: number) {
+    this.state = (this.state & LIST_MASK) | (p << PRIORITY_SHIFT);
+  }
+
+  /** @internal The extras, created on first use. */
+  extras(): EventExtras<A> {
+    return this.ext ??= new EventExtras<A>();
+  }
+
+  /** How many times the signal arrived for the current run of the callback (EV.SIGNAL events). */
+  get ncalls(): number {
+    return this.ext === null ? 0 : this.ext.ncalls;
   }
 
   /**

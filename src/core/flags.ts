@@ -47,6 +47,7 @@ export const LIST_INTERNAL = 0x10;
 export const LIST_ACTIVE_LATER = 0x20;
 export const LIST_FINALIZING = 0x40;
 export const LIST_FREED = 0x100;
+export const LIST_FREE_AFTER_FINALIZE = 0x200;
 
 /** Names of EV bits, for messages and dumps. */
 export function describeEvents(what: number): string {
