@@ -1,0 +1,192 @@
+// Listener, socket addresses and the HTTP request parser, with real sockets on every backend.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { EV, SyscallError, constants as C, sys } from "./deps.ts";
+import { constants as K, libc, u64arg } from "../src/ffi/mod.ts";
+import { Listener, localAddress, openStreamSocket, peerAddress } from "../src/net/listener.ts";
+import { decodeAddress, encodeAddress, formatAddress, resolveAddress } from "../src/net/sockaddr.ts";
+import { formatResponse, parseRequest } from "../src/net/http.ts";
+import { backendVariants, withBase } from "./helpers.ts";
+
+function getFdLimitRaw(): [bigint, bigint] {
+  const r = new BigUint64Array(2);
+  assert.equal(libc.getrlimit(K.RLIMIT_NOFILE, new Uint8Array(r.buffer)), 0);
+  return [r[0], r[1]];
+}
+
+function setFdSoftLimit(soft: bigint, hard: bigint): void {
+  const r = new BigUint64Array([soft, hard]);
+  assert.equal(libc.setrlimit(K.RLIMIT_NOFILE, new Uint8Array(r.buffer)), 0);
+}
+
+/** A blocking-style connect for tests: returns a connected non-blocking fd (loopback completes at once or soon). */
+function connectTcp(port: number, host = "127.0.0.1"): number {
+  const addr = resolveAddress({ host, port });
+  const fd = openStreamSocket(addr.family === "ipv4" ? C.AF_INET : C.AF_INET6);
+  const { bytes, length } = encodeAddress(addr);
+  libc.connect(fd, bytes, length); // EINPROGRESS is fine: the listener sees the connection anyway
+  return fd;
+}
+
+describe("sockaddr", () => {
+  it("encodes and decodes IPv4, IPv6 and Unix addresses", () => {
+    for (const spec of [{ host: "127.0.0.1", port: 8080 }, { host: "::1", port: 443 }, { host: "fe80::1:2", port: 1 }, { path: "/tmp/evffi.sock" }]) {
+      const addr = resolveAddress(spec);
+      const { bytes, length } = encodeAddress(addr);
+      const back = decodeAddress(bytes, length);
+      assert.equal(formatAddress(back), formatAddress(addr));
+    }
+  });
+  it("rejects names it cannot resolve and bad ports, naming the value", () => {
+    assert.throws(() => resolveAddress({ host: "example.com", port: 80 }), { name: "TypeError", message: /example\.com/ });
+    assert.throws(() => resolveAddress({ host: "127.0.0.1", port: 70000 }), { name: "RangeError", message: /70000/ });
+    assert.throws(() => resolveAddress({ path: "x".repeat(200) }), RangeError);
+  });
+});
+
+for (const variant of backendVariants()) {
+  describe(`listener on ${variant.label}`, () => {
+    it("accepts every waiting connection in one go (accept4 until EAGAIN)", () => {
+      withBase(variant, (base, fds) => {
+        const accepted: number[] = [];
+        const listener = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => {
+          accepted.push(fd);
+          fds.push(fd);
+          if (accepted.length === 20) listener.free();
+        });
+        const port = (listener.address as { port: number }).port;
+        assert.ok(port > 0);
+        for (let i = 0; i < 20; i++) fds.push(connectTcp(port));
+        base.loopSync();
+        assert.equal(accepted.length, 20);
+        for (const fd of accepted) {
+          assert.equal(formatAddress(localAddress(fd)), `127.0.0.1:${port}`);
+          assert.equal(peerAddress(fd).family, "ipv4");
+        }
+      });
+    });
+
+    it("listens on IPv6 and on a Unix path", () => {
+      withBase(variant, (base, fds) => {
+        const path = `/tmp/evffi-test-${sys.getpid()}-${Math.random().toString(36).slice(2)}.sock`;
+        let got = 0;
+        const l6 = new Listener(base, { host: "::1", port: 0 }, (fd) => {
+          fds.push(fd);
+          got++;
+          l6.free();
+        });
+        const lu = new Listener(base, { path }, (fd) => {
+          fds.push(fd);
+          got++;
+          lu.free();
+        });
+        fds.push(connectTcp((l6.address as { port: number }).port, "::1"));
+        const u = openStreamSocket(C.AF_UNIX);
+        fds.push(u);
+        const { bytes, length } = encodeAddress(resolveAddress({ path }));
+        assert.equal(libc.connect(u, bytes, length), 0);
+        base.loopSync();
+        assert.equal(got, 2);
+        libc.unlink(sys.cstring(path));
+      });
+    });
+
+    it("EMFILE: sheds the connection through its spare fd and does not spin", () => {
+      withBase(variant, (base, fds) => {
+        const errors: string[] = [];
+        let accepted = 0;
+        const listener = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => {
+          accepted++;
+          fds.push(fd);
+        }).onError((err) => errors.push(err.code));
+        const port = (listener.address as { port: number }).port;
+        const client = connectTcp(port);
+        fds.push(client);
+        // Lower the soft descriptor limit a little above what is open, then use up the rest.
+        const [soft, hard] = getFdLimitRaw();
+        const probe = libc.dup(client);
+        libc.close(probe);
+        setFdSoftLimit(BigInt(probe + 16), hard);
+        const hog: number[] = [];
+        try {
+          for (let fd = libc.dup(client); fd !== -1; fd = libc.dup(client)) hog.push(fd);
+          let iterations = 0;
+          base.timer(50, () => base.loopBreak());
+          base.event(-1, EV.PERSIST, () => void iterations++).add(5);
+          base.loopSync();
+          assert.ok(errors.includes("EMFILE"), `errors: ${errors}`);
+          assert.equal(accepted, 0);
+          assert.ok(iterations < 100, "the loop slept instead of spinning on the readable listener");
+        } finally {
+          for (const fd of hog) libc.close(fd);
+          setFdSoftLimit(soft, hard);
+          listener.free();
+        }
+        // The shed connection was closed cleanly: the client reads EOF.
+        const buf = new Uint8Array(4);
+        assert.equal(libc.read(client, buf, u64arg(4)), 0);
+      });
+    });
+  });
+}
+
+describe("listener: bad input", () => {
+  it("a port in use fails with EADDRINUSE", () => {
+    withBase(backendVariants()[0], (base) => {
+      const a = new Listener(base, { host: "127.0.0.1", port: 0 }, () => {}, { reuseAddr: false });
+      try {
+        const port = (a.address as { port: number }).port;
+        assert.throws(() => new Listener(base, { host: "127.0.0.1", port }, () => {}, { reuseAddr: false }),
+          (err: unknown) => err instanceof SyscallError && err.code === "EADDRINUSE");
+      } finally {
+        a.free();
+      }
+    });
+  });
+});
+
+describe("http request parser", () => {
+  const enc = new TextEncoder();
+  const req = "GET /hello?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc";
+
+  it("parses a request split byte by byte (incomplete until the last byte)", () => {
+    const bytes = enc.encode(req);
+    for (let cut = 0; cut < bytes.length; cut++) assert.equal(parseRequest(bytes.subarray(0, cut)).kind, "incomplete", `cut ${cut}`);
+    const r = parseRequest(bytes);
+    assert.equal(r.kind, "request");
+    if (r.kind !== "request") return;
+    assert.equal(r.request.method, "GET");
+    assert.equal(r.request.target, "/hello?x=1");
+    assert.equal(r.request.keepAlive, true);
+    assert.equal(new TextDecoder().decode(r.request.body), "abc");
+    assert.equal(r.consumed, bytes.length);
+  });
+
+  it("parses pipelined requests one after another", () => {
+    const bytes = enc.encode(req + "GET /2 HTTP/1.0\r\n\r\n" + "GET /3 HTTP/1.1\r\nConnection: close\r\n\r\n");
+    const targets: string[] = [];
+    const alive: boolean[] = [];
+    for (let at = 0; at < bytes.length;) {
+      const r = parseRequest(bytes, at);
+      assert.equal(r.kind, "request");
+      if (r.kind !== "request") break;
+      targets.push(r.request.target);
+      alive.push(r.request.keepAlive);
+      at += r.consumed;
+    }
+    assert.deepEqual(targets, ["/hello?x=1", "/2", "/3"]);
+    assert.deepEqual(alive, [true, false, false]);
+  });
+
+  it("answers 431 for an oversized header block and 400 for garbage", () => {
+    const big = enc.encode("GET / HTTP/1.1\r\nX: " + "a".repeat(10_000));
+    assert.deepEqual(parseRequest(big), { kind: "error", status: 431, reason: "Request Header Fields Too Large" });
+    assert.equal((parseRequest(enc.encode("NOT HTTP\r\n\r\n")) as { status: number }).status, 400);
+    assert.equal((parseRequest(enc.encode("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")) as { status: number }).status, 501);
+  });
+
+  it("formats a response with Content-Length", () => {
+    const text = new TextDecoder().decode(formatResponse(200, "Hello, World!"));
+    assert.equal(text, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!");
+  });
+});
