@@ -13,7 +13,17 @@ export { CommonTimeout } from "./core/common-timeout.ts";
 export { EV, EVLOOP, Feature, Count, describeEvents } from "./core/flags.ts";
 export { supportedMethods } from "./backends/registry.ts";
 export type { Backend, BackendState, BackendHost, FdRecord } from "./backends/backend.ts";
+export { EvBuffer } from "./net/evbuffer.ts";
+export type { EolStyle } from "./net/evbuffer.ts";
+export { BufferEvent, BEV } from "./net/bufferevent.ts";
+export type { BufferEventOptions, DataCallback, StatusCallback } from "./net/bufferevent.ts";
+export { Listener, localAddress, peerAddress } from "./net/listener.ts";
+export type { ListenerOptions, AcceptCallback } from "./net/listener.ts";
+export { resolveAddress, formatAddress } from "./net/sockaddr.ts";
+export type { SocketAddress, AddressSpec } from "./net/sockaddr.ts";
+export { parseRequest, formatResponse } from "./net/http.ts";
+export type { HttpRequest, ParseResult, ParseLimits } from "./net/http.ts";
 export {
-  sys, SyscallError, NotAvailableError, Errno, errnoName, runtime, runtimeVersion, os, arch, platform, constants, signals,
+  scriptArgs, sys, SyscallError, NotAvailableError, Errno, errnoName, runtime, runtimeVersion, os, arch, platform, constants, signals,
   ScmRights,
 } from "./ffi/mod.ts";
