@@ -22,6 +22,8 @@ export type { ListenerOptions, AcceptCallback } from "./net/listener.ts";
 export { resolveAddress, formatAddress } from "./net/sockaddr.ts";
 export type { SocketAddress, AddressSpec } from "./net/sockaddr.ts";
 export { parseRequest, formatResponse } from "./net/http.ts";
+export { HttpServer } from "./net/http-server.ts";
+export type { HttpHandler, HttpResponse, HttpServerOptions } from "./net/http-server.ts";
 export type { HttpRequest, ParseResult, ParseLimits } from "./net/http.ts";
 export {
   scriptArgs, sys, SyscallError, NotAvailableError, Errno, errnoName, runtime, runtimeVersion, os, arch, platform, constants, signals,

@@ -152,6 +152,16 @@ export class BufferEvent {
     return this;
   }
 
+  /** Moves all of `buffer`'s bytes to the output (no copy) and sends them. */
+  writeBuffer(buffer: EvBuffer): this {
+    this.checkLive();
+    if (this.shutdownPending) throw new Error("cannot write after shutdownWrite()");
+    this.output.addBuffer(buffer);
+    if (buffer === this.input) this.maybeResumeReading();
+    this.scheduleFlush();
+    return this;
+  }
+
   /** Removes and returns up to `n` bytes of input (all by default). */
   read(n = this.input.length): Uint8Array {
     const out = this.input.remove(Math.min(n, this.input.length));

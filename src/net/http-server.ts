@@ -1,0 +1,117 @@
+// A minimal HTTP/1.1 server on Listener + BufferEvent: keep-alive, pipelining (responses in
+// request order), requests split across reads, bounded header blocks (431) and bodies (413),
+// and bounded memory per connection (reading pauses at the input high watermark).
+import type { EventBase } from "../core/base.ts";
+import { EV } from "../core/flags.ts";
+import { BEV, BufferEvent } from "./bufferevent.ts";
+import { type HttpRequest, type ParseLimits, formatResponse, parseRequest } from "./http.ts";
+import { Listener, type ListenerOptions } from "./listener.ts";
+import type { AddressSpec, SocketAddress } from "./sockaddr.ts";
+
+export interface HttpResponse {
+  status?: number;
+  body?: string | Uint8Array;
+  contentType?: string;
+  headers?: [string, string][];
+}
+
+/** Returns a response, or the complete response bytes (e.g. prebuilt with formatResponse). */
+export type HttpHandler = (request: HttpRequest) => HttpResponse | Uint8Array;
+
+export interface HttpServerOptions extends ParseLimits, ListenerOptions {
+  /** Close a connection idle for this long, in ms (default: never). */
+  idleTimeoutMs?: number;
+}
+
+const HEADER_END = new Uint8Array([13, 10, 13, 10]);
+
+export class HttpServer {
+  readonly listener: Listener;
+  private readonly connections = new Set<BufferEvent>();
+  private readonly limits: ParseLimits;
+  private readonly highWater: number;
+
+  constructor(readonly base: EventBase, address: AddressSpec, private readonly handler: HttpHandler, options: HttpServerOptions = {}) {
+    if (typeof handler !== "function") throw new TypeError(`handler must be a function, got ${typeof handler}`);
+    this.limits = { maxHeaderBytes: options.maxHeaderBytes ?? 8192, maxBodyBytes: options.maxBodyBytes ?? 1 << 20 };
+    this.highWater = this.limits.maxHeaderBytes! + this.limits.maxBodyBytes! + 8;
+    this.listener = new Listener(base, address, (fd) => this.accept(fd, options.idleTimeoutMs ?? null), options);
+  }
+
+  /** The bound address. */
+  get address(): SocketAddress {
+    return this.listener.address;
+  }
+
+  /** Open connections. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops listening and closes every connection. */
+  close(): void {
+    this.listener.free();
+    for (const bev of this.connections) bev.free();
+    this.connections.clear();
+  }
+
+  private accept(fd: number, idleMs: number | null): void {
+    const bev = new BufferEvent(this.base, fd);
+    this.connections.add(bev);
+    bev.setCallbacks((b) => this.onData(b), null, (b, what) => {
+      if (what & (BEV.EOF | BEV.ERROR | BEV.TIMEOUT)) this.drop(b);
+    });
+    bev.setWatermark(EV.READ, 0, this.highWater);
+    if (idleMs !== null) bev.setTimeouts(idleMs, idleMs);
+    bev.enable(EV.READ);
+  }
+
+  private drop(bev: BufferEvent): void {
+    this.connections.delete(bev);
+    bev.free();
+  }
+
+  private onData(bev: BufferEvent): void {
+    const input = bev.input;
+    while (input.length > 0 && !bev.isFreed) {
+      const maxHeader = this.limits.maxHeaderBytes!;
+      const headerEnd = input.search(HEADER_END);
+      if (headerEnd === -1 && input.length <= maxHeader) return;
+      // Parse from a copy of the head plus whatever body is buffered.
+      const bytes = input.copyOut(headerEnd === -1 ? maxHeader + 1 : input.length);
+      const r = parseRequest(bytes, 0, bytes.length, this.limits);
+      if (r.kind === "incomplete") return;
+      if (r.kind === "error") {
+        this.finish(bev, formatResponse(r.status, r.reason, { keepAlive: false }));
+        return;
+      }
+      input.drain(r.consumed);
+      let response: Uint8Array;
+      try {
+        const out = this.handler(r.request);
+        response = out instanceof Uint8Array ? out : formatResponse(out.status ?? 200, out.body ?? "", {
+          contentType: out.contentType, headers: out.headers, keepAlive: r.request.keepAlive,
+        });
+      } catch {
+        this.finish(bev, formatResponse(500, "Internal Server Error", { keepAlive: false }));
+        return;
+      }
+      if (!r.request.keepAlive) {
+        this.finish(bev, response);
+        return;
+      }
+      bev.write(response);
+    }
+  }
+
+  /** Sends a last response and closes once it is out. */
+  private finish(bev: BufferEvent, response: Uint8Array): void {
+    bev.disable(EV.READ);
+    bev.input.drain(bev.input.length);
+    bev.setCallbacks(null, (b) => this.drop(b), (b, what) => {
+      if (what & (BEV.EOF | BEV.ERROR | BEV.TIMEOUT)) this.drop(b);
+    });
+    bev.write(response);
+    bev.shutdownWrite();
+  }
+}
