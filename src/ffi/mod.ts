@@ -1,11 +1,11 @@
 // The runtime-neutral face of src/ffi: everything above this folder imports from here.
 export {
   runtime, runtimeVersion, os, arch, platform, getEnv, scriptArgs, heapUsedAfterGc, yieldToHost, addHostSignalListener,
-  removeHostSignalListener, inWorker,
+  removeHostSignalListener, inWorker, startWorker, parentPort, executablePath, scriptCommand,
 } from "./runtime.ts";
 export { createWaiter } from "./waiter.ts";
 export type { OffThreadWaiter } from "./waiter.ts";
-export type { RuntimeName, OsName, ArchName } from "./runtime.ts";
+export type { RuntimeName, OsName, ArchName, HostWorker, HostWorkerHandlers } from "./runtime.ts";
 export {
   openLibrary, NotAvailableError, u64arg, MAX_IO, isNull, pointerAddress, nativeMemory, readCString, addressOf,
   StableBuffer, setU64,

@@ -84,3 +84,69 @@ export function removeHostSignalListener(name: string, listener: () => void): vo
 /** Whether this code runs in a Worker rather than on the main thread. */
 export const inWorker: boolean = typeof g.WorkerGlobalScope !== "undefined" && g instanceof g.WorkerGlobalScope ||
   (runtime === "bun" && typeof g.Bun !== "undefined" && !g.Bun.isMainThread);
+
+// ---- Workers and child processes (used by src/threads) ------------------------------------------
+
+/** A Worker as the rest of evffi sees it. */
+export interface HostWorker {
+  /** postMessage to the Worker (structured clone; SharedArrayBuffers are shared, not copied). */
+  post(message: unknown): void;
+  /** Ends the Worker. Never call it while the Worker may be blocked in FFI (Deno then never exits). */
+  terminate(): void;
+  /** Whether the Worker keeps the process alive (Bun can drop that; on Deno a Worker always does until terminated). */
+  ref(): void;
+  unref(): void;
+}
+
+export interface HostWorkerHandlers {
+  message(data: unknown): void;
+  /** An error the Worker did not catch (the runtime's default reporting is suppressed where it can be). */
+  error(error: { message: string; stack?: string }): void;
+}
+
+/** Starts a module Worker running `url` (permissions inherited from this thread). */
+export function startWorker(url: string | URL, handlers: HostWorkerHandlers): HostWorker {
+  const worker = new g.Worker(String(url), { type: "module" });
+  worker.onmessage = (e: { data: unknown }) => handlers.message(e.data);
+  worker.onmessageerror = (e: { data: unknown }) => handlers.error({ message: `a message from the Worker could not be deserialized: ${String(e.data)}` });
+  worker.onerror = (e: { message?: string; error?: { stack?: string }; preventDefault?: () => void }) => {
+    // Deno otherwise turns a Worker's uncaught error into an uncaught error of this thread.
+    e.preventDefault?.();
+    handlers.error({ message: String(e.message ?? e), stack: e.error?.stack });
+  };
+  return {
+    post: (message) => worker.postMessage(message),
+    terminate: () => worker.terminate(),
+    ref: () => worker.ref?.(),
+    unref: () => worker.unref?.(),
+  };
+}
+
+/** In a Worker: the channel to the thread that started it. Throws on the main thread. */
+export function parentPort(): { post(message: unknown): void; onMessage(handler: (data: unknown) => void): void; close(): void } {
+  if (!inWorker) throw new Error("parentPort() is only available inside a Worker");
+  return {
+    post: (message) => g.postMessage(message),
+    onMessage: (handler) => {
+      g.onmessage = (e: { data: unknown }) => handler(e.data);
+    },
+    close: () => {
+      g.onmessage = null;
+    },
+  };
+}
+
+/** The runtime's own executable (for starting a child process of the same runtime). */
+export function executablePath(): string {
+  return runtime === "bun" ? g.process.execPath : g.Deno.execPath();
+}
+
+/**
+ * The command line that runs `script` (a file path) with `args` on runtime `on` (default: this
+ * one) through `executable` (default: this process's executable when `on` is this runtime, else
+ * the runtime's name on PATH), with the permissions evffi needs.
+ */
+export function scriptCommand(script: string, args: readonly string[] = [], on: RuntimeName = runtime, executable?: string): string[] {
+  const exe = executable ?? (on === runtime ? executablePath() : on);
+  return on === "deno" ? [exe, "run", "--allow-all", script, ...args] : [exe, script, ...args];
+}
