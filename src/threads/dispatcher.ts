@@ -1,0 +1,141 @@
+// The dispatcher of seeds 000/002 (memcached's model): one base accepts connections and hands each
+// to a worker base, which then owns it entirely. The choice is memcached's round robin,
+// `tid = (last_thread + 1) % n`, or the least-loaded worker by the shared per-worker connection
+// count (incremented here when an fd is sent, decremented by the worker when it closes one).
+//
+// A worker whose queue is full is skipped; when every worker is full or gone, the connection is
+// closed and reported (onError), never dropped silently.
+import { Errno, SyscallError, libc } from "../ffi/mod.ts";
+import type { EventBase } from "../core/base.ts";
+import type { Event } from "../core/event.ts";
+import { EV } from "../core/flags.ts";
+import { acceptAll, boundPort, listenTcp } from "./sockets.ts";
+
+/** Where connections can go: a WorkerHandle, or anything shaped like one. */
+export interface FdTarget {
+  /** Whether it still takes connections. */
+  readonly alive: boolean;
+  /** Connections it holds (for least-loaded). */
+  readonly load: number;
+  /** Hands fd over; false when its queue is full (the caller still owns fd). */
+  trySendFd(fd: number, payload?: Uint8Array | string): boolean;
+}
+
+export type DispatchPolicy = "round-robin" | "least-loaded";
+
+export interface DispatcherOptions {
+  /** "round-robin" (default) or "least-loaded". */
+  policy?: DispatchPolicy;
+  /** listen(2) backlog for { port } (default 511). */
+  backlog?: number;
+  /** A payload sent with each connection (default: none). */
+  payload?: (fd: number) => Uint8Array | string | undefined;
+  /** Receives accept failures and connections closed because no worker could take them. */
+  onError?: (err: Error) => void;
+}
+
+/** A connection was closed because no worker could take it. */
+export class DispatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DispatchError";
+  }
+}
+
+export class Dispatcher {
+  /** The listening fd. */
+  readonly fd: number;
+  /** Its TCP port. */
+  readonly port: number;
+  /** Connections handed off. */
+  handoffs = 0;
+  /** Connections closed because every worker was full or gone. */
+  dropped = 0;
+  /** Hand-offs per target. */
+  readonly perTarget: number[];
+  private last = -1;
+  private readonly event: Event;
+  private readonly policy: DispatchPolicy;
+  private readonly ownsFd: boolean;
+  private closed = false;
+
+  /**
+   * Listens on `{ port, host? }` (or adopts a listening `{ fd }`) on `base` and hands every
+   * accepted connection to one of `targets`.
+   */
+  constructor(
+    readonly base: EventBase,
+    listen: { port: number; host?: string } | { fd: number },
+    readonly targets: readonly FdTarget[],
+    private readonly options: DispatcherOptions = {},
+  ) {
+    if (!Array.isArray(targets) || targets.length === 0) throw new RangeError("a Dispatcher needs at least one target");
+    const policy = options.policy ?? "round-robin";
+    if (policy !== "round-robin" && policy !== "least-loaded") throw new RangeError(`policy must be "round-robin" or "least-loaded", got ${JSON.stringify(policy)}`);
+    this.policy = policy;
+    this.perTarget = targets.map(() => 0);
+    this.ownsFd = !("fd" in listen);
+    this.fd = "fd" in listen ? listen.fd : listenTcp(listen.port, listen.host, options.backlog);
+    this.port = boundPort(this.fd);
+    this.event = base.event(this.fd, EV.READ | EV.PERSIST, () => this.onReadable());
+    this.event.add();
+  }
+
+  /** Stops accepting (and closes the listening fd if the dispatcher opened it). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.event.free();
+    if (this.ownsFd) libc.close(this.fd);
+  }
+
+  private onReadable(): void {
+    const errno = acceptAll(this.fd, (fd) => this.handOff(fd));
+    if (errno === 0) return;
+    this.report(new SyscallError("accept4", errno, [this.fd]));
+    if (errno === Errno.EMFILE || errno === Errno.ENFILE) {
+      // Out of descriptors: pause instead of spinning on a listener that stays readable.
+      this.event.del();
+      this.base.once(-1, EV.TIMEOUT, () => {
+        if (!this.closed) this.event.add();
+      }, 100);
+    }
+  }
+
+  /** Sends `fd` to the next target; closes it when none can take it. */
+  handOff(fd: number): void {
+    const payload = this.options.payload?.(fd);
+    const n = this.targets.length;
+    const order = this.policy === "least-loaded" ? this.byLoad() : null;
+    for (let tried = 0; tried < n; tried++) {
+      const i = order ? order[tried] : (this.last + 1 + tried) % n;
+      const target = this.targets[i];
+      if (!target.alive) continue;
+      if (target.trySendFd(fd, payload)) {
+        this.last = i;
+        this.handoffs++;
+        this.perTarget[i]++;
+        return;
+      }
+    }
+    libc.close(fd);
+    this.dropped++;
+    const alive = this.targets.filter((t) => t.alive).length;
+    this.report(new DispatchError(alive === 0
+      ? "no worker is running: the connection was closed"
+      : `every worker's queue is full (${alive} workers): the connection was closed`));
+  }
+
+  /** Target indexes by load, ties broken in round-robin order after the last one used. */
+  private byLoad(): number[] {
+    const n = this.targets.length;
+    const order = Array.from({ length: n }, (_, k) => (this.last + 1 + k) % n);
+    const loads = this.targets.map((t) => t.load);
+    return order.sort((a, b) => loads[a] - loads[b] || ((a - this.last - 1 + n) % n) - ((b - this.last - 1 + n) % n));
+  }
+
+  private report(err: Error): void {
+    if (this.options.onError) this.options.onError(err);
+    else console.error(`[evffi] dispatcher: ${err.message}`);
+  }
+}
