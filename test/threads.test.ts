@@ -9,7 +9,7 @@ import { EV, EVLOOP, EventBase, runtime, sys } from "./deps.ts";
 import { heapUsedAfterGc, scriptCommand, startWorker } from "../src/ffi/mod.ts";
 import {
   Dispatcher, FdChannel, type FdChannelError, FdHandoffError, type FdMessage, Mailbox, MailboxSender, QueueFullError,
-  type QueueRecord, acceptAll, connectTcp, spawnBase, spawnBases,
+  type QueueRecord, acceptAll, connectTcp, spawnBase, spawnBases, unlinkPath,
 } from "../src/threads/mod.ts";
 import { backendVariants, runChild } from "./helpers.ts";
 
@@ -503,6 +503,7 @@ describe("FdChannel", () => {
     assert.equal((closedWith as FdChannelError).code, "TRUNCATED_STREAM");
     assert.equal((closedWith as FdChannelError).fdsClosed, 2);
     sys.close(listenFd);
+    unlinkPath(path);
     base.close();
     assert.deepEqual(await fdsAddedSince(before), [], "the two fds that arrived were closed");
   });
@@ -557,6 +558,7 @@ describe("FdChannel", () => {
     });
     sys.close(pipeRead);
     sys.close(listenFd);
+    unlinkPath(path);
     base.close();
   });
 });

@@ -80,10 +80,15 @@ export function boundPort(fd: number): number {
   return new DataView(bytes.buffer).getUint16(L.sockaddr_in.port, false);
 }
 
+/** Removes the socket file at `path` (through libc: no file-system permission of the runtime needed). */
+export function unlinkPath(path: string): boolean {
+  return libc.unlink(sys.cstring(path)) === 0;
+}
+
 /** A listening Unix-domain stream socket at `path` (a stale socket file there is removed first). */
 export function listenUnix(path: string, backlog = 64): number {
   const addr = unixAddress(path);
-  libc.unlink(sys.cstring(path));
+  unlinkPath(path);
   return bindAndListen(openSocket(C.AF_UNIX), addr, backlog, path);
 }
 
