@@ -104,13 +104,17 @@ export class HttpServer {
     }
   }
 
-  /** Sends a last response and closes once it is out. */
+  /**
+   * Sends a last response, shuts the write side, and keeps reading (and discarding) until the
+   * client closes or 2 s pass: closing with unread input would make the kernel send a reset that
+   * can destroy the response before the client reads it (a "lingering close").
+   */
   private finish(bev: BufferEvent, response: Uint8Array): void {
-    bev.disable(EV.READ);
     bev.input.drain(bev.input.length);
-    bev.setCallbacks(null, (b) => this.drop(b), (b, what) => {
+    bev.setCallbacks((b) => b.drainInput(b.input.length), null, (b, what) => {
       if (what & (BEV.EOF | BEV.ERROR | BEV.TIMEOUT)) this.drop(b);
     });
+    bev.setTimeouts(2000, 2000);
     bev.write(response);
     bev.shutdownWrite();
   }

@@ -1,0 +1,342 @@
+// BufferEvent, Listener and HttpServer over real TCP sockets, with the faults of issue 7.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { BEV, BufferEvent, EV, EVLOOP, EventBase, HttpServer, Listener, SyscallError, constants as C, formatResponse, sys } from "./deps.ts";
+import { backendVariants } from "./helpers.ts";
+import { libc } from "../src/ffi/mod.ts";
+
+const openFds = () => readdirSync("/proc/self/fd").length;
+const portOf = (l: { address: unknown }) => (l.address as { port: number }).port;
+
+/** An echo server on `base`; returns its listener. */
+function echoServer(base: EventBase): Listener {
+  return new Listener(base, { port: 0 }, (fd) => {
+    const bev = new BufferEvent(base, fd);
+    bev.setCallbacks((b) => b.writeBuffer(b.input), null, (b, what) => {
+      if (what & (BEV.EOF | BEV.ERROR)) b.free();
+    });
+    bev.enable(EV.READ);
+  });
+}
+
+function connect(base: EventBase, port: number): BufferEvent {
+  return new BufferEvent(base, -1).connect({ host: "127.0.0.1", port });
+}
+
+for (const variant of backendVariants()) {
+  describe(`bufferevent on ${variant.label}`, () => {
+    it("100 MB through an echo server, byte-exact", () => {
+      const before = openFds();
+      const base = new EventBase(variant.options);
+      try {
+        const listener = echoServer(base);
+        const total = 100 << 20;
+        const block = new Uint8Array(1 << 20);
+        let sent = 0, received = 0, mismatch = -1;
+        const pattern = (i: number) => (i * 7 + (i >>> 13)) & 0xff;
+        const client = connect(base, portOf(listener));
+        const refill = (b: BufferEvent) => {
+          // Keep at most 4 MB queued: the write callback asks for more as it drains.
+          while (sent < total && b.output.length < 4 << 20) {
+            for (let i = 0; i < block.length; i++) block[i] = pattern(sent + i);
+            b.write(block);
+            sent += block.length;
+          }
+        };
+        client.setCallbacks((b) => {
+          for (const view of b.input.peek()) {
+            for (let i = 0; i < view.length && mismatch < 0; i++) if (view[i] !== pattern(received + i)) mismatch = received + i;
+            received += view.length;
+          }
+          b.drainInput(b.input.length);
+          if (received === total) {
+            b.free();
+            listener.free();
+          }
+        }, refill, (b, what, err) => {
+          if (what & BEV.CONNECTED) refill(b);
+          else assert.fail(`client event ${what}: ${err?.message}`);
+        });
+        client.setWatermark(EV.WRITE, 1 << 20);
+        client.enable(EV.READ);
+        assert.equal(base.loopSync(), 1);
+        assert.equal(mismatch, -1, `first mismatch at byte ${mismatch}`);
+        assert.equal(received, total);
+      } finally {
+        base.close();
+      }
+      assert.equal(openFds(), before, "no fd leaked");
+    });
+
+    it("a slow reader keeps the receiver's buffered input under its high watermark", () => {
+      const base = new EventBase(variant.options);
+      try {
+        const high = 64 * 1024;
+        let maxSeen = 0, consumed = 0;
+        const total = 4 << 20;
+        let server: BufferEvent | null = null;
+        const listener = new Listener(base, { port: 0 }, (fd) => {
+          server = new BufferEvent(base, fd);
+          server.setWatermark(EV.READ, 0, high);
+          server.setCallbacks((b) => void (maxSeen = Math.max(maxSeen, b.input.length)));
+          server.enable(EV.READ);
+          listener.free();
+        });
+        const slow = base.timer(1, () => {
+          if (!server) return;
+          maxSeen = Math.max(maxSeen, server.input.length);
+          consumed += server.read(16 * 1024).length;
+          if (consumed >= total) {
+            slow.del();
+            server.free();
+            client.free();
+          }
+        }, { persist: true });
+        const client = connect(base, portOf(listener));
+        client.setCallbacks(null, null, (b, what) => {
+          if (what & BEV.CONNECTED) b.write(new Uint8Array(total));
+        });
+        base.loopSync();
+        assert.equal(consumed, total);
+        assert.ok(maxSeen <= high, `input reached ${maxSeen} bytes (high watermark ${high})`);
+        assert.ok(maxSeen > 0);
+      } finally {
+        base.close();
+      }
+    });
+
+    it("half-close: the server sees EOF after the client's shutdownWrite, answers, and the client reads it all", () => {
+      const base = new EventBase(variant.options);
+      try {
+        let request = "";
+        const listener = new Listener(base, { port: 0 }, (fd) => {
+          const bev = new BufferEvent(base, fd);
+          bev.setCallbacks((b) => void (request += new TextDecoder().decode(b.read())), (b) => b.free(), (b, what) => {
+            if (what & BEV.EOF) {
+              b.write(`got ${request.length} bytes`);
+              b.shutdownWrite();
+            }
+          });
+          bev.enable(EV.READ);
+          listener.free();
+        });
+        let reply = "";
+        const client = connect(base, portOf(listener));
+        client.setCallbacks((b) => void (reply += new TextDecoder().decode(b.read())), null, (b, what) => {
+          if (what & BEV.CONNECTED) {
+            b.write("x".repeat(100_000));
+            b.shutdownWrite();
+          } else if (what & BEV.EOF) b.free();
+        });
+        client.enable(EV.READ);
+        base.loopSync();
+        assert.equal(request.length, 100_000);
+        assert.equal(reply, "got 100000 bytes");
+      } finally {
+        base.close();
+      }
+    });
+
+    it("peer reset reports ERROR with ECONNRESET; writing to a closed peer reports EPIPE or ECONNRESET", () => {
+      const base = new EventBase(variant.options);
+      try {
+        const events: string[] = [];
+        const listener = new Listener(base, { port: 0 }, (fd) => {
+          listener.free();
+          // Once the client's first bytes arrive, reset: SO_LINGER 0 makes close() send RST.
+          base.once(fd, EV.READ, () => {
+            const linger = new Int32Array([1, 0]);
+            libc.setsockopt(fd, C.SOL_SOCKET, C.SO_LINGER, linger, 8);
+            libc.close(fd);
+          });
+        });
+        const client = connect(base, portOf(listener));
+        client.setCallbacks(null, null, (b, what, err) => {
+          if (what & BEV.CONNECTED) {
+            b.write("ping");
+            return;
+          }
+          events.push(`${what & BEV.READING ? "reading" : "writing"} ${what & BEV.ERROR ? "error" : what & BEV.EOF ? "eof" : what} ${err?.code ?? ""}`);
+          b.free();
+        });
+        client.enable(EV.READ);
+        base.loopSync();
+        assert.deepEqual(events, ["reading error ECONNRESET"]);
+
+        const [a, c] = sys.socketpair();
+        sys.close(c);
+        const bev = new BufferEvent(base, a);
+        let err: SyscallError | null = null;
+        bev.setCallbacks(null, null, (b, what, e) => {
+          assert.ok(what & BEV.WRITING && what & BEV.ERROR);
+          err = e;
+          b.free();
+        });
+        bev.write("to nobody");
+        base.loopSync();
+        assert.ok(err !== null && ["EPIPE", "ECONNRESET"].includes((err as SyscallError).code), String(err));
+      } finally {
+        base.close();
+      }
+    });
+
+    it("a peer that never reads: the write timeout fires with output still queued", () => {
+      const base = new EventBase(variant.options);
+      const [a, c] = sys.socketpair();
+      try {
+        const bev = new BufferEvent(base, a);
+        let what = 0;
+        bev.setTimeouts(null, 30);
+        bev.setCallbacks(null, null, (b, w) => {
+          what = w;
+          assert.ok(b.output.length > 0, "bytes the peer never took are still queued, not lost");
+          b.free();
+        });
+        bev.write(new Uint8Array(8 << 20));
+        base.loopSync();
+        assert.equal(what, BEV.WRITING | BEV.TIMEOUT);
+      } finally {
+        base.close();
+        sys.close(c);
+      }
+    });
+
+    it("connecting to a closed port reports ERROR with ECONNREFUSED", () => {
+      const base = new EventBase(variant.options);
+      try {
+        const probe = new Listener(base, { port: 0 }, () => {});
+        const port = portOf(probe);
+        probe.free();
+        let code = "";
+        const client = connect(base, port);
+        client.setCallbacks(null, null, (b, what, err) => {
+          assert.ok(what & BEV.ERROR);
+          code = err?.code ?? "";
+          b.free();
+        });
+        base.loopSync();
+        assert.equal(code, "ECONNREFUSED");
+      } finally {
+        base.close();
+      }
+    });
+  });
+
+  describe(`http server on ${variant.label}`, () => {
+    function withServer(fn: (base: EventBase, port: number, server: HttpServer) => void): void {
+      const before = openFds();
+      const base = new EventBase(variant.options);
+      try {
+        const server = new HttpServer(base, { port: 0 }, (req) => ({ body: `path=${req.target}` }));
+        fn(base, portOf(server), server);
+        server.close();
+      } finally {
+        base.close();
+      }
+      assert.equal(openFds(), before, "no fd leaked");
+    }
+
+    it("answers 100 pipelined requests in order", () => {
+      withServer((base, port) => {
+        let requests = "";
+        for (let i = 0; i < 100; i++) requests += `GET /${i} HTTP/1.1\r\nHost: x\r\n\r\n`;
+        let response = "";
+        const client = connect(base, port);
+        client.setCallbacks((b) => {
+          response += new TextDecoder().decode(b.read());
+          if ((response.match(/HTTP\/1\.1 200/g) ?? []).length === 100) {
+            b.free();
+            base.loopBreak();
+          }
+        }, null, (b, what) => (what & BEV.CONNECTED) && b.write(requests));
+        client.enable(EV.READ);
+        base.loopSync();
+        const bodies = [...response.matchAll(/path=(\/\d+)/g)].map((m) => m[1]);
+        assert.deepEqual(bodies, Array.from({ length: 100 }, (_, i) => `/${i}`));
+      });
+    });
+
+    it("a request split byte by byte is answered once", () => {
+      withServer((base, port) => {
+        const request = new TextEncoder().encode("GET /split HTTP/1.1\r\nHost: x\r\nX-Long: " + "y".repeat(50) + "\r\n\r\n");
+        let response = "";
+        let at = 0;
+        const client = connect(base, port);
+        const drip = base.timer(0.2, () => {
+          if (at < request.length) client.write(request.subarray(at, ++at));
+        }, { persist: true });
+        client.setCallbacks((b) => {
+          response += new TextDecoder().decode(b.read());
+          if (response.includes("path=/split")) {
+            drip.del();
+            b.free();
+            base.loopBreak();
+          }
+        });
+        client.enable(EV.READ);
+        base.loopSync();
+        assert.equal((response.match(/HTTP\/1\.1 200/g) ?? []).length, 1);
+      });
+    });
+
+    it("an oversized header block gets 431 and a close, with memory bounded", () => {
+      withServer((base, port, server) => {
+        let response = "";
+        let closed = false;
+        const client = connect(base, port);
+        client.setCallbacks((b) => void (response += new TextDecoder().decode(b.read())), null, (b, what) => {
+          if (what & BEV.CONNECTED) b.write("GET / HTTP/1.1\r\nX-Big: " + "z".repeat(1 << 20));
+          else if (what & (BEV.EOF | BEV.ERROR)) {
+            closed = true;
+            b.free();
+            base.loopBreak();
+          }
+        });
+        client.enable(EV.READ);
+        base.loopSync();
+        assert.match(response, /^HTTP\/1\.1 431 /);
+        assert.ok(closed);
+        // The server sees the client's close on a later iteration.
+        for (let i = 0; i < 100 && server.connectionCount > 0; i++) base.loopSync(EVLOOP.ONCE);
+        assert.equal(server.connectionCount, 0);
+      });
+    });
+
+    it("HTTP/1.0 and Connection: close get one response and a close", () => {
+      withServer((base, port) => {
+        let response = "";
+        const client = connect(base, port);
+        client.setCallbacks((b) => void (response += new TextDecoder().decode(b.read())), null, (b, what) => {
+          if (what & BEV.CONNECTED) b.write("GET /a HTTP/1.0\r\n\r\nGET /b HTTP/1.0\r\n\r\n");
+          else if (what & BEV.EOF) {
+            b.free();
+            base.loopBreak();
+          }
+        });
+        client.enable(EV.READ);
+        base.loopSync();
+        assert.match(response, /Connection: close/);
+        assert.equal((response.match(/HTTP\/1\.1 200/g) ?? []).length, 1);
+        assert.match(response, /path=\/a$/);
+      });
+    });
+  });
+}
+
+describe("bufferevent: bad input", () => {
+  it("rejects bad fds, watermarks and writes after free", () => {
+    const base = new EventBase();
+    try {
+      assert.throws(() => new BufferEvent(base, -5), { name: "RangeError", message: /-5/ });
+      const bev = new BufferEvent(base, -1);
+      assert.throws(() => bev.setWatermark(EV.READ, -1), RangeError);
+      assert.throws(() => bev.connect({ host: "not-an-ip", port: 1 }), TypeError);
+      bev.free();
+      assert.throws(() => bev.write("x"), /freed/);
+      assert.equal(formatResponse(404, "").length > 0, true);
+    } finally {
+      base.close();
+    }
+  });
+});
