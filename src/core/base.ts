@@ -861,8 +861,9 @@ export class EventBase implements BackendHost {
     if (ev.events & EV.CLOSED) entry.nclose++;
     if (et) entry.net++;
     entry.events.push(ev);
-    // poll and select wait on a list of fds built before the wait: rebuild it.
-    if (this.waiting && this.backendState.pollableFd < 0) this.poke();
+    // An off-thread wait watches what the kernel knew when it began: poll and select's fd list,
+    // or epoll's set before a queued changelist entry. Restart it.
+    if (this.waiting && (this.backendState.pollableFd < 0 || this.backendState.flushChanges)) this.poke();
   }
 
   private ioDel(ev: Event): void {

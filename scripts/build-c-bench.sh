@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the C comparison programs in bench/c against Debian's libevent (installing libevent-dev
+# and wrk when missing; needs root for that). Only for benchmarks: nothing here is shipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -e /usr/include/event2/event.h ] || ! command -v wrk >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq libevent-dev wrk
+fi
+mkdir -p build/c
+for prog in bench bench_cascade; do
+  cc -O2 -Wall -o "build/c/$prog" "bench/c/$prog.c" -levent_core
+done
+cc -O2 -Wall -o build/c/evhttp_hello bench/c/evhttp_hello.c -levent
+echo "built: $(ls build/c | tr '\n' ' ')in build/c"
