@@ -84,7 +84,7 @@ for (const variant of backendVariants()) {
       const base = new EventBase(variant.options);
       try {
         const got: QueueRecord[] = [];
-        const mailbox = new Mailbox(base, { capacity: 4, payloadBytes: 8 }, (r) => got.push(r));
+        const mailbox = new Mailbox(base, { capacity: 4, payloadBytes: 8 }, (r) => got.push({ ...r, data: r.data.slice() }));
         const sender = new MailboxSender(mailbox.port);
         assert.equal(sender.tryPush({ kind: 1, fd: 7, data: "abc" }), true);
         sender.push({ kind: 2, data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]) });
@@ -301,7 +301,8 @@ describe("worker bases", () => {
     try {
       worker.send({ kind: 1 }); // the worker blocks in its handler
       await waitFor("the worker to block", () => Atomics.load(gate, 1) === 1);
-      for (let i = 0; i < 8; i++) worker.send({ kind: 0 });
+      // The record being handled keeps its slot until its handler returns: 7 more fill the ring.
+      for (let i = 0; i < 7; i++) worker.send({ kind: 0 });
       assert.throws(() => worker.send({ kind: 0 }), QueueFullError);
       assert.equal(worker.trySend({ kind: 0 }), false);
       const [a, b] = sys.socketpair();
@@ -313,7 +314,7 @@ describe("worker bases", () => {
       Atomics.notify(gate, 0);
       await waitFor("room again", () => worker.trySend({ kind: 2 }));
       await waitFor("the reply", () => replies.length === 1);
-      assert.deepEqual(replies, [{ seen: 10 }]);
+      assert.deepEqual(replies, [{ seen: 9 }]);
     } finally {
       Atomics.store(gate, 0, 1);
       Atomics.notify(gate, 0);

@@ -40,11 +40,15 @@ export const RecordKind = Object.freeze({
   FD: -3,
 });
 
-/** One record as the consumer receives it. `data` is a copy the handler may keep. */
+/** One record as the consumer receives it. */
 export interface QueueRecord {
   kind: number;
   /** A descriptor or any 32-bit integer (-1 when unused). */
   fd: number;
+  /**
+   * The payload, in place in the shared ring: valid only while the handler runs (the slot is
+   * reused afterwards). Copy it (`data.slice()`) to keep it.
+   */
   data: Uint8Array;
 }
 
@@ -254,6 +258,17 @@ export class MailboxSender {
   }
 
   /**
+   * Queues records in order until the ring is full, then wakes the base once: one wake fd write
+   * for the whole batch at most. Returns how many were queued (the rest were not).
+   */
+  pushMany(records: readonly RecordInput[]): number {
+    let n = 0;
+    while (n < records.length && this.tryPush(records[n], false)) n++;
+    if (n > 0) this.wake();
+    return n;
+  }
+
+  /**
    * Queues a record, waiting up to `timeoutMs` for room (Atomics.wait: for Workers, or a main
    * thread that does not run the consuming base). Returns false if the time ran out.
    */
@@ -342,6 +357,7 @@ export class Mailbox {
   private readonly slotWords: number;
   private head: number;
   private readonly hook: () => void;
+  private readonly slotViews: (Uint8Array | undefined)[] = [];
   private readonly exported = new Map<string, Event<unknown>>();
   private nextId = 1;
   private closedFlag = false;
@@ -413,6 +429,7 @@ export class Mailbox {
    */
   drain(max = this.capacity): number {
     const words = this.words;
+    const views = this.slotViews;
     let n = 0;
     try {
       while (n < max) {
@@ -420,15 +437,22 @@ export class Mailbox {
         const slot = pos & this.mask;
         const w = slot * this.slotWords;
         if (Atomics.load(words, w) !== ((pos + 1) | 0)) break;
-        const kind = words[w + 1];
-        const fd = words[w + 2];
-        const at = slot * this.slotBytes + HEADER;
-        const data = this.bytes.slice(at, at + words[w + 3]);
-        // The slot is released before delivery: a handler that throws loses nothing else.
-        Atomics.store(words, w, (pos + this.capacity) | 0);
+        const len = words[w + 3];
+        // The payload is handed over in place (no allocation: a view per slot, kept while the
+        // length repeats), so it is valid only during the handler call.
+        let data = views[slot];
+        if (data === undefined || data.byteLength !== len) {
+          const at = slot * this.slotBytes + HEADER;
+          data = views[slot] = this.bytes.subarray(at, at + len);
+        }
         this.head = (pos + 1) | 0;
         n++;
-        this.deliver(kind, fd, data);
+        try {
+          this.deliver(words[w + 1], words[w + 2], data);
+        } finally {
+          // Released even when the handler throws: nothing else is lost.
+          Atomics.store(words, w, (pos + this.capacity) | 0);
+        }
       }
     } finally {
       if (n > 0) {

@@ -49,7 +49,8 @@ async function run(init: WorkerInit): Promise<void> {
   const rejectFd = (fd: number, code: string, message: string, data: Uint8Array, close: boolean) => {
     if (close) libc.close(fd);
     unload(1);
-    post({ type: "fd-error", fd, code, message, data });
+    // A copy: the record's payload is a view into the shared ring.
+    post({ type: "fd-error", fd, code, message, data: data.slice() });
   };
 
   try {

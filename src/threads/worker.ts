@@ -42,11 +42,12 @@ export interface WorkerContext<D = unknown> {
   readonly data: D;
   /** `options.index` of spawnBase (spawnBases numbers its workers 0..n-1). */
   readonly index: number;
-  /** Receives the records sent with handle.send(). */
+  /** Receives the records sent with handle.send(); `record.data` is valid during the call only (copy to keep). */
   onRecord(handler: (record: QueueRecord) => void): void;
   /**
    * Receives the fds sent with handle.sendFd() (or a Dispatcher), already checked to be open
-   * sockets. The handler owns the connection: close it with conn.close().
+   * sockets. The handler owns the connection: close it with conn.close(). `data` is valid during
+   * the call only (copy to keep).
    */
   onFd(handler: (fd: number, data: Uint8Array, conn: Connection) => void): void;
   /** Makes `ev` (an event of ctx.base) activatable with handle.activate(id, what). Returns the id. */
