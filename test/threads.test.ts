@@ -396,85 +396,89 @@ describe("worker bases", () => {
   });
 });
 
-describe("FdChannel", () => {
-  it("passes fds with payloads that survive stream splitting, in order", async () => {
-    const before = fdSnapshot();
-    const base = new EventBase();
-    const [x, y] = FdChannel.pair();
-    const got: FdMessage[] = [];
-    const sender = new FdChannel(base, x, {}, { maxPayload: 8192 });
-    const receiver = new FdChannel(base, y, {
-      message: (m) => {
-        got.push(m);
-        if (got.length === 150) base.loopBreak();
-      },
-    }, { maxPayload: 8192 });
-    let queued = 0;
-    for (let i = 0; i < 150; i++) {
-      const [r, w] = sys.pipe();
-      sys.write(w, `pipe ${i}`);
-      sys.close(w);
-      const payload = new Uint8Array(3000 + i * 20).fill(i & 0xff);
-      if (!sender.send(i % 3 === 0 ? [] : [r], payload)) queued++;
-      if (i % 3 === 0) sys.close(r);
-    }
-    assert.ok(queued > 0, "the socket buffer filled (messages were split and queued)");
-    base.addVirtual();
-    await base.loop();
-    base.removeVirtual();
-    assert.equal(got.length, 150);
-    got.forEach((m, i) => {
-      assert.equal(m.data.byteLength, 3000 + i * 20, `message ${i} length`);
-      assert.ok(m.data.every((v) => v === (i & 0xff)), `message ${i} payload`);
-      assert.equal(m.fds.length, i % 3 === 0 ? 0 : 1);
-      for (const fd of m.fds) {
-        assert.equal(text(sys.read(fd)!), `pipe ${i}`);
-        sys.close(fd);
+for (const variant of backendVariants()) {
+  describe(`FdChannel on ${variant.label}`, () => {
+    it("passes fds with payloads that survive stream splitting, in order", async () => {
+      const before = fdSnapshot();
+      const base = new EventBase(variant.options);
+      const [x, y] = FdChannel.pair();
+      const got: FdMessage[] = [];
+      const sender = new FdChannel(base, x, {}, { maxPayload: 8192 });
+      const receiver = new FdChannel(base, y, {
+        message: (m) => {
+          got.push(m);
+          if (got.length === 150) base.loopBreak();
+        },
+      }, { maxPayload: 8192 });
+      let queued = 0;
+      for (let i = 0; i < 150; i++) {
+        const [r, w] = sys.pipe();
+        sys.write(w, `pipe ${i}`);
+        sys.close(w);
+        const payload = new Uint8Array(3000 + i * 20).fill(i & 0xff);
+        if (!sender.send(i % 3 === 0 ? [] : [r], payload)) queued++;
+        if (i % 3 === 0) sys.close(r);
       }
+      assert.ok(queued > 0, "the socket buffer filled (messages were split and queued)");
+      base.addVirtual();
+      await base.loop();
+      base.removeVirtual();
+      assert.equal(got.length, 150);
+      got.forEach((m, i) => {
+        assert.equal(m.data.byteLength, 3000 + i * 20, `message ${i} length`);
+        assert.ok(m.data.every((v) => v === (i & 0xff)), `message ${i} payload`);
+        assert.equal(m.fds.length, i % 3 === 0 ? 0 : 1);
+        for (const fd of m.fds) {
+          assert.equal(text(sys.read(fd)!), `pipe ${i}`);
+          sys.close(fd);
+        }
+      });
+      assert.equal(sender.stats.sent, 150);
+      sender.close();
+      receiver.close();
+      base.close();
+      assert.deepEqual(await fdsAddedSince(before), []);
     });
-    assert.equal(sender.stats.sent, 150);
-    sender.close();
-    receiver.close();
-    base.close();
-    assert.deepEqual(await fdsAddedSince(before), []);
-  });
 
-  it("detects MSG_CTRUNC, closes what arrived, and goes on", async () => {
-    const before = fdSnapshot();
-    const base = new EventBase();
-    const [x, y] = FdChannel.pair();
-    const errors: FdChannelError[] = [];
-    const got: FdMessage[] = [];
-    const sender = new FdChannel(base, x, {}, { maxFds: 8 });
-    const receiver = new FdChannel(base, y, {
-      message: (m) => {
-        got.push(m);
-        base.loopBreak();
-      },
-      error: (e) => errors.push(e),
-    }, { maxFds: 2 });
-    const pipes = Array.from({ length: 4 }, () => sys.pipe()).flat();
-    sender.send(pipes.slice(0, 4), "four fds");
-    for (const fd of pipes.slice(4)) sys.close(fd);
-    const [r, w] = sys.pipe();
-    sender.send([r], "one fd");
-    sys.close(w);
-    base.addVirtual();
-    await base.loop();
-    assert.equal(errors.length, 1);
-    assert.equal(errors[0].code, "CTRUNC");
-    assert.equal(errors[0].fdsClosed, 2);
-    assert.match(errors[0].message, /MSG_CTRUNC: 2 of 4 arrived/);
-    assert.equal(got.length, 1);
-    assert.equal(text(got[0].data), "one fd");
-    for (const fd of got[0].fds) sys.close(fd);
-    assert.equal(receiver.stats.lost, 1);
-    sender.close();
-    receiver.close();
-    base.close();
-    assert.deepEqual(await fdsAddedSince(before), []);
+    it("detects MSG_CTRUNC, closes what arrived, and goes on", async () => {
+      const before = fdSnapshot();
+      const base = new EventBase(variant.options);
+      const [x, y] = FdChannel.pair();
+      const errors: FdChannelError[] = [];
+      const got: FdMessage[] = [];
+      const sender = new FdChannel(base, x, {}, { maxFds: 8 });
+      const receiver = new FdChannel(base, y, {
+        message: (m) => {
+          got.push(m);
+          base.loopBreak();
+        },
+        error: (e) => errors.push(e),
+      }, { maxFds: 2 });
+      const pipes = Array.from({ length: 4 }, () => sys.pipe()).flat();
+      sender.send(pipes.slice(0, 4), "four fds");
+      for (const fd of pipes.slice(4)) sys.close(fd);
+      const [r, w] = sys.pipe();
+      sender.send([r], "one fd");
+      sys.close(w);
+      base.addVirtual();
+      await base.loop();
+      assert.equal(errors.length, 1);
+      assert.equal(errors[0].code, "CTRUNC");
+      assert.equal(errors[0].fdsClosed, 2);
+      assert.match(errors[0].message, /MSG_CTRUNC: 2 of 4 arrived/);
+      assert.equal(got.length, 1);
+      assert.equal(text(got[0].data), "one fd");
+      for (const fd of got[0].fds) sys.close(fd);
+      assert.equal(receiver.stats.lost, 1);
+      sender.close();
+      receiver.close();
+      base.close();
+      assert.deepEqual(await fdsAddedSince(before), []);
+    });
   });
+}
 
+describe("FdChannel between processes", () => {
   it("a peer process dying mid-transfer loses no fd", async () => {
     const before = fdSnapshot();
     const base = new EventBase();

@@ -111,7 +111,13 @@ export class Dispatcher {
       const i = order ? order[tried] : (this.last + 1 + tried) % n;
       const target = this.targets[i];
       if (!target.alive) continue;
-      if (target.trySendFd(fd, payload)) {
+      let taken: boolean;
+      try {
+        taken = target.trySendFd(fd, payload);
+      } catch {
+        taken = false; // stopped between the check and the send (its mailbox closed): fd is still ours
+      }
+      if (taken) {
         this.last = i;
         this.handoffs++;
         this.perTarget[i]++;

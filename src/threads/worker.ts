@@ -237,8 +237,12 @@ export class WorkerHandle<D = unknown> {
   trySendFd(fd: number, payload?: Uint8Array | string): boolean {
     this.checkAlive();
     this.sender.addLoad(1);
-    const ok = this.sender.trySendFd(fd, payload);
-    if (!ok) this.sender.addLoad(-1);
+    let ok = false;
+    try {
+      ok = this.sender.trySendFd(fd, payload);
+    } finally {
+      if (!ok) this.sender.addLoad(-1);
+    }
     return ok;
   }
 
