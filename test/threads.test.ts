@@ -171,6 +171,7 @@ for (const variant of backendVariants()) {
       let result: { total: number; next: number[]; outOfOrder: number; bad: number } | null = null;
       consumer.onMessage((m) => void (result = m as typeof result));
       await consumer.ready;
+      assert.ok(consumer.port().wakeFlag instanceof SharedArrayBuffer, "after ready, other producers coalesce through the base's flag");
       const finished: unknown[] = [];
       const producers = [0, 1].map((id) => {
         const w = startWorker(fixture("threads-producer.ts"), { message: (m) => finished.push(m), error: (e) => finished.push(e) });

@@ -290,6 +290,7 @@ export class WorkerHandle<D = unknown> {
     switch (m.type) {
       case "ready":
         this.sender.setWakeFlag(m.wakeFlag);
+        this.shared.wakeFlag = m.wakeFlag; // later port()s coalesce their wakes too
         if (this.stateValue === "starting") this.stateValue = "running";
         this.resolveReady(this);
         return;
