@@ -3,3 +3,4 @@ declare const Deno: { serve(o: unknown, h: () => Response): unknown; args: strin
 const port = Number(Deno.args[0] ?? 8080);
 Deno.serve({ port, hostname: "127.0.0.1", onListen() {} }, () => new Response("Hello, World!", { headers: { "Content-Type": "text/plain" } }));
 console.log(`Deno.serve on ${port}`);
+export {};

@@ -57,7 +57,7 @@ export interface Libc {
 }
 
 const linuxOnly = os === "linux";
-const i32 = "i32", u32 = "u32", u64 = "u64", buf = "buf", ptr = "ptr";
+const i32 = "i32", u32 = "u32", u64 = "u64", buf = "buf", nbuf = "nbuf", ptr = "ptr";
 
 const specs: Record<string, SymbolSpec> = {
   read: { args: [i32, buf, u64], result: i32 },
@@ -78,8 +78,8 @@ const specs: Record<string, SymbolSpec> = {
   socketpair: { args: [i32, i32, i32, buf], result: i32 },
   bind: { args: [i32, buf, u32], result: i32 },
   listen: { args: [i32, i32], result: i32 },
-  accept: { args: [i32, buf, buf], result: i32 },
-  accept4: { args: [i32, buf, buf, i32], result: i32, optional: true },
+  accept: { args: [i32, nbuf, nbuf], result: i32 },
+  accept4: { args: [i32, nbuf, nbuf, i32], result: i32, optional: true },
   connect: { args: [i32, buf, u32], result: i32 },
   getsockopt: { args: [i32, i32, i32, buf, buf], result: i32 },
   setsockopt: { args: [i32, i32, i32, buf, u32], result: i32 },
@@ -91,7 +91,7 @@ const specs: Record<string, SymbolSpec> = {
   pipe: { args: [buf], result: i32 },
   pipe2: { args: [buf, i32], result: i32, optional: true },
   poll: { args: [buf, u64, i32], result: i32 },
-  select: { args: [i32, buf, buf, buf, buf], result: i32 },
+  select: { args: [i32, nbuf, nbuf, nbuf, nbuf], result: i32 },
   clock_gettime: { args: [i32, buf], result: i32 },
   getrlimit: { args: [i32, buf], result: i32 },
   setrlimit: { args: [i32, buf], result: i32 },
@@ -99,12 +99,12 @@ const specs: Record<string, SymbolSpec> = {
   epoll_create1: { args: [i32], result: i32, optional: true },
   epoll_ctl: { args: [i32, i32, i32, buf], result: i32, optional: true },
   epoll_wait: { args: [i32, buf, i32, i32], result: i32, optional: true },
-  epoll_pwait2: { args: [i32, buf, i32, buf, buf], result: i32, optional: true },
+  epoll_pwait2: { args: [i32, buf, i32, nbuf, nbuf], result: i32, optional: true },
   eventfd: { args: [u32, i32], result: i32, optional: true },
   timerfd_create: { args: [i32, i32], result: i32, optional: true },
-  timerfd_settime: { args: [i32, i32, buf, buf], result: i32, optional: true },
+  timerfd_settime: { args: [i32, i32, buf, nbuf], result: i32, optional: true },
   kqueue: { args: [], result: i32, optional: true },
-  kevent: { args: [i32, buf, i32, buf, i32, buf], result: i32, optional: true },
+  kevent: { args: [i32, nbuf, i32, nbuf, i32, nbuf], result: i32, optional: true },
   __errno_location: { args: [], result: ptr, optional: true },
   __error: { args: [], result: ptr, optional: true },
 };
@@ -168,7 +168,7 @@ export function loadKqueue(envPath?: string): KqueueLibrary | null {
   try {
     const lib = openLibrary<KqueueLibrary>(paths, {
       kqueue: { args: [], result: i32 },
-      kevent: { args: [i32, buf, i32, buf, i32, buf], result: i32 },
+      kevent: { args: [i32, nbuf, i32, nbuf, i32, nbuf], result: i32 },
     });
     kqueueLib = { kqueue: lib.symbols.kqueue, kevent: lib.symbols.kevent, path: lib.path };
   } catch (err) {
