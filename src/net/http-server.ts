@@ -23,8 +23,6 @@ export interface HttpServerOptions extends ParseLimits, ListenerOptions {
   idleTimeoutMs?: number;
 }
 
-const HEADER_END = new Uint8Array([13, 10, 13, 10]);
-
 export class HttpServer {
   readonly listener: Listener;
   private readonly connections = new Set<BufferEvent>();
@@ -73,19 +71,19 @@ export class HttpServer {
 
   private onData(bev: BufferEvent): void {
     const input = bev.input;
-    while (input.length > 0 && !bev.isFreed) {
-      const maxHeader = this.limits.maxHeaderBytes!;
-      const headerEnd = input.search(HEADER_END);
-      if (headerEnd === -1 && input.length <= maxHeader) return;
-      // Parse from a copy of the head plus whatever body is buffered.
-      const bytes = input.copyOut(headerEnd === -1 ? maxHeader + 1 : input.length);
-      const r = parseRequest(bytes, 0, bytes.length, this.limits);
-      if (r.kind === "incomplete") return;
+    // Parse in place when the input is one chunk (the usual case); otherwise from one copy.
+    // Pipelined requests are parsed one after another from the same bytes, then drained at once.
+    const views = input.peek(input.length);
+    const bytes = views.length === 1 ? views[0] : input.copyOut(input.length);
+    let at = 0;
+    while (at < bytes.length) {
+      const r = parseRequest(bytes, at, bytes.length, this.limits);
+      if (r.kind === "incomplete") break;
       if (r.kind === "error") {
         this.finish(bev, formatResponse(r.status, r.reason, { keepAlive: false }));
         return;
       }
-      input.drain(r.consumed);
+      at += r.consumed;
       let response: Uint8Array;
       try {
         const out = this.handler(r.request);
@@ -102,6 +100,7 @@ export class HttpServer {
       }
       bev.write(response);
     }
+    input.drain(at);
   }
 
   /**
