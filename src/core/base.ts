@@ -351,13 +351,18 @@ export class EventBase implements BackendHost {
     let lastYield = performance.now();
     try {
       while ((result = this.checkLoopEnd(flags, true)) === LOOP_CONTINUE) {
-        const timeout = this.waitTimeout(flags);
-        if (timeout !== 0) {
-          await this.waitOffThread(timeout);
-          lastYield = performance.now();
-          if (this.callbackError) break;
+        // Poll without blocking first: a busy base never pays for the off-thread round trip.
+        this.dispatchPhase(0);
+        if (this.activeTotal === 0) {
+          const timeout = this.waitTimeout(flags);
+          if (timeout !== 0) {
+            await this.waitOffThread(timeout);
+            lastYield = performance.now();
+            if (this.callbackError) break;
+            this.dispatchPhase(0);
+          }
         }
-        if (!this.runIteration(flags, 0)) {
+        if (!this.processPhase(flags)) {
           result = 0;
           break;
         }
@@ -423,10 +428,20 @@ export class EventBase implements BackendHost {
 
   /** One dispatch and the callbacks it makes ready. Returns false when the loop must end. */
   private runIteration(flags: number, timeout: number | null): boolean {
+    this.dispatchPhase(timeout);
+    return this.processPhase(flags);
+  }
+
+  /** Asks the backend for ready fds (waiting up to `timeout`), then refreshes the time cache and expires timers. */
+  private dispatchPhase(timeout: number | null): void {
     this.cachedNow = 0;
     this.backendState.dispatch(timeout);
     if (this.cacheTime) this.cachedNow = monotonicMs(this.clockId);
     this.expireTimers();
+  }
+
+  /** Runs the active callbacks. Returns false when the loop must end. */
+  private processPhase(flags: number): boolean {
     if (this.activeTotal > 0) {
       const ran = this.processActive();
       if (this.callbackError) return false;
