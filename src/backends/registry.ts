@@ -3,17 +3,11 @@ import { getEnv } from "../ffi/mod.ts";
 import { Feature } from "../core/flags.ts";
 import type { Backend } from "./backend.ts";
 import { epoll, epollChangelist } from "./epoll.ts";
+import { poll } from "./poll.ts";
+import { select } from "./select.ts";
 
 /** Every backend evffi knows, most preferred first (libevent: kqueue, epoll, poll, select). */
-export const allBackends: Backend[] = [epoll, epollChangelist];
-
-/** Registers a backend in preference order (used by the backend modules themselves). */
-export function registerBackend(backend: Backend, before?: string): void {
-  if (allBackends.some((b) => b.name === backend.name)) return;
-  const at = before ? allBackends.findIndex((b) => b.name === before) : -1;
-  if (at === -1) allBackends.push(backend);
-  else allBackends.splice(at, 0, backend);
-}
+export const allBackends: Backend[] = [epoll, epollChangelist, poll, select];
 
 /** Names of the backends this platform has, in preference order (libevent's event_get_supported_methods). */
 export function supportedMethods(): string[] {

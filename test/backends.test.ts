@@ -1,0 +1,175 @@
+// What differs between backends, and choosing among them (issue 4).
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import process from "node:process";
+import { EV, EVLOOP, EventBase, Feature, supportedMethods, sys } from "./deps.ts";
+import { libc } from "../src/ffi/mod.ts";
+import { backendVariants, pair, withBase } from "./helpers.ts";
+
+const NB = EVLOOP.NONBLOCK | EVLOOP.ONCE;
+
+for (const variant of backendVariants()) {
+  describe(`backend ${variant.label}`, () => {
+    const features = new EventBase(variant.options);
+    const has = (f: number) => (features.features & f) === f;
+    features.close();
+
+    it("EV.CLOSED reports a peer close without reading, with and without PERSIST/ET", {
+      skip: !has(Feature.EARLY_CLOSE) && `${variant.label} does not offer EARLY_CLOSE`,
+    }, () => {
+      for (const extra of [0, EV.PERSIST, EV.ET | EV.PERSIST]) {
+        withBase(variant, (base, fds) => {
+          const [a, b] = pair(fds);
+          const seen: number[] = [];
+          const ev = base.event(b, EV.CLOSED | extra, (_fd, what) => {
+            seen.push(what);
+            ev.del();
+          });
+          ev.add();
+          sys.close(a);
+          fds.splice(fds.indexOf(a), 1);
+          base.loopSync();
+          assert.equal(seen.length, 1);
+          assert.ok(seen[0] & EV.CLOSED, `what=${seen[0]} extra=${extra}`);
+        });
+      }
+    });
+
+    it("edge-triggered fires once for unread data where level-triggered fires every time", {
+      skip: !has(Feature.ET) && `${variant.label} does not offer ET`,
+    }, () => {
+      withBase(variant, (base, fds) => {
+        const [a, b] = pair(fds);
+        const [c, d] = pair(fds);
+        let et = 0, lt = 0;
+        base.event(b, EV.READ | EV.ET | EV.PERSIST, (_f, what) => {
+          assert.ok(what & EV.ET, "an ET event sees EV.ET");
+          et++;
+        }).add();
+        base.event(d, EV.READ | EV.PERSIST, (_f, what) => {
+          assert.equal(what & EV.ET, 0, "a level-triggered event never sees EV.ET");
+          lt++;
+        }).add();
+        sys.write(a, "x");
+        sys.write(c, "x");
+        base.loopSync(NB);
+        base.loopSync(NB);
+        assert.equal(et, 1);
+        assert.equal(lt, 2);
+      });
+    });
+
+    it("deleting one ET event on an fd keeps ET for the others", {
+      skip: !has(Feature.ET) && `${variant.label} does not offer ET`,
+    }, () => {
+      withBase(variant, (base, fds) => {
+        const [a, b] = pair(fds);
+        let kept = 0;
+        base.event(b, EV.READ | EV.ET | EV.PERSIST, () => void kept++).add();
+        const writer = base.event(b, EV.WRITE | EV.ET | EV.PERSIST, () => {}).add();
+        sys.write(a, "x");
+        base.loopSync(NB);
+        assert.equal(kept, 1);
+        // Dropping the last writer changes the kernel registration (EPOLL_CTL_MOD), which
+        // re-arms the edge once; level-triggered would report the unread byte on every pass.
+        writer.del();
+        for (let i = 0; i < 4; i++) base.loopSync(NB);
+        assert.ok(kept <= 2, `still edge-triggered after the delete: ${kept} reports`);
+      });
+    });
+
+    it("a dup()ed fd is watched independently of the original", () => {
+      withBase(variant, (base, fds) => {
+        const [a, b] = pair(fds);
+        const b2 = sys.dup(b);
+        fds.push(b2);
+        const seen: number[] = [];
+        base.event(b, EV.READ, (fd) => void seen.push(fd)).add();
+        base.event(b2, EV.READ, (fd) => void seen.push(fd)).add();
+        sys.write(a, "x");
+        base.loopSync();
+        assert.deepEqual(seen.sort(), [b, b2].sort());
+      });
+    });
+
+    it("70 fds ready at once are all reported (the results array grows)", () => {
+      withBase(variant, (base, fds) => {
+        let ready = 0;
+        for (let i = 0; i < 70; i++) {
+          const [a, b] = pair(fds);
+          base.event(b, EV.READ, () => void ready++).add();
+          sys.write(a, "x");
+        }
+        base.loopSync(NB);
+        base.loopSync(NB);
+        assert.equal(ready, 70);
+      });
+    });
+  });
+}
+
+describe("backend specifics", () => {
+  it("poll: an fd closed while pending is reported READ|WRITE (POLLNVAL), then deleted cleanly", () => {
+    withBase({ label: "poll", options: { method: "poll", ignoreEnv: true } }, (base) => {
+      const [a, b] = sys.socketpair();
+      let what = 0;
+      const ev = base.event(b, EV.READ | EV.WRITE | EV.PERSIST, (_f, w) => {
+        what = w;
+        ev.del();
+      });
+      ev.add();
+      sys.close(b);
+      base.loopSync();
+      assert.equal(what, EV.READ | EV.WRITE);
+      sys.close(a);
+    });
+  });
+
+  it("select: fds above 1024 work", () => {
+    const limit = sys.raiseFdLimit(1200);
+    if (limit < 1100) return; // the hard limit does not allow it here
+    withBase({ label: "select", options: { method: "select", ignoreEnv: true } }, (base, fds) => {
+      const [a, b] = pair(fds);
+      const high = libc.fcntl(b, 1030 /* F_DUPFD_CLOEXEC */, 1050);
+      assert.ok(high >= 1050, `dup above 1024 gave ${high}`);
+      fds.push(high);
+      let got = -1;
+      base.event(high, EV.READ, (fd) => void (got = fd)).add();
+      sys.write(a, "x");
+      base.loopSync();
+      assert.equal(got, high);
+    });
+  });
+
+  it("supportedMethods lists this platform's backends in libevent's order", () => {
+    const m = supportedMethods();
+    for (const name of ["poll", "select"]) assert.ok(m.includes(name), `${name} in ${m}`);
+    assert.ok(m.indexOf("poll") < m.indexOf("select"));
+    if (m.includes("epoll")) assert.ok(m.indexOf("epoll") < m.indexOf("poll"));
+  });
+
+  it("avoid, require, method and EVENT_NO<METHOD> choose the backend; nothing qualifying is a clear error", () => {
+    const all = supportedMethods().filter((m) => !m.includes("changelist"));
+    const last = all[all.length - 1];
+    const base = new EventBase({ avoid: all.slice(0, -1), ignoreEnv: true });
+    assert.equal(base.method, last);
+    base.close();
+    assert.throws(() => new EventBase({ method: "no-such", ignoreEnv: true }), /no event backend qualifies.*no-such/);
+    assert.throws(() => new EventBase({ require: Feature.ET | Feature.FDS, ignoreEnv: true }), (err: unknown) => {
+      const msg = (err as Error).message;
+      return /no event backend qualifies/.test(msg) && /poll: offers/.test(msg) && /select: offers FDS/.test(msg);
+    });
+    const first = all[0];
+    process.env[`EVENT_NO${first.toUpperCase()}`] = "1";
+    try {
+      const b2 = new EventBase();
+      assert.notEqual(b2.method, first);
+      b2.close();
+      const b3 = new EventBase({ ignoreEnv: true });
+      assert.equal(b3.method, first, "ignoreEnv ignores EVENT_NO*");
+      b3.close();
+    } finally {
+      delete process.env[`EVENT_NO${first.toUpperCase()}`];
+    }
+  });
+});
