@@ -1,0 +1,77 @@
+// The cooperative loop's cost: bench.c's workload (n=100 a=1 w=100 and n=1000 a=100 w=1000) run
+// through `await base.loop(ONCE|NONBLOCK)` against `loopSync(ONCE|NONBLOCK)`, alternating, and the
+// idle wake-up latency of `await base.loop()` (a host timer writes a byte; time until our
+// callback runs), p50 and p99.  Run: node scripts/run.mjs bench/coop.ts
+import { EV, EVLOOP, EventBase } from "../src/mod.ts";
+import { constants as C, libc, runtimeVersion, sys, u64arg } from "../src/ffi/mod.ts";
+
+const one = u64arg(1);
+const inByte = new Uint8Array(1);
+const outByte = new Uint8Array([101]);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+
+async function workload(numPipes: number, numActive: number, numWrites: number, cooperative: boolean): Promise<number> {
+  const base = new EventBase();
+  const pipes: number[] = [];
+  for (let i = 0; i < numPipes; i++) pipes.push(...sys.socketpair(C.SOCK_STREAM, { nonBlocking: false }));
+  let count = 0, writes = 0, fired = 0;
+  const events = pipes.filter((_, i) => i % 2 === 0).map((fd, idx) => base.event(fd, EV.READ | EV.PERSIST, () => {
+    const n = libc.recv(fd, inByte, one, 0);
+    if (n >= 0) count += n;
+    if (writes) {
+      let w = idx + 1;
+      if (w >= numPipes) w -= numPipes;
+      libc.send(pipes[2 * w + 1], outByte, one, 0);
+      writes--;
+      fired++;
+    }
+  }).add());
+  const times: number[] = [];
+  for (let run = 0; run < 25; run++) {
+    fired = 0;
+    const space = Math.floor(numPipes / numActive) * 2;
+    for (let i = 0; i < numActive; i++, fired++) libc.send(pipes[i * space + 1], outByte, one, 0);
+    count = 0;
+    writes = numWrites;
+    const t = performance.now();
+    if (cooperative) {
+      do await base.loop(EVLOOP.ONCE | EVLOOP.NONBLOCK); while (count !== fired);
+    } else {
+      do base.loopSync(EVLOOP.ONCE | EVLOOP.NONBLOCK); while (count !== fired);
+    }
+    times.push((performance.now() - t) * 1000);
+  }
+  for (const ev of events) ev.free();
+  base.close();
+  for (const fd of pipes) libc.close(fd);
+  return median(times);
+}
+
+for (const [n, a, w] of [[100, 1, 100], [1000, 100, 1000]]) {
+  const sync: number[] = [], coop: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    sync.push(await workload(n, a, w, false));
+    coop.push(await workload(n, a, w, true));
+  }
+  const s = median(sync), c = median(coop);
+  console.log(`# ${runtimeVersion} n=${n} a=${a} w=${w}: loopSync ${s.toFixed(0)} us, await loop ${c.toFixed(0)} us, throughput ratio ${(s / c).toFixed(2)}x`);
+}
+
+// Idle wake-up latency.
+const base = new EventBase();
+const [x, y] = sys.socketpair();
+const samples: number[] = [];
+let sentAt = 0;
+const ev = base.event(y, EV.READ | EV.PERSIST, () => {
+  samples.push((performance.now() - sentAt) * 1000);
+  libc.read(y, inByte, one);
+  if (samples.length === 300) ev.del();
+  else setTimeout(() => { sentAt = performance.now(); libc.write(x, outByte, one); }, 1);
+}).add();
+setTimeout(() => { sentAt = performance.now(); libc.write(x, outByte, one); }, 1);
+await base.loop();
+console.log(`# ${runtimeVersion} idle wake-up latency of await loop(): p50 ${pct(samples, 0.5).toFixed(0)} us, p99 ${pct(samples, 0.99).toFixed(0)} us (${samples.length} samples)`);
+base.close();
+sys.close(x);
+sys.close(y);
