@@ -29,3 +29,5 @@ export {
   scriptArgs, sys, SyscallError, NotAvailableError, Errno, errnoName, runtime, runtimeVersion, os, arch, platform, constants, signals,
   ScmRights,
 } from "./ffi/mod.ts";
+// Threads: a base per Worker, the cross-thread mailbox, the dispatcher, fd passing.
+export * from "./threads/mod.ts";
