@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { EV, SyscallError, constants as C, sys } from "./deps.ts";
 import { constants as K, libc, u64arg } from "../src/ffi/mod.ts";
-import { Listener, localAddress, openStreamSocket, peerAddress } from "../src/net/listener.ts";
+import { Listener, localAddress, peerAddress } from "../src/net/listener.ts";
 import { decodeAddress, encodeAddress, formatAddress, resolveAddress } from "../src/net/sockaddr.ts";
 import { formatResponse, parseRequest } from "../src/net/http.ts";
 import { backendVariants, withBase } from "./helpers.ts";
@@ -22,7 +22,7 @@ function setFdSoftLimit(soft: bigint, hard: bigint): void {
 /** A blocking-style connect for tests: returns a connected non-blocking fd (loopback completes at once or soon). */
 function connectTcp(port: number, host = "127.0.0.1"): number {
   const addr = resolveAddress({ host, port });
-  const fd = openStreamSocket(addr.family === "ipv4" ? C.AF_INET : C.AF_INET6);
+  const fd = sys.streamSocket(addr.family === "ipv4" ? C.AF_INET : C.AF_INET6);
   const { bytes, length } = encodeAddress(addr);
   libc.connect(fd, bytes, length); // EINPROGRESS is fine: the listener sees the connection anyway
   return fd;
@@ -81,7 +81,7 @@ for (const variant of backendVariants()) {
           lu.free();
         });
         fds.push(connectTcp((l6.address as { port: number }).port, "::1"));
-        const u = openStreamSocket(C.AF_UNIX);
+        const u = sys.streamSocket(C.AF_UNIX);
         fds.push(u);
         const { bytes, length } = encodeAddress(resolveAddress({ path }));
         assert.equal(libc.connect(u, bytes, length), 0);

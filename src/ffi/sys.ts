@@ -76,6 +76,18 @@ export function socketpair(type = C.SOCK_STREAM, { nonBlocking = true } = {}): [
   return [sv[0], sv[1]];
 }
 
+/** A stream socket of `domain` (AF_INET, AF_INET6, AF_UNIX), non-blocking and close-on-exec. */
+export function streamSocket(domain: number): number {
+  const linux = os === "linux";
+  const fd = libc.socket(domain, C.SOCK_STREAM | (linux ? C.SOCK_NONBLOCK | C.SOCK_CLOEXEC : 0), 0);
+  if (fd === -1) fail("socket", domain, "SOCK_STREAM");
+  if (!linux) {
+    setNonBlocking(fd);
+    setCloseOnExec(fd);
+  }
+  return fd;
+}
+
 /** A pipe [readEnd, writeEnd], non-blocking and close-on-exec. */
 export function pipe({ nonBlocking = true } = {}): [number, number] {
   const fds = new Int32Array(2);

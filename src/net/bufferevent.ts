@@ -6,12 +6,11 @@
 // flushed right after it returns (one writev per request/response round), and output written
 // anywhere else is flushed at the start of the next loop iteration (through the base's
 // active-later queue). Only when the socket buffer is full does the fd wait for EV.WRITE.
-import { Errno, SyscallError, constants as C, errnoCell, libc } from "../ffi/mod.ts";
+import { Errno, SyscallError, constants as C, errnoCell, libc, sys } from "../ffi/mod.ts";
 import type { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { EV } from "../core/flags.ts";
 import { EvBuffer } from "./evbuffer.ts";
-import { openStreamSocket } from "./listener.ts";
 import { type AddressSpec, type SocketAddress, domainOf, encodeAddress, resolveAddress } from "./sockaddr.ts";
 
 /** What the event callback reports (libevent's BEV_EVENT_*). */
@@ -197,7 +196,7 @@ export class BufferEvent {
     this.checkLive();
     if (this.fdValue >= 0) throw new Error("this bufferevent already has a socket");
     const addr = resolveAddress(address);
-    const fd = openStreamSocket(domainOf(addr));
+    const fd = sys.streamSocket(domainOf(addr));
     this.attach(fd);
     const { bytes, length } = encodeAddress(addr);
     if (libc.connect(fd, bytes, length) === 0) {

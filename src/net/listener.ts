@@ -29,18 +29,6 @@ export type AcceptCallback = (fd: number, listener: Listener) => void;
 
 const acceptFlags = C.SOCK_NONBLOCK | C.SOCK_CLOEXEC;
 
-/** A non-blocking, close-on-exec socket of the address's family. */
-export function openStreamSocket(domain: number): number {
-  const linux = os === "linux";
-  const fd = libc.socket(domain, C.SOCK_STREAM | (linux ? acceptFlags : 0), 0);
-  if (fd === -1) throw new SyscallError("socket", errnoCell[0], [domain, "SOCK_STREAM"]);
-  if (!linux) {
-    sys.setNonBlocking(fd);
-    sys.setCloseOnExec(fd);
-  }
-  return fd;
-}
-
 /** The address a socket is bound to. */
 export function localAddress(fd: number): SocketAddress {
   const { bytes, length } = addressBuffer();
@@ -81,7 +69,7 @@ export class Listener {
       sys.setNonBlocking(this.fd);
     } else {
       const addr = resolveAddress(address);
-      const fd = openStreamSocket(domainOf(addr));
+      const fd = sys.streamSocket(domainOf(addr));
       try {
         if (addr.family !== "unix") {
           if (options.reuseAddr ?? true) sys.setsockoptInt(fd, C.SOL_SOCKET, C.SO_REUSEADDR, 1);

@@ -1,21 +1,10 @@
 // The few socket calls the threads layer needs: a TCP or Unix-domain listener, a Unix-domain
 // connect, and libevent's accept loop. (src/net has the full Listener; this layer sits below it
 // and cannot import it.) Every fd made here is non-blocking and close-on-exec.
-import { Errno, SyscallError, constants as C, errnoCell, hasSymbol, layout as L, libc, os, sys } from "../ffi/mod.ts";
+import { Errno, SyscallError, constants as C, errnoCell, hasSymbol, layout as L, libc, sys } from "../ffi/mod.ts";
 
 const encoder = new TextEncoder();
-const linux = os === "linux";
 const acceptFlags = C.SOCK_NONBLOCK | C.SOCK_CLOEXEC;
-
-function openSocket(domain: number): number {
-  const fd = libc.socket(domain, C.SOCK_STREAM | (linux ? acceptFlags : 0), 0);
-  if (fd === -1) throw new SyscallError("socket", errnoCell[0], [domain, "SOCK_STREAM"]);
-  if (!linux) {
-    sys.setNonBlocking(fd);
-    sys.setCloseOnExec(fd);
-  }
-  return fd;
-}
 
 function setFamily(view: DataView, at: number, family: number): void {
   // BSDs: a length byte, then a one-byte family; Linux: a two-byte family.
@@ -67,7 +56,7 @@ function bindAndListen(fd: number, addr: { bytes: Uint8Array; length: number }, 
 /** A listening TCP socket on host:port (IPv4; port 0 picks a free one, see boundPort). */
 export function listenTcp(port: number, host = "127.0.0.1", backlog = 511): number {
   const addr = ipv4Address(host, port);
-  const fd = openSocket(C.AF_INET);
+  const fd = sys.streamSocket(C.AF_INET);
   sys.setsockoptInt(fd, C.SOL_SOCKET, C.SO_REUSEADDR, 1);
   return bindAndListen(fd, addr, backlog, `${host}:${port}`);
 }
@@ -89,11 +78,11 @@ export function unlinkPath(path: string): boolean {
 export function listenUnix(path: string, backlog = 64): number {
   const addr = unixAddress(path);
   unlinkPath(path);
-  return bindAndListen(openSocket(C.AF_UNIX), addr, backlog, path);
+  return bindAndListen(sys.streamSocket(C.AF_UNIX), addr, backlog, path);
 }
 
 function connectTo(domain: number, addr: { bytes: Uint8Array; length: number }, what: string): number {
-  const fd = openSocket(domain);
+  const fd = sys.streamSocket(domain);
   if (libc.connect(fd, addr.bytes, addr.length) === -1) {
     const errno = errnoCell[0];
     // A non-blocking TCP connect is under way (EINPROGRESS): wait for it to be writable.
