@@ -3,7 +3,7 @@
 // waiting connection and closes it at once, then reopens the spare: the peer sees a clean close
 // and the loop does not spin at 100% CPU on a listening socket that stays readable.
 import {
-  Errno, SyscallError, constants as C, errnoCell, hasSymbol, libc, os, sys,
+  Errno, SyscallError, constants as C, errnoCell, hasSymbol, libc, sys,
 } from "../ffi/mod.ts";
 import type { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
