@@ -5,20 +5,16 @@
 //
 //   node scripts/run.mjs bench/bench.ts -- -n 1000 -a 100 -w 1000 [-m epoll|poll|select] [-r 25] [--heap]
 import { EV, EVLOOP, EventBase } from "../src/mod.ts";
-import { constants as C, heapUsedAfterGc, libc, runtimeVersion, scriptArgs, sys, u64arg } from "../src/ffi/mod.ts";
+import { constants as C, heapUsedAfterGc, libc, runtimeVersion, sys, u64arg } from "../src/ffi/mod.ts";
+import { flag, option } from "./options.ts";
 
-function option(name: string, fallback: string): string {
-  const args = scriptArgs();
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-}
 
 const numPipes = Number(option("-n", "100"));
 const numActive = Number(option("-a", "1"));
 const numWrites = Number(option("-w", "100"));
 const runs = Number(option("-r", "25"));
 const method = option("-m", "");
-const quiet = scriptArgs().includes("-q");
+const quiet = flag("-q");
 
 sys.raiseFdLimit(2 * numPipes + 64);
 const base = new EventBase(method ? { method, ignoreEnv: true } : {});
@@ -79,7 +75,7 @@ const sorted = [...times].sort((a, b) => a - b);
 const median = sorted[Math.floor(sorted.length / 2)];
 console.log(`# evffi bench ${runtimeVersion} ${base.method} n=${numPipes} a=${numActive} w=${numWrites}: median ${median.toFixed(0)} us over ${runs} runs${failures ? `, ${failures} failures` : ""}`);
 
-if (scriptArgs().includes("--heap")) {
+if (flag("--heap")) {
   // JS heap bytes per registered event: register 100,000 more events on one socketpair.
   const before = heapUsedAfterGc();
   const extra = Array.from({ length: 100_000 }, () => base.event(pipes[0], EV.READ | EV.PERSIST, readCb, 0).add());

@@ -5,18 +5,14 @@
 //
 //   node scripts/run.mjs bench/cascade.ts -- -n 1000 [-m epoll|poll|select] [-r 25] [-q]
 import { EV, EventBase } from "../src/mod.ts";
-import { constants as C, libc, runtimeVersion, scriptArgs, sys, u64arg } from "../src/ffi/mod.ts";
+import { constants as C, libc, runtimeVersion, sys, u64arg } from "../src/ffi/mod.ts";
+import { flag, option } from "./options.ts";
 
-function option(name: string, fallback: string): string {
-  const args = scriptArgs();
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-}
 
 const numPipes = Number(option("-n", "100"));
 const runs = Number(option("-r", "25"));
 const method = option("-m", "");
-const quiet = scriptArgs().includes("-q");
+const quiet = flag("-q");
 sys.raiseFdLimit(2 * numPipes + 64);
 const base = new EventBase(method ? { method, ignoreEnv: true } : {});
 

@@ -231,20 +231,16 @@ function epollAvailable(): true | string {
   return hasSymbol("epoll_create1") ? true : "this platform has no epoll";
 }
 
-export const epoll: Backend = {
-  name: "epoll",
-  features: Feature.ET | Feature.O1 | Feature.EARLY_CLOSE,
-  needReinit: true,
-  usesFdSlot: false,
-  available: epollAvailable,
-  init: (host) => new EpollState(host, false),
-};
+function epollBackend(name: string, changelist: boolean): Backend {
+  return {
+    name,
+    features: Feature.ET | Feature.O1 | Feature.EARLY_CLOSE,
+    needReinit: true,
+    usesFdSlot: false,
+    available: epollAvailable,
+    init: (host) => new EpollState(host, changelist),
+  };
+}
 
-export const epollChangelist: Backend = {
-  name: "epoll (with changelist)",
-  features: Feature.ET | Feature.O1 | Feature.EARLY_CLOSE,
-  needReinit: true,
-  usesFdSlot: false,
-  available: epollAvailable,
-  init: (host) => new EpollState(host, true),
-};
+export const epoll = epollBackend("epoll", false);
+export const epollChangelist = epollBackend("epoll (with changelist)", true);
