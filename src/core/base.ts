@@ -1049,7 +1049,6 @@ export class EventBase implements BackendHost {
     if (ev.priorityValue < this.runningPriority) this.continueRequested = true;
     if (ev.events & EV.SIGNAL) ev.extras().ncalls += ncalls;
     this.insertActive(ev, this.activeQueues[ev.priorityValue]);
-    if (this.waiting) this.poke();
   }
 
   /** Queues an activation for the next loop iteration (libevent's event_active_later_). */
