@@ -74,6 +74,23 @@ for (const variant of backendVariants()) {
       }
     });
 
+    it("ev.active() from host code interrupts an off-thread wait", async () => {
+      const base = new EventBase(variant.options);
+      try {
+        let ran = false;
+        const ev = base.event(-1, 0, () => {
+          ran = true;
+          far.del();
+        });
+        const far = base.timer(60_000, () => assert.fail("the wait was not interrupted by ev.active()"));
+        setTimeout(() => ev.active(), 5);
+        assert.equal(await base.loop(), 1);
+        assert.ok(ran);
+      } finally {
+        base.close();
+      }
+    });
+
     it("a rejected async callback rejects the loop, which can run again", async () => {
       const base = new EventBase(variant.options);
       try {

@@ -1093,6 +1093,8 @@ export class EventBase implements BackendHost {
     q.tail = ev;
     this.activeTotal++;
     if (!(ev.state & LIST_INTERNAL)) this.activeUser++;
+    // An activation from host code (a timer, a promise) while the loop waits off-thread.
+    if (this.waiting) this.poke();
   }
 
   private removeActive(ev: Event): void {
