@@ -75,6 +75,10 @@ for (const rt of runtimes) {
   totals.skipped += counts.skipped;
 }
 
+// Which backends the kernel-touching tests ran on (each runs once per backend and variant).
+const methods = spawnSync(bin(runtimes[0] ?? "bun"), runtimes[0] === "deno" ? ["run", "--allow-all", "scripts/backends.ts"] : ["scripts/backends.ts"], { encoding: "utf8" });
+const narrowed = process.env.EVFFI_TEST_BACKENDS ? ` (narrowed by EVFFI_TEST_BACKENDS=${process.env.EVFFI_TEST_BACKENDS})` : "";
+console.log(`\nbackends${narrowed}:\n${(methods.stdout || methods.stderr).trimEnd()}`);
 console.log("\n" + perRuntime.join("\n"));
 if (failedSteps) console.log(`typecheck: ${failedSteps} step(s) failed`);
 const failed = totals.failed + failedSteps;

@@ -11,7 +11,7 @@ export { Event } from "./core/event.ts";
 export type { EventCallback } from "./core/event.ts";
 export { CommonTimeout } from "./core/common-timeout.ts";
 export { EV, EVLOOP, Feature, Count, describeEvents } from "./core/flags.ts";
-export { supportedMethods } from "./backends/registry.ts";
+export { methodAvailability, supportedMethods } from "./backends/registry.ts";
 export type { Backend, BackendState, BackendHost, FdRecord } from "./backends/backend.ts";
 export { EvBuffer } from "./net/evbuffer.ts";
 export type { EolStyle } from "./net/evbuffer.ts";

@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
-import { EV, EVLOOP, EventBase, Feature, supportedMethods, sys } from "./deps.ts";
+import { Count, EV, EVLOOP, EventBase, Feature, methodAvailability, supportedMethods, sys } from "./deps.ts";
 import { libc } from "../src/ffi/mod.ts";
 import { backendVariants, pair, withBase } from "./helpers.ts";
 
@@ -78,6 +78,25 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("an fd closed under its event, then deleted, leaves the base working", () => {
+      withBase(variant, (base, fds) => {
+        const [, b] = pair(fds);
+        const [c, d] = pair(fds);
+        const doomed = base.event(b, EV.READ | EV.PERSIST, () => assert.fail("a closed fd must not fire")).add();
+        let fired = 0;
+        base.event(d, EV.READ, () => void fired++).add();
+        // Closing drops the kernel's registration (epoll, kqueue) or leaves a stale one (poll,
+        // select); the delete that follows must be accepted either way (EBADF is ignored).
+        sys.close(b);
+        fds.splice(fds.indexOf(b), 1);
+        doomed.del();
+        sys.write(c, "x");
+        base.loopSync(NB);
+        assert.equal(fired, 1);
+        assert.equal(base.count(Count.ADDED), 0);
+      });
+    });
+
     it("a dup()ed fd is watched independently of the original", () => {
       withBase(variant, (base, fds) => {
         const [a, b] = pair(fds);
@@ -107,6 +126,19 @@ for (const variant of backendVariants()) {
     });
   });
 }
+
+describe("backends this machine lacks", () => {
+  // Shown as skipped with the reason, so a run without kqueue (Linux without libkqueue) says so.
+  for (const m of methodAvailability().filter((m) => !m.available)) {
+    it(`${m.method}: every backend test`, { skip: `${m.method} unavailable: ${m.reason}` }, () => {});
+  }
+  it("each unavailable backend says why, and is missing from supportedMethods", () => {
+    for (const m of methodAvailability()) {
+      assert.equal(supportedMethods().includes(m.method), m.available, m.method);
+      if (!m.available) assert.ok(m.reason && m.reason.length > 10, `${m.method}: ${m.reason}`);
+    }
+  });
+});
 
 describe("backend specifics", () => {
   it("poll: an fd closed while pending is reported READ|WRITE (POLLNVAL), then deleted cleanly", () => {
@@ -146,6 +178,8 @@ describe("backend specifics", () => {
     for (const name of ["poll", "select"]) assert.ok(m.includes(name), `${name} in ${m}`);
     assert.ok(m.indexOf("poll") < m.indexOf("select"));
     if (m.includes("epoll")) assert.ok(m.indexOf("epoll") < m.indexOf("poll"));
+    // Native kqueue leads, as in libevent; libkqueue's emulation over epoll is chosen only by name.
+    if (m.includes("kqueue")) assert.equal(m.indexOf("kqueue"), m.includes("epoll") ? m.length - 1 : 0);
   });
 
   it("avoid, require, method and EVENT_NO<METHOD> choose the backend; nothing qualifying is a clear error", () => {
@@ -155,7 +189,7 @@ describe("backend specifics", () => {
     assert.equal(base.method, last);
     base.close();
     assert.throws(() => new EventBase({ method: "no-such", ignoreEnv: true }), /no event backend qualifies.*no-such/);
-    assert.throws(() => new EventBase({ require: Feature.ET | Feature.FDS, ignoreEnv: true }), (err: unknown) => {
+    assert.throws(() => new EventBase({ require: Feature.ET | Feature.EARLY_CLOSE | Feature.FDS, ignoreEnv: true }), (err: unknown) => {
       const msg = (err as Error).message;
       return /no event backend qualifies/.test(msg) && /poll: offers/.test(msg) && /select: offers FDS/.test(msg);
     });

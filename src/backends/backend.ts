@@ -14,6 +14,8 @@ export interface FdRecord {
 export interface BackendHost {
   /** Reports that `fd` is ready for `bits` (EV.READ | EV.WRITE | EV.CLOSED, plus EV.ET when edge-triggered). */
   activateIo(fd: number, bits: number): void;
+  /** Hands over a socket error the backend read (and so cleared) from the kernel (libkqueue). */
+  noteSocketError(fd: number, errno: number): void;
   /** Reports a signal (kqueue's EVFILT_SIGNAL). */
   activateSignal(signal: number, count: number): void;
   /** Options the base was configured with (flags such as precise timers). */

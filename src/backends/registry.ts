@@ -1,17 +1,32 @@
 // The backends in libevent's order of preference, and the choice among them.
-import { getEnv } from "../ffi/mod.ts";
+import { getEnv, hasSymbol } from "../ffi/mod.ts";
 import { Feature } from "../core/flags.ts";
 import type { Backend } from "./backend.ts";
 import { epoll, epollChangelist } from "./epoll.ts";
+import { kqueue } from "./kqueue.ts";
 import { poll } from "./poll.ts";
 import { select } from "./select.ts";
 
-/** Every backend evffi knows, most preferred first (libevent: kqueue, epoll, poll, select). */
-export const allBackends: Backend[] = [epoll, epollChangelist, poll, select];
+/**
+ * Every backend evffi knows, most preferred first (libevent: kqueue, epoll, poll, select). Where
+ * the OS has no kqueue of its own it comes last: libkqueue emulates it over epoll, so it is worth
+ * choosing only by name (to test kqueue semantics on Linux), never by default.
+ */
+export const allBackends: Backend[] = hasSymbol("kqueue") && hasSymbol("kevent")
+  ? [kqueue, epoll, epollChangelist, poll, select]
+  : [epoll, epollChangelist, poll, select, kqueue];
 
 /** Names of the backends this platform has, in preference order (libevent's event_get_supported_methods). */
 export function supportedMethods(): string[] {
   return allBackends.filter((b) => b.available() === true).map((b) => b.name);
+}
+
+/** Every backend evffi knows, in preference order, with whether this platform has it and why not. */
+export function methodAvailability(): { method: string; available: boolean; reason?: string }[] {
+  return allBackends.map((b) => {
+    const available = b.available();
+    return available === true ? { method: b.name, available: true } : { method: b.name, available: false, reason: available };
+  });
 }
 
 export function describeFeatures(features: number): string {

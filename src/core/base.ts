@@ -50,6 +50,8 @@ class FdEntry implements FdRecord {
   nclose = 0;
   /** How many of the events are edge-triggered (all or none may be). */
   net = 0;
+  /** A socket error the backend saw and took from the kernel (libkqueue does); 0 if none. */
+  socketError = 0;
   constructor(fd: number) {
     this.fd = fd;
   }
@@ -740,6 +742,26 @@ export class EventBase implements BackendHost {
       const res = ev.events & bits;
       if (res & EV_IO) this.activate(ev, res, 1);
     }
+  }
+
+  /** @internal Called by a backend that consumed a socket's pending error while reporting it. */
+  noteSocketError(fd: number, errno: number): void {
+    const entry = this.ioMap[fd];
+    if (entry !== undefined) entry.socketError = errno;
+  }
+
+  /**
+   * Returns and clears the socket error a backend took from the kernel for `fd` while reporting
+   * it ready, or 0. Only the kqueue emulation on Linux (libkqueue) does that: it reads SO_ERROR,
+   * which clears it, so a later read sees a plain EOF and getsockopt(SO_ERROR) sees 0. Code that
+   * tells EOF from ECONNRESET, or checks a connect, asks here when the kernel says nothing.
+   */
+  takeSocketError(fd: number): number {
+    const entry = this.ioMap[fd];
+    if (entry === undefined || entry.socketError === 0) return 0;
+    const errno = entry.socketError;
+    entry.socketError = 0;
+    return errno;
   }
 
   /** @internal Called when a signal arrived `count` times. */

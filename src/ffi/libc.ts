@@ -149,6 +149,13 @@ export interface KqueueLibrary {
   kqueue(): number;
   kevent(kq: number, changes: Buf, nchanges: number, events: Buf, nevents: number, timeout: Buf): number;
   path: string;
+  /** True when the OS itself has kqueue; false for libkqueue (an emulation over epoll). */
+  native: boolean;
+  /**
+   * libkqueue frees a closed kqueue's internal fds on a monitoring thread, some time after close();
+   * this waits until that is done (null where the library lacks it, or kqueue is native).
+   */
+  drainPendingClose: (() => void) | null;
 }
 
 let kqueueLib: KqueueLibrary | null | undefined;
@@ -161,18 +168,26 @@ let kqueueWhyNot = "";
 export function loadKqueue(envPath?: string): KqueueLibrary | null {
   if (kqueueLib !== undefined) return kqueueLib;
   if (hasSymbol("kqueue") && hasSymbol("kevent")) {
-    kqueueLib = { kqueue: libc.kqueue, kevent: libc.kevent, path: libcPath };
+    kqueueLib = { kqueue: libc.kqueue, kevent: libc.kevent, path: libcPath, native: true, drainPendingClose: null };
     return kqueueLib;
   }
   const paths = envPath ? [envPath] : ["libkqueue.so.0", "libkqueue.so"];
   try {
-    const lib = openLibrary<KqueueLibrary>(paths, {
+    const lib = openLibrary<{
+      kqueue(): number;
+      kevent(kq: number, changes: Buf, nchanges: number, events: Buf, nevents: number, timeout: Buf): number;
+      libkqueue_drain_pending_close(): void;
+    }>(paths, {
       kqueue: { args: [], result: i32 },
       kevent: { args: [i32, nbuf, i32, nbuf, i32, nbuf], result: i32 },
+      libkqueue_drain_pending_close: { args: [], result: "void", optional: true },
     });
-    kqueueLib = { kqueue: lib.symbols.kqueue, kevent: lib.symbols.kevent, path: lib.path };
+    const drain = lib.missing.has("libkqueue_drain_pending_close") ? null : lib.symbols.libkqueue_drain_pending_close;
+    kqueueLib = { kqueue: lib.symbols.kqueue, kevent: lib.symbols.kevent, path: lib.path, native: false, drainPendingClose: drain };
   } catch (err) {
-    kqueueWhyNot = `no kqueue in ${libcPath} and no libkqueue (${(err as Error).message})`;
+    kqueueWhyNot = envPath
+      ? `EVFFI_KQUEUE_LIBRARY=${envPath} could not be loaded: ${(err as Error).message}`
+      : `no kqueue in ${libcPath}, and libkqueue.so.0 is not installed (or name its path in EVFFI_KQUEUE_LIBRARY)`;
     kqueueLib = null;
   }
   return kqueueLib;

@@ -274,9 +274,13 @@ export class BufferEvent {
     }
     if (n === -1) return; // EAGAIN: a spurious wakeup
     if (n === 0) {
+      // A reset the backend already took from the kernel (libkqueue) reads as a plain EOF. Ask
+      // before the delete below, which may drop the fd's record and the error with it.
+      const taken = this.base.takeSocketError(this.fdValue);
       this.readEvent!.del();
       this.enabled &= ~EV.READ;
-      this.report(BEV.READING | BEV.EOF, null);
+      if (taken !== 0) this.report(BEV.READING | BEV.ERROR, new SyscallError("readv", taken, [this.fdValue]));
+      else this.report(BEV.READING | BEV.EOF, null);
       return;
     }
     if (this.readHigh > 0 && this.input.length >= this.readHigh) {
@@ -300,6 +304,9 @@ export class BufferEvent {
   private onWritable(what: number): void {
     if (this.connecting) {
       this.connecting = false;
+      // An error the backend already took from the kernel (libkqueue); asked before the delete,
+      // which may drop the fd's record.
+      const taken = this.base.takeSocketError(this.fdValue);
       this.writeEvent!.del();
       if (what & EV.TIMEOUT) {
         this.report(BEV.WRITING | BEV.TIMEOUT, null);
@@ -308,6 +315,7 @@ export class BufferEvent {
       const soError = new Int32Array(1);
       const len = new Uint32Array([4]);
       libc.getsockopt(this.fdValue, C.SOL_SOCKET, C.SO_ERROR, soError, len);
+      if (soError[0] === 0) soError[0] = taken;
       this.connected(soError[0] ? new SyscallError("connect", soError[0], [this.fdValue]) : null);
       return;
     }
