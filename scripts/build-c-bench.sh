@@ -8,7 +8,7 @@ if [ ! -e /usr/include/event2/event.h ] || ! command -v wrk >/dev/null; then
 fi
 mkdir -p build/c
 for prog in bench bench_cascade; do
-  cc -O2 -Wall -o "build/c/$prog" "bench/c/$prog.c" -levent_core
+  cc -O2 -Wall -pthread -o "build/c/$prog" "bench/c/$prog.c" -levent_core
 done
 cc -O2 -Wall -o build/c/evhttp_hello bench/c/evhttp_hello.c -levent
 echo "built: $(ls build/c | tr '\n' ' ')in build/c"

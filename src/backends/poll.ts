@@ -1,7 +1,7 @@
 // poll(2) backend. The pollfd array grows by doubling; each fd's slot is kept in the evmap's
 // per-fd scratch (FdRecord.backendSlot), so add and delete are O(1) (delete moves the last
 // entry into the hole). Results are scanned from a varying start so no fd is always served first.
-import { Errno, SyscallError, constants as C, errnoCell, layout, libc, os, u64arg } from "../ffi/mod.ts";
+import { Errno, SyscallError, constants as C, errnoCell, layout, libc, os, type U64Arg, u64arg } from "../ffi/mod.ts";
 import { EV, Feature } from "../core/flags.ts";
 import type { Backend, BackendHost, BackendState, FdRecord } from "./backend.ts";
 
@@ -20,6 +20,7 @@ export class PollState implements BackendState {
   private bytes = new Uint8Array(new ArrayBuffer(32 * P.size));
   private fds = new Int32Array(this.bytes.buffer);
   private masks = new Int16Array(this.bytes.buffer);
+  // Slot -> record; the array keeps its length past `count`, so it never shrinks and regrows.
   private records: FdRecord[] = [];
   private scanStart = 0;
 
@@ -55,8 +56,17 @@ export class PollState implements BackendState {
       this.records[slot] = moved;
       moved.backendSlot = slot;
     }
-    this.records.length = this.count;
+    this.records[last] = undefined as unknown as FdRecord; // no hold on a deleted fd's record
     record.backendSlot = -1;
+  }
+
+  // poll's nfds_t argument is 64-bit (a BigInt on Deno): made again only when the count changes.
+  private nfds = u64arg(0);
+  private nfdsFor = 0;
+  private nfdsArg(): U64Arg {
+    this.nfdsFor = this.count;
+    this.nfds = u64arg(this.count);
+    return this.nfds;
   }
 
   private grow(): void {
@@ -70,7 +80,7 @@ export class PollState implements BackendState {
 
   dispatch(timeoutMs: number | null): boolean {
     const ms = timeoutMs === null ? -1 : timeoutMs <= 0 ? 0 : Math.min(Math.ceil(timeoutMs), MAX_TIMEOUT_MS);
-    const n = libc.poll(this.bytes, u64arg(this.count), ms);
+    const n = libc.poll(this.bytes, this.count === this.nfdsFor ? this.nfds : this.nfdsArg(), ms);
     if (n === -1) {
       const errno = errnoCell[0];
       if (errno === Errno.EINTR) return false;
