@@ -185,6 +185,24 @@ describe("http request parser", () => {
     assert.equal((parseRequest(enc.encode("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")) as { status: number }).status, 501);
   });
 
+  it("reads headers case-insensitively, gives them lower-cased in order, and rejects malformed lines", () => {
+    const r = parseRequest(enc.encode("POST /x HTTP/1.0\r\nHOST: a \r\ncontent-LENGTH:  2\r\nX-Two: b\r\nConnection: Keep-Alive\r\n\r\nhi"));
+    assert.equal(r.kind, "request");
+    if (r.kind !== "request") return;
+    assert.equal(r.request.method, "POST");
+    assert.equal(r.request.version, 10);
+    assert.equal(r.request.keepAlive, true, "HTTP/1.0 with Connection: keep-alive");
+    assert.equal(new TextDecoder().decode(r.request.body), "hi");
+    assert.deepEqual(r.request.headers, [["host", "a"], ["content-length", "2"], ["x-two", "b"], ["connection", "Keep-Alive"]]);
+    const none = parseRequest(enc.encode("GET / HTTP/1.1\r\n\r\n"));
+    assert.ok(none.kind === "request" && none.request.headers.length === 0 && none.request.keepAlive);
+    for (const bad of ["GET  / HTTP/1.1", "GET / HTTP/2.0", "get / HTTP/1.1", "GET / HTTP/1.1\r\nNoColon", "GET / HTTP/1.1\r\n: empty-name",
+      "GET / HTTP/1.1\r\nContent-Length: 1x", "GET / HTTP/1.1\r\nContent-Length:"]) {
+      const res = parseRequest(enc.encode(bad + "\r\n\r\n"));
+      assert.ok(res.kind === "error" && res.status === 400, `${JSON.stringify(bad)} -> ${JSON.stringify(res)}`);
+    }
+  });
+
   it("formats a response with Content-Length", () => {
     const text = new TextDecoder().decode(formatResponse(200, "Hello, World!"));
     assert.equal(text, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!");
