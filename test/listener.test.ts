@@ -194,6 +194,7 @@ describe("http request parser", () => {
     assert.equal(r.request.keepAlive, true, "HTTP/1.0 with Connection: keep-alive");
     assert.equal(new TextDecoder().decode(r.request.body), "hi");
     assert.deepEqual(r.request.headers, [["host", "a"], ["content-length", "2"], ["x-two", "b"], ["connection", "Keep-Alive"]]);
+    assert.deepEqual(JSON.parse(JSON.stringify(r.request)).headers, r.request.headers, "JSON includes the lazy headers");
     const none = parseRequest(enc.encode("GET / HTTP/1.1\r\n\r\n"));
     assert.ok(none.kind === "request" && none.request.headers.length === 0 && none.request.keepAlive);
     for (const bad of ["GET  / HTTP/1.1", "GET / HTTP/2.0", "get / HTTP/1.1", "GET / HTTP/1.1\r\nNoColon", "GET / HTTP/1.1\r\n: empty-name",

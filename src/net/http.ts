@@ -113,6 +113,11 @@ class ParsedRequest implements HttpRequest {
   set headers(list: [string, string][]) {
     this.#headers = list;
   }
+  /** A plain object with the headers included (JSON.stringify and logging see them too). */
+  toJSON(): HttpRequest {
+    const { method, target, version, keepAlive, body, headers } = this;
+    return { method, target, version, headers, keepAlive, body };
+  }
 }
 
 /**
