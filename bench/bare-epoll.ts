@@ -4,7 +4,7 @@
 //
 //   node scripts/run.mjs bench/bare-epoll.ts -- -n 1000 -a 100 -w 1000 [-r 25]
 import { constants as C, layout, libc, runtimeVersion, sys, u64arg } from "../src/ffi/mod.ts";
-import { flag, option } from "./options.ts";
+import { flag, option, timeRuns } from "./options.ts";
 
 const numPipes = Number(option("-n", "100"));
 const numActive = Number(option("-a", "1"));
@@ -66,13 +66,7 @@ function runOnce(): number {
   return (performance.now() - started) * 1000;
 }
 
-const times: number[] = [];
-for (let i = 0; i < runs; i++) {
-  const us = runOnce();
-  times.push(us);
-  if (!quiet) console.log(Math.round(us));
-}
-const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
+const median = timeRuns(runs, quiet, runOnce);
 console.log(`# bare FFI loop ${runtimeVersion} epoll n=${numPipes} a=${numActive} w=${numWrites}: median ${median.toFixed(0)} us over ${runs} runs`);
 libc.close(ep);
 for (const fd of pipes) sys.closeQuietly(fd);

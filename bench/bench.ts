@@ -6,7 +6,7 @@
 //   node scripts/run.mjs bench/bench.ts -- -n 1000 -a 100 -w 1000 [-m epoll|poll|select] [-r 25] [--heap]
 import { EV, EVLOOP, EventBase } from "../src/mod.ts";
 import { constants as C, heapUsedAfterGc, libc, runtimeVersion, sys, u64arg } from "../src/ffi/mod.ts";
-import { flag, option } from "./options.ts";
+import { flag, option, timeRuns } from "./options.ts";
 
 
 const numPipes = Number(option("-n", "100"));
@@ -65,14 +65,7 @@ function runOnce(): number {
   return (performance.now() - started) * 1000;
 }
 
-const times: number[] = [];
-for (let i = 0; i < runs; i++) {
-  const us = runOnce();
-  times.push(us);
-  if (!quiet) console.log(Math.round(us));
-}
-const sorted = [...times].sort((a, b) => a - b);
-const median = sorted[Math.floor(sorted.length / 2)];
+const median = timeRuns(runs, quiet, runOnce);
 console.log(`# evffi bench ${runtimeVersion} ${base.method} n=${numPipes} a=${numActive} w=${numWrites}: median ${median.toFixed(0)} us over ${runs} runs${failures ? `, ${failures} failures` : ""}`);
 
 if (flag("--heap")) {

@@ -6,7 +6,7 @@
 //   node scripts/run.mjs bench/cascade.ts -- -n 1000 [-m epoll|poll|select] [-r 25] [-q]
 import { EV, EventBase } from "../src/mod.ts";
 import { constants as C, libc, runtimeVersion, sys, u64arg } from "../src/ffi/mod.ts";
-import { flag, option } from "./options.ts";
+import { flag, option, timeRuns } from "./options.ts";
 
 
 const numPipes = Number(option("-n", "100"));
@@ -45,12 +45,6 @@ function runOnce(): number {
   return us;
 }
 
-const times: number[] = [];
-for (let i = 0; i < runs; i++) {
-  const us = runOnce();
-  times.push(us);
-  if (!quiet) console.log(Math.round(us));
-}
-const sorted = [...times].sort((a, b) => a - b);
-console.log(`# evffi cascade ${runtimeVersion} ${base.method} n=${numPipes}: median ${sorted[Math.floor(runs / 2)].toFixed(0)} us over ${runs} runs`);
+const median = timeRuns(runs, quiet, runOnce);
+console.log(`# evffi cascade ${runtimeVersion} ${base.method} n=${numPipes}: median ${median.toFixed(0)} us over ${runs} runs`);
 base.close();

@@ -12,3 +12,14 @@ export function option(name: string, fallback: string): string {
 export function flag(name: string): boolean {
   return scriptArgs().includes(name);
 }
+
+/** Runs `runOnce` `runs` times (printing each µs figure unless `quiet`) and returns the median µs. */
+export function timeRuns(runs: number, quiet: boolean, runOnce: () => number): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const us = runOnce();
+    times.push(us);
+    if (!quiet) console.log(Math.round(us));
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
