@@ -11,4 +11,6 @@ for prog in bench bench_cascade; do
   cc -O2 -Wall -pthread -o "build/c/$prog" "bench/c/$prog.c" -levent_core
 done
 cc -O2 -Wall -o build/c/evhttp_hello bench/c/evhttp_hello.c -levent
+cc -O2 -Wall -o build/c/echo_server bench/c/echo_server.c -levent_core
+cc -O2 -Wall -o build/c/echo_client bench/c/echo_client.c
 echo "built: $(ls build/c | tr '\n' ' ')in build/c"
