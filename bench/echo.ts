@@ -9,9 +9,9 @@
 // Run: node scripts/run.mjs bench/echo.ts --bun [-- SECONDS ROUNDS]   (default 5 s, 3 rounds)
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { connect } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median, waitForPort } from "./servers/harness.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (n: string) => join(root, "node_modules", ".bin", n);
@@ -27,22 +27,6 @@ const servers: Record<string, (port: number) => string[]> = {
   "Deno.listen": (p) => [bin("deno"), "run", "-A", join(root, "bench/servers/deno-echo.ts"), String(p)],
   "C libevent": (p) => [join(root, "build/c/echo_server"), String(p)],
 };
-
-function waitForPort(port: number, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const s = connect(port, "127.0.0.1");
-      s.on("connect", () => { s.destroy(); resolve(); });
-      s.on("error", () => {
-        s.destroy();
-        if (Date.now() > deadline) reject(new Error(`port ${port} never opened`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
 
 /** One client run: the parsed `key=value` line, or the reason it is not to be trusted. */
 function measure(port: number): { mbps: number; fields: Record<string, number>; problem: string | null } {
@@ -91,7 +75,6 @@ for (let round = 0; round < Number(rounds); round++) {
 }
 console.log(`\n# ${CONNECTIONS} connections, ${WINDOW / 1024} KiB in flight each, ${seconds} s per server, median of ${rounds} alternating rounds`);
 for (const [name, list] of Object.entries(results)) {
-  const sorted = [...list].sort((a, b) => a - b);
-  console.log(`${name.padEnd(14)} ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} MB/s   (rounds: ${list.map((v) => v.toFixed(0)).join(", ")})`);
+  console.log(`${name.padEnd(14)} ${median(list).toFixed(1)} MB/s   (rounds: ${list.map((v) => v.toFixed(0)).join(", ")})`);
 }
 process.exit(failed ? 1 : 0);

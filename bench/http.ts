@@ -3,9 +3,9 @@
 // it), each measured with `wrk -t1 -c64`. Run: node scripts/run.mjs bench/http.ts --bun [-- SECONDS ROUNDS]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { connect } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median, waitForPort } from "./servers/harness.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (n: string) => join(root, "node_modules", ".bin", n);
@@ -19,22 +19,6 @@ const servers: Record<string, (port: number) => string[]> = {
   "node:http": (p) => ["node", join(root, "bench/servers/node-http.mjs"), String(p)],
   "C evhttp": (p) => [join(root, "build/c/evhttp_hello"), String(p)],
 };
-
-function waitForPort(port: number, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const s = connect(port, "127.0.0.1");
-      s.on("connect", () => { s.destroy(); resolve(); });
-      s.on("error", () => {
-        s.destroy();
-        if (Date.now() > deadline) reject(new Error(`port ${port} never opened`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
 
 if (spawnSync("wrk", ["--version"]).error) {
   console.error("wrk is missing: run scripts/build-c-bench.sh (installs wrk and libevent-dev)");
@@ -66,6 +50,5 @@ for (let round = 0; round < Number(rounds); round++) {
 }
 console.log(`\n# wrk -t1 -c64 -d${seconds}s, median of ${rounds} alternating rounds`);
 for (const [name, list] of Object.entries(results)) {
-  const sorted = [...list].sort((a, b) => a - b);
-  console.log(`${name.padEnd(14)} ${Math.round(sorted[Math.floor(sorted.length / 2)])} req/s`);
+  console.log(`${name.padEnd(14)} ${Math.round(median(list))} req/s`);
 }
