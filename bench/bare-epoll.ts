@@ -2,7 +2,7 @@
 // FFI calls, epoll_wait + recv + send, with no reactor at all. evffi's time divided by this one is
 // what the dispatch layer itself costs; this one divided by C libevent's is the FFI and runtime cost.
 //
-//   node scripts/run.mjs bench/bare-epoll.ts -- -n 1000 -a 100 -w 1000 [-r 25]
+//   node scripts/run.mjs bench/bare-epoll.ts -- -n 1000 -a 100 -w 1000 [-r 25] [-W warm-up runs]
 import { constants as C, layout, libc, runtimeVersion, sys, u64arg } from "../src/ffi/mod.ts";
 import { flag, option, timeRuns } from "./options.ts";
 
@@ -67,6 +67,6 @@ function runOnce(): number {
 }
 
 const median = timeRuns(runs, quiet, runOnce);
-console.log(`# bare FFI loop ${runtimeVersion} epoll n=${numPipes} a=${numActive} w=${numWrites}: median ${median.toFixed(0)} us over ${runs} runs`);
+console.log(`# bare FFI loop ${runtimeVersion} epoll n=${numPipes} a=${numActive} w=${numWrites}: median ${median.toFixed(0)} us over ${runs} runs${option("-W", "0") !== "0" ? ` after ${option("-W", "0")} warm-up runs` : ""}`);
 libc.close(ep);
 for (const fd of pipes) sys.closeQuietly(fd);

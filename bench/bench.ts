@@ -3,7 +3,7 @@
 // byte to the next socketpair. One run is timed from the first loop iteration until every byte
 // sent was received; 25 runs, microseconds per run, one per line, like bench.c.
 //
-//   node scripts/run.mjs bench/bench.ts -- -n 1000 -a 100 -w 1000 [-m epoll|poll|select] [-r 25] [--heap]
+//   node scripts/run.mjs bench/bench.ts -- -n 1000 -a 100 -w 1000 [-m epoll|poll|select|kqueue] [-r 25] [-W warm-up runs] [--heap]
 import { EV, EVLOOP, EventBase } from "../src/mod.ts";
 import { constants as C, heapUsedAfterGc, libc, runtimeVersion, sys, u64arg } from "../src/ffi/mod.ts";
 import { flag, option, timeRuns } from "./options.ts";
@@ -66,7 +66,7 @@ function runOnce(): number {
 }
 
 const median = timeRuns(runs, quiet, runOnce);
-console.log(`# evffi bench ${runtimeVersion} ${base.method} n=${numPipes} a=${numActive} w=${numWrites}: median ${median.toFixed(0)} us over ${runs} runs${failures ? `, ${failures} failures` : ""}`);
+console.log(`# evffi bench ${runtimeVersion} ${base.method} n=${numPipes} a=${numActive} w=${numWrites}: median ${median.toFixed(0)} us over ${runs} runs${option("-W", "0") !== "0" ? ` after ${option("-W", "0")} warm-up runs` : ""}${failures ? `, ${failures} failures` : ""}`);
 
 if (flag("--heap")) {
   // JS heap bytes per registered event: register 100,000 more events on one socketpair.

@@ -13,8 +13,14 @@ export function flag(name: string): boolean {
   return scriptArgs().includes(name);
 }
 
-/** Runs `runOnce` `runs` times (printing each µs figure unless `quiet`) and returns the median µs. */
+/**
+ * Runs `runOnce` `runs` times (printing each µs figure unless `quiet`) and returns the median µs.
+ * `-W N` first makes N untimed runs: bench.c's 25 runs of a small workload end before the JIT has
+ * optimized the hot path, so without a warm-up a JS figure mixes tiers (C needs none).
+ */
 export function timeRuns(runs: number, quiet: boolean, runOnce: () => number): number {
+  const warmup = Number(option("-W", "0"));
+  for (let i = 0; i < warmup; i++) runOnce();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const us = runOnce();
