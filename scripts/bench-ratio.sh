@@ -14,7 +14,7 @@ warmup=${WARMUP:-200}
 bun=node_modules/.bin/bun
 deno="node_modules/.bin/deno run --allow-ffi --allow-read --allow-env"
 median_of() { grep -o "median [0-9]*" | awk '{print $2}'; }
-for round in $(seq "$rounds"); do
+rows=$(for round in $(seq "$rounds"); do
   c=$(build/c/bench -q -m "$method" $cfg -r 51 | median_of)
   line="C=$c"
   line="$line bun=$($bun bench/bench.ts -q -m "$method" $cfg -r 51 -W "$warmup" | median_of)"
@@ -23,8 +23,10 @@ for round in $(seq "$rounds"); do
     line="$line bare-bun=$($bun bench/bare-epoll.ts -q $cfg -r 51 -W "$warmup" | median_of)"
     line="$line bare-deno=$($deno bench/bare-epoll.ts -q $cfg -r 51 -W "$warmup" | median_of)"
   fi
-  echo "round $round: $line (us)"
-done | tee /dev/stderr | node -e '
+  echo "round $round: $line (us)" >&2
+  echo "$line"
+done)
+echo "$rows" | node -e '
   const rows = require("fs").readFileSync(0, "utf8").trim().split("\n").map((l) =>
     Object.fromEntries([...l.matchAll(/([\w-]+)=(\d+)/g)].map((m) => [m[1], Number(m[2])])));
   const med = (xs) => { const s = [...xs].sort((a, b) => a - b); const h = s.length >> 1; return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2; };
