@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { EV, SyscallError, constants as C, sys } from "./deps.ts";
 import { constants as K, libc, u64arg } from "../src/ffi/mod.ts";
 import { Listener, localAddress, peerAddress } from "../src/net/listener.ts";
-import { decodeAddress, encodeAddress, formatAddress, resolveAddress } from "../src/net/sockaddr.ts";
+import { decodeAddress, encodeAddress, formatAddress, resolveAddress } from "../src/ffi/sockaddr.ts";
 import { formatResponse, parseRequest } from "../src/net/http.ts";
 import { backendVariants, withBase } from "./helpers.ts";
 

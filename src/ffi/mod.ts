@@ -19,3 +19,7 @@ export type { Layout, Constants } from "./layout.ts";
 export { ScmRights, cmsgSpace, cmsgLen } from "./scm.ts";
 export type { ReceivedFds } from "./scm.ts";
 export * as sys from "./sys.ts";
+export {
+  addressBuffer, decodeAddress, domainOf, encodeAddress, formatAddress, resolveAddress,
+} from "./sockaddr.ts";
+export type { AddressSpec, SocketAddress } from "./sockaddr.ts";

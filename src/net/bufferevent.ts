@@ -11,7 +11,7 @@ import type { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { EV } from "../core/flags.ts";
 import { EvBuffer } from "./evbuffer.ts";
-import { type AddressSpec, type SocketAddress, domainOf, encodeAddress, resolveAddress } from "./sockaddr.ts";
+import { type AddressSpec, type SocketAddress, domainOf, encodeAddress, resolveAddress } from "../ffi/sockaddr.ts";
 
 /** What the event callback reports (libevent's BEV_EVENT_*). */
 export const BEV = Object.freeze({

@@ -6,7 +6,7 @@ import { EV } from "../core/flags.ts";
 import { BEV, BufferEvent } from "./bufferevent.ts";
 import { type HttpRequest, type ParseLimits, formatResponse, parseRequest } from "./http.ts";
 import { Listener, type ListenerOptions } from "./listener.ts";
-import type { AddressSpec, SocketAddress } from "./sockaddr.ts";
+import type { AddressSpec, SocketAddress } from "../ffi/sockaddr.ts";
 
 export interface HttpResponse {
   status?: number;

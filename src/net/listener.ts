@@ -10,7 +10,7 @@ import type { Event } from "../core/event.ts";
 import { EV } from "../core/flags.ts";
 import {
   type AddressSpec, type SocketAddress, addressBuffer, decodeAddress, domainOf, encodeAddress, resolveAddress,
-} from "./sockaddr.ts";
+} from "../ffi/sockaddr.ts";
 
 export interface ListenerOptions {
   /** listen(2) backlog (default 511). */

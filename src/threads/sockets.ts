@@ -1,47 +1,27 @@
 // The few socket calls the threads layer needs: a TCP or Unix-domain listener, a Unix-domain
 // connect, and libevent's accept loop. (src/net has the full Listener; this layer sits below it
 // and cannot import it.) Every fd made here is non-blocking and close-on-exec.
-import { Errno, SyscallError, constants as C, errnoCell, hasSymbol, layout as L, libc, sys } from "../ffi/mod.ts";
+import {
+  Errno, SyscallError, constants as C, encodeAddress, errnoCell, hasSymbol, layout as L, libc, resolveAddress, sys,
+} from "../ffi/mod.ts";
 
-const encoder = new TextEncoder();
 const acceptFlags = C.SOCK_NONBLOCK | C.SOCK_CLOEXEC;
 
-function setFamily(view: DataView, at: number, family: number): void {
-  // BSDs: a length byte, then a one-byte family; Linux: a two-byte family.
-  if (L.sockaddr_in.len !== null) view.setUint8(at, family);
-  else view.setUint16(at, family, true);
+type EncodedAddress = { bytes: Uint8Array; length: number };
+
+/** sockaddr_un for `path` (TypeError/RangeError for an empty or too long path). */
+function unixAddress(path: string): EncodedAddress {
+  return encodeAddress(resolveAddress({ path }));
 }
 
-/** sockaddr_un for `path`, and the length to pass to bind/connect. */
-export function unixAddress(path: string): { bytes: Uint8Array; length: number } {
-  const U = L.sockaddr_un;
-  const name = encoder.encode(path);
-  if (typeof path !== "string" || name.length === 0) throw new TypeError(`a Unix socket path must be a non-empty string, got ${JSON.stringify(path)}`);
-  if (name.length >= U.size - U.path) throw new RangeError(`Unix socket path too long: ${name.length} bytes (at most ${U.size - U.path - 1})`);
-  const bytes = new Uint8Array(U.size);
-  const view = new DataView(bytes.buffer);
-  setFamily(view, U.family, C.AF_UNIX);
-  if (L.sockaddr_in.len !== null) view.setUint8(L.sockaddr_in.len, U.size);
-  bytes.set(name, U.path);
-  return { bytes, length: U.path + name.length + 1 };
+/** sockaddr_in for a numeric IPv4 host (or "localhost"). */
+function ipv4Address(host: string, port: number): EncodedAddress {
+  const addr = resolveAddress({ host, port });
+  if (addr.family !== "ipv4") throw new TypeError(`host must be a numeric IPv4 address, got ${JSON.stringify(host)}`);
+  return encodeAddress(addr);
 }
 
-/** sockaddr_in for a numeric IPv4 host. */
-export function ipv4Address(host: string, port: number): { bytes: Uint8Array; length: number } {
-  const parts = host === "localhost" ? [127, 0, 0, 1] : host.split(".").map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : -1));
-  if (parts.length !== 4 || parts.some((b) => b < 0 || b > 255)) throw new TypeError(`host must be a numeric IPv4 address, got ${JSON.stringify(host)}`);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer 0..65535, got ${String(port)}`);
-  const A = L.sockaddr_in;
-  const bytes = new Uint8Array(A.size);
-  const view = new DataView(bytes.buffer);
-  setFamily(view, A.family, C.AF_INET);
-  if (A.len !== null) view.setUint8(A.len, A.size);
-  view.setUint16(A.port, port, false);
-  bytes.set(parts, A.addr);
-  return { bytes, length: A.size };
-}
-
-function bindAndListen(fd: number, addr: { bytes: Uint8Array; length: number }, backlog: number, what: string): number {
+function bindAndListen(fd: number, addr: EncodedAddress, backlog: number, what: string): number {
   if (!Number.isInteger(backlog) || backlog < 0) throw new RangeError(`backlog must be a non-negative integer, got ${String(backlog)}`);
   try {
     if (libc.bind(fd, addr.bytes, addr.length) === -1) throw new SyscallError("bind", errnoCell[0], [fd, what]);
@@ -81,7 +61,7 @@ export function listenUnix(path: string, backlog = 64): number {
   return bindAndListen(sys.streamSocket(C.AF_UNIX), addr, backlog, path);
 }
 
-function connectTo(domain: number, addr: { bytes: Uint8Array; length: number }, what: string): number {
+function connectTo(domain: number, addr: EncodedAddress, what: string): number {
   const fd = sys.streamSocket(domain);
   if (libc.connect(fd, addr.bytes, addr.length) === -1) {
     const errno = errnoCell[0];

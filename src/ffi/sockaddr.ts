@@ -1,6 +1,6 @@
 // Socket addresses: IPv4, IPv6 (numeric literals; evffi does no DNS) and Unix-domain paths,
 // encoded into and decoded from the platform's sockaddr layouts.
-import { constants as C, layout as L } from "../ffi/mod.ts";
+import { constants as C, layout as L } from "./layout.ts";
 
 export type SocketAddress =
   | { family: "ipv4"; host: string; port: number }
