@@ -13,4 +13,5 @@ done
 cc -O2 -Wall -o build/c/evhttp_hello bench/c/evhttp_hello.c -levent
 cc -O2 -Wall -o build/c/echo_server bench/c/echo_server.c -levent_core
 cc -O2 -Wall -o build/c/echo_client bench/c/echo_client.c
+cc -O2 -Wall -pthread -o build/c/calls bench/c/calls.c
 echo "built: $(ls build/c | tr '\n' ' ')in build/c"
