@@ -1,8 +1,11 @@
 // HTTP "Hello, World!" throughput, in one run, alternating servers: evffi's example on Bun and on
 // Deno, Bun.serve, Deno.serve, node:http and C libevent's evhttp (scripts/build-c-bench.sh builds
-// it), each measured with `wrk -t1 -c64`. Run: node scripts/run.mjs bench/http.ts --bun [-- SECONDS ROUNDS]
+// it), each measured with `wrk -t1 -c64`. Beside req/s it reports the server's CPU time per request
+// (utime + stime from /proc, Linux): wrk shares the machine, so req/s moves with its share of the
+// CPU, while CPU per request is the server's own cost.
+// Run: node scripts/run.mjs bench/http.ts --bun [-- SECONDS ROUNDS]
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median, waitForPort } from "./servers/harness.ts";
@@ -24,7 +27,19 @@ if (spawnSync("wrk", ["--version"]).error) {
   console.error("wrk is missing: run scripts/build-c-bench.sh (installs wrk and libevent-dev)");
   process.exit(2);
 }
+/** The process's user + system CPU time in seconds, or NaN where /proc is missing. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from the 3rd on
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ ticks (100 on Linux)
+  } catch {
+    return NaN;
+  }
+}
+
 const results: Record<string, number[]> = {};
+const cpuPerRequest: Record<string, number[]> = {};
 let port = 18080;
 for (let round = 0; round < Number(rounds); round++) {
   for (const [name, cmd] of Object.entries(servers)) {
@@ -38,17 +53,21 @@ for (let round = 0; round < Number(rounds); round++) {
     try {
       await waitForPort(port);
       spawnSync("wrk", ["-t1", "-c64", "-d1s", `http://127.0.0.1:${port}/`]); // warm-up
+      const cpuBefore = cpuSeconds(child.pid);
       const out = spawnSync("wrk", ["-t1", "-c64", `-d${seconds}s`, `http://127.0.0.1:${port}/`], { encoding: "utf8" }).stdout;
+      const cpuUs = (cpuSeconds(child.pid) - cpuBefore) * 1e6;
       const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+      const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
       const errors = /Non-2xx|Socket errors/.exec(out) ? " (errors reported by wrk)" : "";
       (results[name] ??= []).push(rps);
-      console.log(`round ${round + 1} ${name}: ${Math.round(rps)} req/s${errors}`);
+      (cpuPerRequest[name] ??= []).push(cpuUs / requests);
+      console.log(`round ${round + 1} ${name}: ${Math.round(rps)} req/s, ${(cpuUs / requests).toFixed(1)} µs CPU per request${errors}`);
     } finally {
       child.kill("SIGKILL");
     }
   }
 }
-console.log(`\n# wrk -t1 -c64 -d${seconds}s, median of ${rounds} alternating rounds`);
+console.log(`\n# wrk -t1 -c64 -d${seconds}s, median of ${rounds} alternating rounds (server CPU per request)`);
 for (const [name, list] of Object.entries(results)) {
-  console.log(`${name.padEnd(14)} ${Math.round(median(list))} req/s`);
+  console.log(`${name.padEnd(14)} ${String(Math.round(median(list))).padStart(7)} req/s  ${median(cpuPerRequest[name]).toFixed(1).padStart(5)} µs`);
 }
