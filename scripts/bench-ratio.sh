@@ -4,18 +4,21 @@
 # bare FFI loops back to back with short runs (-r 51), so that every ratio compares programs that
 # ran seconds apart; the summary gives each program's median ratio to C over the rounds. The JS
 # programs first make WARMUP untimed runs (-W, default 200) so the figures are of JIT-optimized code.
-#   scripts/build-c-bench.sh && scripts/bench-ratio.sh "-n 1000 -a 100 -w 1000" [epoll]
+# PIN=N runs every program on CPU N only (taskset): the runtimes' helper threads then share the
+# loop's CPU instead of running beside it, which removes most of the noise (see docs/benchmarks.md).
+#   scripts/build-c-bench.sh && [PIN=1] scripts/bench-ratio.sh "-n 1000 -a 100 -w 1000" [epoll]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cfg=${1:?usage: scripts/bench-ratio.sh "-n N -a A -w W" [method]}
 method=${2:-epoll}
 rounds=${ROUNDS:-8}
 warmup=${WARMUP:-200}
-bun=node_modules/.bin/bun
-deno="node_modules/.bin/deno run --allow-ffi --allow-read --allow-env"
+pin=${PIN:+taskset -c $PIN}
+bun="$pin node_modules/.bin/bun"
+deno="$pin node_modules/.bin/deno run --allow-ffi --allow-read --allow-env"
 median_of() { grep -o "median [0-9]*" | awk '{print $2}'; }
 rows=$(for round in $(seq "$rounds"); do
-  c=$(build/c/bench -q -m "$method" $cfg -r 51 | median_of)
+  c=$($pin build/c/bench -q -m "$method" $cfg -r 51 | median_of)
   line="C=$c"
   line="$line bun=$($bun bench/bench.ts -q -m "$method" $cfg -r 51 -W "$warmup" | median_of)"
   line="$line deno=$($deno bench/bench.ts -q -m "$method" $cfg -r 51 -W "$warmup" | median_of)"
