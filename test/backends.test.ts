@@ -97,6 +97,31 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("an fd deleted, closed and reused by a new socket between two dispatches is watched again", () => {
+      withBase(variant, (base, fds) => {
+        const [a, b] = pair(fds);
+        let oldFired = 0;
+        const old = base.event(b, EV.READ | EV.PERSIST, () => void oldFired++).add();
+        base.loopSync(NB); // the kernel now watches b
+        old.del();
+        // The same fd number, now a different socket, before the next dispatch: a changelist that
+        // saw "delete then add the same bits" must still tell the kernel, which forgot the fd.
+        sys.close(a);
+        sys.close(b);
+        fds.length = 0;
+        const [c, d] = pair(fds);
+        const reused = c === b ? c : d === b ? d : -1;
+        assert.notEqual(reused, -1, "the kernel hands out the lowest free fd numbers");
+        const peer = reused === c ? d : c;
+        let fired = 0;
+        base.event(reused, EV.READ, () => void fired++).add();
+        sys.write(peer, "x");
+        base.loopSync();
+        assert.equal(fired, 1);
+        assert.equal(oldFired, 0);
+      });
+    });
+
     it("a dup()ed fd is watched independently of the original", () => {
       withBase(variant, (base, fds) => {
         const [a, b] = pair(fds);

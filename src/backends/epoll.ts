@@ -48,7 +48,9 @@ export class EpollState implements BackendState {
   private readonly timespecBytes = new Uint8Array(this.timespec.buffer);
   // Changelist: fd -> bits wanted at the next flush, plus the bits the kernel has now.
   private readonly changelist: boolean;
-  private readonly pending = new Map<number, { kernel: number; wanted: number }>();
+  // `emptied`: the fd had no interest at some point since the last flush, so it may have been
+  // closed and its number reused (close() drops the registration from the kernel's set).
+  private readonly pending = new Map<number, { kernel: number; wanted: number; emptied: boolean }>();
 
   constructor(host: BackendHost, changelist: boolean) {
     this.host = host;
@@ -80,15 +82,23 @@ export class EpollState implements BackendState {
   }
 
   private queue(fd: number, old: number, wanted: number): void {
+    const emptied = (wanted & IO_MASK) === 0;
     const change = this.pending.get(fd);
-    if (change) change.wanted = wanted;
-    else this.pending.set(fd, { kernel: old, wanted });
+    if (change) {
+      change.wanted = wanted;
+      change.emptied ||= emptied;
+    } else {
+      this.pending.set(fd, { kernel: old, wanted, emptied });
+    }
   }
 
   flushChanges(): void {
     for (const [fd, change] of this.pending) {
       if ((change.kernel & IO_MASK) === 0 && (change.wanted & IO_MASK) === 0) continue;
-      if (change.kernel === change.wanted) continue;
+      // A delete then an add of the same bits needs no syscall unless the fd was closed and its
+      // number reused in between: then the kernel forgot it. A MOD settles both cases (ENOENT is
+      // retried as ADD), as libevent's changelist does.
+      if (change.kernel === change.wanted && !change.emptied) continue;
       try {
         this.apply(fd, change.kernel, change.wanted);
       } catch (err) {
