@@ -6,18 +6,23 @@ import { EV, Feature } from "../core/flags.ts";
 import type { Backend, BackendHost, BackendState, FdRecord } from "./backend.ts";
 
 const TV = layout.timeval;
+const MAX_WAIT_US = 0x7fffffff * 1e6;
 
 export class SelectState implements BackendState {
   readonly pollableFd = -1;
   /** Bytes per set: a multiple of 8 (the kernel reads whole longs). */
   private size = 128;
-  private readIn = new Uint8Array(128);
-  private writeIn = new Uint8Array(128);
-  private readOut = new Uint8Array(128);
-  private writeOut = new Uint8Array(128);
+  // The four sets live in one buffer (read in, write in, read out, write out), so that copying the
+  // input sets to the output sets before each call is two copyWithin()s: no view made per call.
+  private sets = new Uint8Array(4 * 128);
+  private readIn = this.sets.subarray(0, 128);
+  private writeIn = this.sets.subarray(128, 256);
+  private readOut = this.sets.subarray(256, 384);
+  private writeOut = this.sets.subarray(384, 512);
   private maxFd = -1;
   private readonly timeval = new Uint8Array(new ArrayBuffer(TV.size));
-  private readonly timevalView = new DataView(this.timeval.buffer);
+  // Written as 32-bit words: a wait's seconds fit the low word, so no BigInt is made per call.
+  private readonly timevalWords = new Int32Array(this.timeval.buffer);
 
   constructor(private readonly host: BackendHost) {}
 
@@ -26,15 +31,14 @@ export class SelectState implements BackendState {
     if (need <= this.size) return;
     let size = this.size;
     while (size < need) size *= 2;
-    const grow = (old: Uint8Array) => {
-      const b = new Uint8Array(size);
-      b.set(old);
-      return b;
-    };
-    this.readIn = grow(this.readIn);
-    this.writeIn = grow(this.writeIn);
-    this.readOut = new Uint8Array(size);
-    this.writeOut = new Uint8Array(size);
+    const sets = new Uint8Array(4 * size);
+    sets.set(this.readIn, 0);
+    sets.set(this.writeIn, size);
+    this.sets = sets;
+    this.readIn = sets.subarray(0, size);
+    this.writeIn = sets.subarray(size, 2 * size);
+    this.readOut = sets.subarray(2 * size, 3 * size);
+    this.writeOut = sets.subarray(3 * size, 4 * size);
     this.size = size;
   }
 
@@ -65,14 +69,18 @@ export class SelectState implements BackendState {
 
   dispatch(timeoutMs: number | null): boolean {
     const bytes = (this.maxFd >> 3) + 1;
-    this.readOut.set(this.readIn.subarray(0, bytes));
-    this.writeOut.set(this.writeIn.subarray(0, bytes));
+    const size = this.size;
+    this.sets.copyWithin(2 * size, 0, bytes);
+    this.sets.copyWithin(3 * size, size, size + bytes);
     let tv: Uint8Array | null = null;
     if (timeoutMs !== null) {
-      const us = Math.max(0, Math.ceil(timeoutMs * 1000));
-      this.timevalView.setBigInt64(TV.sec, BigInt(Math.floor(us / 1e6)), true);
-      if (TV.usecSize === 8) this.timevalView.setBigInt64(TV.usec, BigInt(us % 1e6), true);
-      else this.timevalView.setInt32(TV.usec, us % 1e6, true);
+      // Capped at 2^31 - 1 s (68 years) so the seconds fit the low word of the 64-bit time_t.
+      const us = Math.min(Math.max(0, Math.ceil(timeoutMs * 1000)), MAX_WAIT_US);
+      const words = this.timevalWords;
+      words[TV.sec >> 2] = Math.floor(us / 1e6);
+      words[(TV.sec >> 2) + 1] = 0;
+      words[TV.usec >> 2] = us % 1e6;
+      if (TV.usecSize === 8) words[(TV.usec >> 2) + 1] = 0;
       tv = this.timeval;
     }
     const n = libc.select(this.maxFd + 1, this.readOut, this.writeOut, null, tv);
@@ -97,8 +105,7 @@ export class SelectState implements BackendState {
 
   dealloc(): void {
     this.maxFd = -1;
-    this.readIn.fill(0);
-    this.writeIn.fill(0);
+    this.sets.fill(0);
   }
 }
 

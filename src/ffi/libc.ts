@@ -91,7 +91,9 @@ const specs: Record<string, SymbolSpec> = {
   pipe: { args: [buf], result: i32 },
   pipe2: { args: [buf, i32], result: i32, optional: true },
   poll: { args: [buf, u64, i32], result: i32 },
-  select: { args: [i32, nbuf, nbuf, nbuf, nbuf], result: i32 },
+  // The read and write sets are always given (bun:ffi's "buffer" is the cheap type); the except
+  // set and the timeout may be null.
+  select: { args: [i32, buf, buf, nbuf, nbuf], result: i32 },
   clock_gettime: { args: [i32, buf], result: i32 },
   getrlimit: { args: [i32, buf], result: i32 },
   setrlimit: { args: [i32, buf], result: i32 },
