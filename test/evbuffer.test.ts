@@ -612,6 +612,102 @@ describe("evbuffer: kernel I/O", () => {
   });
 });
 
+describe("evbuffer: socket I/O (readSocket, writeSocket)", () => {
+  it("moves 8 MB through a socketpair byte-exact, in bulk and in small messages", () => {
+    const [a, c] = sys.socketpair();
+    try {
+      const payload = pattern(8 << 20, 2);
+      const out = new EvBuffer().add(payload);
+      const into = new EvBuffer();
+      let idle = 0;
+      while (into.length < payload.length) {
+        const w = out.length ? out.writeSocket(a) : 0;
+        const r = into.readSocket(c);
+        if (w <= 0 && r <= 0 && ++idle > 1000) assert.fail(`no progress at ${into.length}`);
+      }
+      assert.deepEqual(into.remove(payload.length), payload);
+      // Small messages, each sent from one chunk and received into the tail's free space.
+      const sent: string[] = [];
+      for (let i = 0; i < 200; i++) {
+        const msg = `message ${i};`;
+        sent.push(msg);
+        assert.equal(new EvBuffer().add(msg).writeSocket(a), msg.length);
+        assert.equal(into.readSocket(c), msg.length);
+      }
+      assert.equal(into.toString(), sent.join(""));
+      assert.equal(into.readSocket(c), -1, "EAGAIN when nothing is waiting");
+    } finally {
+      closeAll(a, c);
+    }
+  });
+
+  it("honours max, and takes a fresh chunk when the tail's free space is small", () => {
+    const [a, c] = sys.socketpair();
+    try {
+      const into = new EvBuffer().add(new Uint8Array(CHUNK_SIZE - 100).fill(7));
+      sys.write(a, "x".repeat(5000));
+      assert.equal(into.readSocket(c, 10), 10, "max");
+      assert.equal(into.readSocket(c), 4990, "past the tail's 90 free bytes, into a fresh chunk");
+      const bytes = into.toBytes();
+      assert.equal(bytes.length, CHUNK_SIZE - 100 + 5000);
+      assert.ok(bytes.subarray(0, CHUNK_SIZE - 100).every((b) => b === 7));
+      assert.equal(text(bytes.subarray(CHUNK_SIZE - 100)), "x".repeat(5000));
+      // writeSocket honours max too, and a buffer spread over chunks goes out whole.
+      const out = chunked("abc", "defg", "hij");
+      assert.equal(out.writeSocket(a, 2), 2);
+      assert.equal(out.writeSocket(a), 8);
+      assert.equal(out.writeSocket(a), 0, "an empty buffer writes nothing");
+      assert.equal(text(sys.read(c, 64)!), "abcdefghij");
+      assert.throws(() => into.readSocket(c, 0), RangeError);
+      assert.throws(() => out.writeSocket(a, -1), RangeError);
+    } finally {
+      closeAll(a, c);
+    }
+  });
+
+  it("EOF, EPIPE, EBADF and a detached reference, with the syscall named", () => {
+    const [a, c] = sys.socketpair();
+    try {
+      sys.write(c, "bye");
+      sys.close(c);
+      const into = new EvBuffer();
+      assert.equal(into.readSocket(a), 3);
+      assert.equal(into.readSocket(a), 0, "EOF");
+      const b = new EvBuffer().add("lost");
+      assert.throws(() => b.writeSocket(a), { name: "SyscallError", code: "EPIPE", syscall: "send" });
+      assert.equal(b.toString(), "lost", "a failed write drains nothing");
+      const ab = new ArrayBuffer(REFERENCE_MIN * 2);
+      const ref = new EvBuffer().addReference(new Uint8Array(ab));
+      (ab as ArrayBuffer & { transfer(): ArrayBuffer }).transfer();
+      assert.throws(() => ref.writeSocket(a), { name: "TypeError", message: /detached/ });
+    } finally {
+      closeAll(a);
+    }
+    const [d, e] = sys.socketpair();
+    closeAll(d, e);
+    assert.throws(() => new EvBuffer().readSocket(d), { name: "SyscallError", code: "EBADF", syscall: "recv" });
+    assert.throws(() => new EvBuffer().add("x").writeSocket(d), { name: "SyscallError", code: "EBADF", syscall: "send" });
+  });
+
+  it("chunks offered to recv go back to the pool", () => {
+    const [a, c] = sys.socketpair();
+    try {
+      const into = new EvBuffer();
+      into.readSocket(c); // EAGAIN: the fresh chunk is returned
+      const inUse = EvBuffer.poolStats.inUse;
+      for (let i = 0; i < 50; i++) {
+        assert.equal(into.readSocket(c), -1);
+        sys.write(a, "ping");
+        assert.equal(into.readSocket(c), 4);
+        into.drain(4);
+      }
+      assert.equal(EvBuffer.poolStats.inUse, inUse);
+    } finally {
+      closeAll(a, c);
+    }
+  });
+});
+
 describe("evbuffer: chunk pool", () => {
   it("fill/drain cycles reuse chunks: the pool does not grow", () => {
     const b = new EvBuffer();

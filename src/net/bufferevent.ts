@@ -268,7 +268,7 @@ export class BufferEvent {
     }
     let n: number;
     try {
-      n = this.input.readFrom(this.fdValue, Math.min(room, READ_CHUNK));
+      n = this.input.readSocket(this.fdValue, Math.min(room, READ_CHUNK));
     } catch (err) {
       this.readEvent!.del();
       this.enabled &= ~EV.READ;
@@ -282,7 +282,7 @@ export class BufferEvent {
       const taken = this.base.takeSocketError(this.fdValue);
       this.readEvent!.del();
       this.enabled &= ~EV.READ;
-      if (taken !== 0) this.report(BEV.READING | BEV.ERROR, new SyscallError("readv", taken, [this.fdValue]));
+      if (taken !== 0) this.report(BEV.READING | BEV.ERROR, new SyscallError("recv", taken, [this.fdValue]));
       else this.report(BEV.READING | BEV.EOF, null);
       return;
     }
@@ -357,7 +357,7 @@ export class BufferEvent {
     if (this.output.length > 0) {
       let n: number;
       try {
-        n = this.output.writeTo(this.fdValue);
+        n = this.output.writeSocket(this.fdValue);
       } catch (err) {
         this.writeEvent!.del();
         this.enabled &= ~EV.WRITE;
