@@ -46,6 +46,29 @@ describe("sockaddr", () => {
 
 for (const variant of backendVariants()) {
   describe(`listener on ${variant.label}`, () => {
+    it("noDelay sets TCP_NODELAY on each accepted TCP connection; off by default", () => {
+      withBase(variant, (base, fds) => {
+        const seen: number[] = [];
+        const on = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => {
+          fds.push(fd);
+          seen.push(sys.getsockoptInt(fd, C.IPPROTO_TCP, C.TCP_NODELAY));
+          on.free();
+        }, { noDelay: true });
+        fds.push(connectTcp((on.address as { port: number }).port));
+        base.loopSync();
+        const off = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => {
+          fds.push(fd);
+          seen.push(sys.getsockoptInt(fd, C.IPPROTO_TCP, C.TCP_NODELAY));
+          off.free();
+        });
+        fds.push(connectTcp((off.address as { port: number }).port));
+        base.loopSync();
+        assert.equal(seen.length, 2);
+        assert.notEqual(seen[0], 0, "noDelay: true");
+        assert.equal(seen[1], 0, "the default");
+      });
+    });
+
     it("accepts every waiting connection in one go (accept4 until EAGAIN)", () => {
       withBase(variant, (base, fds) => {
         const accepted: number[] = [];

@@ -33,7 +33,7 @@ export class HttpServer {
     if (typeof handler !== "function") throw new TypeError(`handler must be a function, got ${typeof handler}`);
     this.limits = { maxHeaderBytes: options.maxHeaderBytes ?? 8192, maxBodyBytes: options.maxBodyBytes ?? 1 << 20 };
     this.highWater = this.limits.maxHeaderBytes! + this.limits.maxBodyBytes! + 8;
-    this.listener = new Listener(base, address, (fd) => this.accept(fd, options.idleTimeoutMs ?? null), options);
+    this.listener = new Listener(base, address, (fd) => this.accept(fd, options.idleTimeoutMs ?? null), { noDelay: true, ...options });
   }
 
   /** The bound address. */

@@ -23,11 +23,18 @@ export interface ListenerOptions {
   closeOnFree?: boolean;
   /** Start paused; enable() later. */
   disabled?: boolean;
+  /**
+   * Set TCP_NODELAY on each accepted TCP connection (default false; HttpServer sets it, as
+   * Bun.serve, Deno.serve and node:http do), so a small write is sent at once instead of
+   * waiting, under Nagle's algorithm, for the peer to acknowledge the previous one.
+   */
+  noDelay?: boolean;
 }
 
 export type AcceptCallback = (fd: number, listener: Listener) => void;
 
 const acceptFlags = C.SOCK_NONBLOCK | C.SOCK_CLOEXEC;
+const nodelayOn = new Int32Array([1]);
 
 /** The address a socket is bound to. */
 export function localAddress(fd: number): SocketAddress {
@@ -53,6 +60,7 @@ export class Listener {
   private spareFd: number;
   private errorCallback: ((err: SyscallError, listener: Listener) => void) | null = null;
   private freed = false;
+  private readonly noDelay: boolean;
 
   /**
    * Listens on `address` ({ port, host? } or { path }) or adopts an already listening `{ fd }`,
@@ -85,6 +93,7 @@ export class Listener {
       this.fd = fd;
     }
     this.address = localAddress(this.fd);
+    this.noDelay = !!options.noDelay && this.address.family !== "unix";
     this.spareFd = this.openSpare();
     this.event = base.event(this.fd, EV.READ | EV.PERSIST, () => this.acceptAll());
     if (!options.disabled) this.event.add();
@@ -148,6 +157,9 @@ export class Listener {
         sys.setNonBlocking(fd);
         sys.setCloseOnExec(fd);
       }
+      // An option the kernel refuses (a connection reset already) leaves the fd usable: its
+      // first read reports what happened, so the connection is handed over all the same.
+      if (this.noDelay) libc.setsockopt(fd, C.IPPROTO_TCP, C.TCP_NODELAY, nodelayOn, 4);
       this.onAccept(fd, this);
     }
   }
