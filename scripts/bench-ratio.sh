@@ -2,7 +2,9 @@
 # bench.c's workload as ratios to C libevent, measured so that a noisy machine still gives a usable
 # figure: ROUNDS rounds (default 8), each running C, evffi on Bun, evffi on Deno and (for epoll) the
 # bare FFI loops back to back with short runs (-r 51), so that every ratio compares programs that
-# ran seconds apart; the summary gives each program's median ratio to C over the rounds. The JS
+# ran seconds apart; the summary gives each program's median ratio to C over the rounds, and to C
+# with one idle thread ("C-thread": the kernel's fd lookups then cost what they cost the
+# always-multi-threaded runtimes, see docs/benchmarks.md). The JS
 # programs first make WARMUP untimed runs (-W, default 200) so the figures are of JIT-optimized code.
 # PIN=N runs every program on CPU N only (taskset): the runtimes' helper threads then share the
 # loop's CPU instead of running beside it, which removes most of the noise (see docs/benchmarks.md).
@@ -20,6 +22,7 @@ median_of() { grep -o "median [0-9]*" | awk '{print $2}'; }
 rows=$(for round in $(seq "$rounds"); do
   c=$($pin build/c/bench -q -m "$method" $cfg -r 51 | median_of)
   line="C=$c"
+  line="$line C-thread=$($pin build/c/bench -q -t -m "$method" $cfg -r 51 | median_of)"
   line="$line bun=$($bun bench/bench.ts -q -m "$method" $cfg -r 51 -W "$warmup" | median_of)"
   line="$line deno=$($deno bench/bench.ts -q -m "$method" $cfg -r 51 -W "$warmup" | median_of)"
   if [ "$method" = epoll ]; then
@@ -36,5 +39,7 @@ echo "$rows" | node -e '
   console.log(`# ${process.argv[1]} ${process.argv[2]}: median ratio to C libevent over ${rows.length} rounds (per-round ratios in brackets)`);
   for (const k of Object.keys(rows[0]).filter((k) => k !== "C")) {
     const r = rows.map((x) => x[k] / x.C);
-    console.log(`${k.padEnd(10)} ${med(r).toFixed(2)}x  [${r.map((x) => x.toFixed(2)).join(" ")}]`);
+    const t = rows.map((x) => x[k] / x["C-thread"]);
+    const vsThread = k === "C-thread" ? "" : `   ${med(t).toFixed(2)}x of C-thread`;
+    console.log(`${k.padEnd(10)} ${med(r).toFixed(2)}x  [${r.map((x) => x.toFixed(2)).join(" ")}]${vsThread}`);
   }' "$method" "$cfg"
