@@ -3,7 +3,9 @@
 // it), each measured with `wrk -t1 -c64`. Beside req/s it reports the server's CPU time per request
 // (utime + stime from /proc, Linux): wrk shares the machine, so req/s moves with its share of the
 // CPU, while CPU per request is the server's own cost.
-// Run: node scripts/run.mjs bench/http.ts --bun [-- SECONDS ROUNDS]
+// --pin runs every server on CPU 1 and wrk on CPU 0 (taskset), so that each server has one core
+// of its own and wrk never competes with it: req/s then follows the server's own cost per request.
+// Run: node scripts/run.mjs bench/http.ts --bun [-- SECONDS ROUNDS] [--pin]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,6 +15,8 @@ import { median, waitForPort } from "./servers/harness.ts";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (n: string) => join(root, "node_modules", ".bin", n);
 const [seconds = "5", rounds = "3"] = process.argv.slice(2).filter((a) => /^\d+$/.test(a));
+const pin = process.argv.includes("--pin");
+const onCpu = (cpu: number, argv: string[]) => (pin ? ["taskset", "-c", String(cpu), ...argv] : argv);
 
 const servers: Record<string, (port: number) => string[]> = {
   "evffi (Bun)": (p) => [bin("bun"), join(root, "examples/http.ts"), String(p)],
@@ -48,13 +52,14 @@ for (let round = 0; round < Number(rounds); round++) {
       continue;
     }
     port++;
-    const argv = cmd(port);
+    const argv = onCpu(1, cmd(port));
     const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "inherit"] });
     try {
       await waitForPort(port);
-      spawnSync("wrk", ["-t1", "-c64", "-d1s", `http://127.0.0.1:${port}/`]); // warm-up
+      const wrk = onCpu(0, ["wrk", "-t1", "-c64"]);
+      spawnSync(wrk[0], [...wrk.slice(1), "-d1s", `http://127.0.0.1:${port}/`]); // warm-up
       const cpuBefore = cpuSeconds(child.pid);
-      const out = spawnSync("wrk", ["-t1", "-c64", `-d${seconds}s`, `http://127.0.0.1:${port}/`], { encoding: "utf8" }).stdout;
+      const out = spawnSync(wrk[0], [...wrk.slice(1), `-d${seconds}s`, `http://127.0.0.1:${port}/`], { encoding: "utf8" }).stdout;
       const cpuUs = (cpuSeconds(child.pid) - cpuBefore) * 1e6;
       const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
       const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
@@ -67,7 +72,7 @@ for (let round = 0; round < Number(rounds); round++) {
     }
   }
 }
-console.log(`\n# wrk -t1 -c64 -d${seconds}s, median of ${rounds} alternating rounds (server CPU per request)`);
+console.log(`\n# wrk -t1 -c64 -d${seconds}s, median of ${rounds} alternating rounds${pin ? ", servers on CPU 1, wrk on CPU 0" : ""} (server CPU per request)`);
 for (const [name, list] of Object.entries(results)) {
   console.log(`${name.padEnd(14)} ${String(Math.round(median(list))).padStart(7)} req/s  ${median(cpuPerRequest[name]).toFixed(1).padStart(5)} µs`);
 }

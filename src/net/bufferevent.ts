@@ -3,7 +3,7 @@
 // connect completion, per-direction timeouts and half-close.
 //
 // Writes are not sent one syscall per write(): output written during the read callback is
-// flushed right after it returns (one writev per request/response round), and output written
+// flushed right after it returns (one send or writev per request/response round), and output written
 // anywhere else is flushed at the start of the next loop iteration (through the base's
 // active-later queue). Only when the socket buffer is full does the fd wait for EV.WRITE.
 import { Errno, SyscallError, constants as C, errnoCell, libc, sys } from "../ffi/mod.ts";
@@ -299,7 +299,7 @@ export class BufferEvent {
       }
       if (this.freed) return;
       this.maybeResumeReading();
-      // Answer in the same iteration: one writev for whatever the callback queued.
+      // Answer in the same iteration: one send (or writev) for whatever the callback queued.
       if (this.flushScheduled) this.flushNow();
     }
   }

@@ -13,7 +13,9 @@
 // up to WRITE_IOVECS entries. Addresses are kept as JS numbers (user-space addresses are below 2^48,
 // exact in a double) and written as two u32 words, so no BigInt is made per call. readFrom() is one
 // readv into the tail's free space plus up to three fresh chunks; writeTo() is one writev over up to
-// 128 chunks, then drains what the kernel took. Byte counts are capped by MAX_IO (the ssize_t
+// 128 chunks, then drains what the kernel took. readSocket()/writeSocket() are the same for sockets,
+// but use recv()/send() when the bytes fit one chunk: those skip the file layer and the iovec import
+// (bulk reads still take one readv over several chunks). Byte counts are capped by MAX_IO (the ssize_t
 // result is declared i32). EAGAIN and EINTR both come back as -1 ("try again when readable /
 // writable"), as libevent's EVUTIL_ERR_RW_RETRIABLE treats them; anything else throws SyscallError.
 //
