@@ -5,7 +5,7 @@
 // CPU, while CPU per request is the server's own cost.
 // --pin runs every server on CPU 1 and wrk on CPU 0 (taskset), so that each server has one core
 // of its own and wrk never competes with it: req/s then follows the server's own cost per request.
-// Run: node scripts/run.mjs bench/http.ts --bun [-- SECONDS ROUNDS] [--pin]
+// Run: node scripts/run.mjs bench/http.ts --bun [-- SECONDS ROUNDS] [--pin] [--bare] [--only A,B]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -26,6 +26,17 @@ const servers: Record<string, (port: number) => string[]> = {
   "node:http": (p) => ["node", join(root, "bench/servers/node-http.mjs"), String(p)],
   "C evhttp": (p) => [join(root, "build/c/evhttp_hello"), String(p)],
 };
+// --bare adds the floor under evffi's server: bench/servers/bare-http.ts, the same answer from a
+// bare loop of FFI calls. --only NAME,NAME keeps just the servers named (e.g. "evffi (Deno),Deno.serve").
+if (process.argv.includes("--bare")) {
+  servers["bare FFI (Bun)"] = (p) => [bin("bun"), join(root, "bench/servers/bare-http.ts"), String(p)];
+  servers["bare FFI (Deno)"] = (p) => [bin("deno"), "run", "-A", join(root, "bench/servers/bare-http.ts"), String(p)];
+}
+const only = process.argv.indexOf("--only");
+if (only >= 0) {
+  const keep = new Set((process.argv[only + 1] ?? "").split(","));
+  for (const name of Object.keys(servers)) if (!keep.has(name)) delete servers[name];
+}
 
 if (spawnSync("wrk", ["--version"]).error) {
   console.error("wrk is missing: run scripts/build-c-bench.sh (installs wrk and libevent-dev)");
