@@ -69,6 +69,28 @@ for (const variant of backendVariants()) {
       assert.equal(openFds(), before, "no fd leaked");
     });
 
+    it("works over a pipe too (reads, writes, EOF), as libevent's socket bufferevent does", () => {
+      const base = new EventBase(variant.options);
+      const [r, w] = sys.pipe();
+      try {
+        let got = "", eof = false;
+        const reader = new BufferEvent(base, r);
+        reader.setCallbacks((b) => void (got += new TextDecoder().decode(b.read())), null, (b, what) => {
+          if (what & BEV.EOF) eof = true;
+          b.free();
+        });
+        reader.enable(EV.READ);
+        const writer = new BufferEvent(base, w);
+        writer.setCallbacks(null, (b) => b.free()); // output drained: close the write end
+        writer.write("x".repeat(100_000));
+        base.loopSync();
+        assert.equal(got, "x".repeat(100_000));
+        assert.ok(eof);
+      } finally {
+        base.close();
+      }
+    });
+
     it("a slow reader keeps the receiver's buffered input under its high watermark", () => {
       const base = new EventBase(variant.options);
       try {

@@ -689,6 +689,29 @@ describe("evbuffer: socket I/O (readSocket, writeSocket)", () => {
     assert.throws(() => new EvBuffer().add("x").writeSocket(d), { name: "SyscallError", code: "EBADF", syscall: "send" });
   });
 
+  it("on a pipe (ENOTSOCK) they work as readFrom/writeTo do", () => {
+    const [r, w] = sys.pipe();
+    try {
+      const out = new EvBuffer().add("through a pipe");
+      assert.equal(out.writeSocket(w), 14);
+      const into = new EvBuffer();
+      assert.equal(into.readSocket(r), 14);
+      assert.equal(into.toString(), "through a pipe");
+      const payload = pattern(300_000, 3);
+      out.add(payload);
+      let idle = 0;
+      while (into.length < 14 + payload.length) {
+        const wrote = out.length ? out.writeSocket(w) : 0;
+        const got = into.readSocket(r);
+        if (wrote <= 0 && got <= 0 && ++idle > 1000) assert.fail("no progress");
+      }
+      assert.deepEqual(into.toBytes().subarray(14), payload);
+      assert.equal(into.readSocket(r), -1, "EAGAIN");
+    } finally {
+      closeAll(r, w);
+    }
+  });
+
   it("chunks offered to recv go back to the pool", () => {
     const [a, c] = sys.socketpair();
     try {

@@ -68,6 +68,7 @@ const SHORT_SCAN = 64;
 
 const EAGAIN = Errno.EAGAIN;
 const EINTR = Errno.EINTR;
+const ENOTSOCK = Errno.ENOTSOCK;
 
 /** A chunk's memory is a pooled StableBuffer (returned to the pool when drained). */
 const POOLED = 0;
@@ -290,6 +291,8 @@ export class EvBuffer {
   private reservedAt = 0;
   /** readSocket()'s last read filled its region: read several chunks at once (see readSocket). */
   private bulkReads = false;
+  /** readSocket()/writeSocket() met ENOTSOCK (a pipe, a tty): they use readv/writev from then on. */
+  private notSocket = false;
 
   /** Bytes stored. */
   get length(): number {
@@ -802,12 +805,13 @@ export class EvBuffer {
    * chunk) it is one recv(), which skips the kernel's file layer and iovec import that readv()
    * goes through: in a profile of the HTTP example under wrk those took about 5% of the server's
    * CPU. Once a read fills its whole region (bulk data is arriving), reads go back to one readv()
-   * over several chunks, until one returns less than a chunk. Same results as readFrom(); errors
-   * name "recv" or "readv".
+   * over several chunks, until one returns less than a chunk. On a pipe or a tty (ENOTSOCK) it is
+   * readFrom() from then on. Same results as readFrom(); errors name "recv" or "readv".
    */
   readSocket(fd: number, max: number = READ_DEFAULT): number {
     fdArg(fd);
     max = readMaxArg(max, "readSocket");
+    if (this.notSocket) return this.readv(fd, max);
     if (this.bulkReads) {
       const n = this.readv(fd, max);
       if (n < CHUNK_SIZE) this.bulkReads = false;
@@ -830,27 +834,35 @@ export class EvBuffer {
     if (fresh) recycle(c);
     if (n === 0) return 0;
     if (errno === EAGAIN || errno === EINTR) return -1;
+    if (errno === ENOTSOCK) {
+      this.notSocket = true;
+      return this.readv(fd, max);
+    }
     throw new SyscallError("recv", errno, [fd, `<${room} bytes>`, room, 0]);
   }
 
   /**
    * writeTo() for a socket: bytes held in one chunk go out with one send() (see readSocket() for
    * why), more with one writev(). Sends with MSG_NOSIGNAL where the system has it, so a closed
-   * peer is EPIPE even if SIGPIPE is not ignored. Same results as writeTo(); errors name "send"
-   * or "writev".
+   * peer is EPIPE even if SIGPIPE is not ignored. On a pipe or a tty (ENOTSOCK) it is writeTo()
+   * from then on. Same results as writeTo(); errors name "send" or "writev".
    */
   writeSocket(fd: number, max: number = Infinity): number {
     fdArg(fd);
     const left = Math.min(writeMaxArg(max, "writeSocket"), this.total, MAX_IO);
     if (left === 0) return 0;
     const h = this.head!;
-    if (h.end - h.start < left) return this.writev(fd, left);
+    if (h.end - h.start < left || this.notSocket) return this.writev(fd, left);
     // A referenced view that was detached or shrunk is refused, as writev's path does.
     if (h.kind === REFERENCE && h.bytes.byteLength !== h.size) resolveAddress(h);
     const n = libc.send(fd, h.bytes.subarray(h.start, h.start + left), u64arg(left), SEND_FLAGS);
     if (n === -1) {
       const errno = errnoCell[0];
       if (errno === EAGAIN || errno === EINTR) return -1;
+      if (errno === ENOTSOCK) {
+        this.notSocket = true;
+        return this.writev(fd, left);
+      }
       throw new SyscallError("send", errno, [fd, `<${left} bytes>`, left, SEND_FLAGS]);
     }
     this.drainBytes(n);
