@@ -2,7 +2,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
-  Errno, NotAvailableError, ScmRights, SyscallError, errnoCell, errnoName, hasSymbol, libc, openLibrary, os, sys, u64arg,
+  Errno, NotAvailableError, ScmRights, StableBuffer, SyscallError, type U64Arg, errnoCell, errnoName, hasSymbol, libc, openLibrary, os,
+  sys, u64arg,
 } from "../src/ffi/mod.ts";
 
 const text = (b: Uint8Array | null) => new TextDecoder().decode(b ?? new Uint8Array());
@@ -112,6 +113,44 @@ describe("ffi: optional symbols", () => {
       assert.throws(() => lib.symbols.evffi_no_such_symbol(), /not available on this platform/);
     } finally {
       lib.close();
+    }
+  });
+
+  it("binds one C function twice under two names with other types (a spec's symbol)", () => {
+    const lib = openLibrary<{ strnlen(s: Uint8Array, n: U64Arg): number; strnlenAt(s: U64Arg, n: U64Arg): number; gone(): number }>(
+      os === "linux" ? "libc.so.6" : "/usr/lib/libSystem.B.dylib",
+      {
+        strnlen: { args: ["buf", "u64"], result: "i32" },
+        strnlenAt: { symbol: "strnlen", args: ["u64", "u64"], result: "i32" },
+        gone: { symbol: "evffi_no_such_symbol", args: [], result: "i32", optional: true },
+      },
+    );
+    try {
+      const text = new StableBuffer(16);
+      text.bytes.set(new TextEncoder().encode("hello"));
+      assert.equal(lib.symbols.strnlen(text.bytes, u64arg(16)), 5);
+      assert.equal(lib.symbols.strnlenAt(u64arg(Number(text.address) + 1), u64arg(16)), 4, "by address, one byte in");
+      assert.ok(lib.missing.has("gone"));
+      assert.throws(() => lib.symbols.gone(), NotAvailableError);
+    } finally {
+      lib.close();
+    }
+    assert.throws(() => openLibrary(os === "linux" ? "libc.so.6" : "/usr/lib/libSystem.B.dylib", {
+      missing: { symbol: "evffi_no_such_symbol", args: [], result: "i32" },
+    }), /cannot open a native library/, "a required alias that is absent fails the load");
+  });
+
+  it("libc.recvAt/sendAt move bytes by address", () => {
+    const [a, b] = sys.socketpair();
+    try {
+      const out = new StableBuffer(8), into = new StableBuffer(8);
+      out.bytes.set([1, 2, 3, 4, 5, 6, 7, 8]);
+      assert.equal(libc.sendAt(a, u64arg(Number(out.address) + 2), u64arg(4), 0), 4);
+      assert.equal(libc.recvAt(b, u64arg(Number(into.address) + 1), u64arg(7), 0), 4);
+      assert.deepEqual([...into.bytes], [0, 3, 4, 5, 6, 0, 0, 0]);
+    } finally {
+      libc.close(a);
+      libc.close(b);
     }
   });
 

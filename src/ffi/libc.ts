@@ -15,6 +15,10 @@ export interface Libc {
   writev(fd: number, iov: Buf, iovcnt: number): number;
   recv(fd: number, buf: Buf, len: U64Arg, flags: number): number;
   send(fd: number, buf: Buf, len: U64Arg, flags: number): number;
+  /** recv() into native memory at `address` (a pooled chunk's): no view is made per call. */
+  recvAt(fd: number, address: U64Arg, len: U64Arg, flags: number): number;
+  /** send() from native memory at `address`. */
+  sendAt(fd: number, address: U64Arg, len: U64Arg, flags: number): number;
   sendmsg(fd: number, msg: Buf, flags: number): number;
   recvmsg(fd: number, msg: Buf, flags: number): number;
   close(fd: number): number;
@@ -66,6 +70,8 @@ const specs: Record<string, SymbolSpec> = {
   writev: { args: [i32, buf, i32], result: i32 },
   recv: { args: [i32, buf, u64, i32], result: i32 },
   send: { args: [i32, buf, u64, i32], result: i32 },
+  recvAt: { symbol: "recv", args: [i32, u64, u64, i32], result: i32 },
+  sendAt: { symbol: "send", args: [i32, u64, u64, i32], result: i32 },
   sendmsg: { args: [i32, buf, i32], result: i32 },
   recvmsg: { args: [i32, buf, i32], result: i32 },
   close: { args: [i32], result: i32 },

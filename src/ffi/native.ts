@@ -30,6 +30,8 @@ export interface SymbolSpec {
   result: NativeType;
   /** Absent on some platforms or libc versions: resolved to a throwing stub instead of failing the load. */
   optional?: boolean;
+  /** The C symbol, when the key is another name for it (the same function bound with other types). */
+  symbol?: string;
 }
 
 /** An opaque pointer returned by C (a number on Bun, a PointerObject on Deno). */
@@ -70,7 +72,7 @@ function toBunSpec(spec: SymbolSpec) {
 }
 
 function toDenoSpec(spec: SymbolSpec) {
-  return { parameters: spec.args.map((t) => denoTypes[t]), result: denoTypes[spec.result], optional: spec.optional };
+  return { name: spec.symbol, parameters: spec.args.map((t) => denoTypes[t]), result: denoTypes[spec.result], optional: spec.optional };
 }
 
 function missingStub(name: string, path: string) {
@@ -98,22 +100,26 @@ export function openLibrary<T>(paths: string | readonly string[], specs: Record<
 
 function openBun<T>(path: string, specs: Record<string, SymbolSpec>): OpenedLibrary<T> {
   const required: Record<string, unknown> = {};
-  const optional: string[] = [];
+  const separate: string[] = [];
   for (const [name, spec] of Object.entries(specs)) {
-    if (spec.optional) optional.push(name);
+    // Bun fails a whole dlopen on one absent symbol, so each optional symbol is probed on its own;
+    // and it names each function by its C symbol, so another binding of one needs its own handle.
+    if (spec.optional || (spec.symbol !== undefined && spec.symbol !== name)) separate.push(name);
     else required[name] = toBunSpec(spec);
   }
   const main = bunFfi.dlopen(path, required);
   const symbols: Record<string, unknown> = { ...main.symbols };
   const handles = [main];
   const missing = new Set<string>();
-  // Bun fails a whole dlopen on one absent symbol, so each optional symbol is probed on its own.
-  for (const name of optional) {
+  for (const name of separate) {
+    const spec = specs[name];
+    const symbol = spec.symbol ?? name;
     try {
-      const lib = bunFfi.dlopen(path, { [name]: toBunSpec(specs[name]) });
+      const lib = bunFfi.dlopen(path, { [symbol]: toBunSpec(spec) });
       handles.push(lib);
-      symbols[name] = lib.symbols[name];
-    } catch {
+      symbols[name] = lib.symbols[symbol];
+    } catch (err) {
+      if (!spec.optional) throw err;
       missing.add(name);
       symbols[name] = missingStub(name, path);
     }
