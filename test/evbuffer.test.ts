@@ -98,6 +98,20 @@ describe("evbuffer: chain operations", () => {
     assert.equal(b.toString(), "Abcdefghi");
   });
 
+  it("firstRegion locates the first chunk's bytes without a view", () => {
+    const empty = new EvBuffer().firstRegion();
+    assert.equal(empty.end - empty.start, 0);
+    const one = new EvBuffer().add("xyz");
+    one.drain(1);
+    const r = one.firstRegion();
+    assert.equal(r.end - r.start, one.length, "one chunk: all of it");
+    assert.equal(text(r.bytes.subarray(r.start, r.end)), "yz");
+    const several = chunked("abc", "defg");
+    const s = several.firstRegion();
+    assert.equal(text(s.bytes.subarray(s.start, s.end)), "abc", "several chunks: the first one's");
+    assert.ok(s.end - s.start < several.length);
+  });
+
   it("add encodes strings in place (multi-byte UTF-8 too)", () => {
     const b = new EvBuffer();
     const s = "héllo wörld ✓ 𝄞";

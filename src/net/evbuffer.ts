@@ -47,7 +47,7 @@
 //   or copied out never pay for one. A referenced view that was detached or shrunk in the meantime
 //   (ArrayBuffer transfer/resize) is refused with a TypeError instead of handing the kernel freed
 //   memory.
-import { Errno, MAX_IO, StableBuffer, SyscallError, addressOf, constants as C, errnoCell, layout, libc, u64arg } from "../ffi/mod.ts";
+import { Errno, MAX_IO, StableBuffer, SyscallError, type U64Arg, addressOf, constants as C, errnoCell, layout, libc, u64arg } from "../ffi/mod.ts";
 
 /** Size of a pooled chunk: the unit of readv/writev memory. */
 export const CHUNK_SIZE = 16 * 1024;
@@ -92,6 +92,8 @@ class Chunk {
   next: Chunk | null = null;
   /** addReference()'s callback, run once the bytes are no longer needed. */
   release: (() => void) | null = null;
+  /** `address` as a 64-bit FFI argument, made on first use (see addressArg). */
+  addressArg: U64Arg | null = null;
 
   constructor(bytes: Uint8Array, address: number, kind: number) {
     this.bytes = bytes;
@@ -168,6 +170,25 @@ function setIovec(i: number, address: number, len: number): void {
   iovWords[w + IOV_BASE + 1] = (address - lo) / TWO_32;
   iovWords[w + IOV_LEN] = len;
 }
+
+/**
+ * bytes[offset]'s address as a 64-bit FFI argument, for recvAt/sendAt. On Deno that is a BigInt (a
+ * number takes Deno's slow FFI path, 150 ns), and making a BigInt of an address costs about 40 ns,
+ * so each chunk keeps the one for its first byte: a fresh chunk is read into and written from there.
+ */
+function addressArg(c: Chunk, address: number, offset: number): U64Arg {
+  if (offset !== 0) return u64arg(address + offset);
+  let arg = c.addressArg;
+  if (arg === null) arg = c.addressArg = u64arg(address);
+  return arg;
+}
+
+// The last length given to recvAt and to sendAt, and its 64-bit argument: the same sizes recur
+// (a fresh chunk's room, one response's length), and a BigInt per call costs 15-20 ns on Deno.
+let recvRoom = -1;
+let recvRoomArg: U64Arg = 0;
+let sendLength = -1;
+let sendLengthArg: U64Arg = 0;
 
 /** Fresh chunks readFrom() offered to the kernel (module-level: no array per call). */
 const readScratch: (Chunk | null)[] = new Array(READ_IOVECS).fill(null);
@@ -281,6 +302,15 @@ export interface PoolStats {
   /** Most idle chunks the pool keeps. */
   limit: number;
 }
+
+/** A range of a buffer's memory: see EvBuffer.firstRegion(). */
+export interface BufferRegion {
+  readonly bytes: Uint8Array;
+  readonly start: number;
+  readonly end: number;
+}
+
+const NO_BYTES = new Uint8Array(0);
 
 export class EvBuffer {
   private head: Chunk | null = null;
@@ -556,6 +586,17 @@ export class EvBuffer {
     return views;
   }
 
+  /**
+   * Where the buffer's first bytes lie, without making a view (a subarray costs 50-300 ns): `bytes`
+   * is the first chunk's whole memory and bytes[start, end) are the buffer's first end - start
+   * bytes, all of them when end - start === length. Made for parsers on a hot path (HttpServer's);
+   * the memory is the buffer's own, not to be written, and valid until the buffer next changes.
+   */
+  firstRegion(): BufferRegion {
+    const h = this.head;
+    return h === null ? { bytes: NO_BYTES, start: 0, end: 0 } : { bytes: h.bytes, start: h.start, end: h.end };
+  }
+
   /** Everything stored, copied into one new array (the buffer is unchanged). */
   toBytes(): Uint8Array {
     return this.copyOut(this.total);
@@ -822,7 +863,13 @@ export class EvBuffer {
     const fresh = t === null || t.kind === REFERENCE || t.bytes.length - t.end < RECV_MIN_ROOM;
     const c = fresh ? takeChunk() : t!;
     const room = Math.min(c.bytes.length - c.end, max);
-    const n = libc.recv(fd, c.bytes.subarray(c.end, c.end + room), u64arg(room), 0);
+    // By address, not by a view: a subarray per call costs 50-300 ns (measured: send + recv of
+    // 100 bytes over a socketpair, 0.1 us faster on Deno and 0.3 us on Bun). Chunk memory never moves.
+    if (room !== recvRoom) {
+      recvRoom = room;
+      recvRoomArg = u64arg(room);
+    }
+    const n = libc.recvAt(fd, addressArg(c, c.address >= 0 ? c.address : resolveAddress(c), c.end), recvRoomArg, 0);
     const errno = n === -1 ? errnoCell[0] : 0;
     if (n > 0) {
       c.end += n;
@@ -854,8 +901,13 @@ export class EvBuffer {
     const h = this.head!;
     if (h.end - h.start < left || this.notSocket) return this.writev(fd, left);
     // A referenced view that was detached or shrunk is refused, as writev's path does.
-    if (h.kind === REFERENCE && h.bytes.byteLength !== h.size) resolveAddress(h);
-    const n = libc.send(fd, h.bytes.subarray(h.start, h.start + left), u64arg(left), SEND_FLAGS);
+    let address = h.address;
+    if (h.kind === REFERENCE ? h.bytes.byteLength !== h.size || address < 0 : address < 0) address = resolveAddress(h);
+    if (left !== sendLength) {
+      sendLength = left;
+      sendLengthArg = u64arg(left);
+    }
+    const n = libc.sendAt(fd, addressArg(h, address, h.start), sendLengthArg, SEND_FLAGS);
     if (n === -1) {
       const errno = errnoCell[0];
       if (errno === EAGAIN || errno === EINTR) return -1;
