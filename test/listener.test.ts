@@ -227,6 +227,47 @@ describe("http request parser", () => {
     }
   });
 
+  it("finds the end of the head at either byte parity and from any start offset", () => {
+    for (let pad = 0; pad < 4; pad++) {
+      for (let t = 1; t <= 4; t++) {
+        const one = `GET /${"t".repeat(t)} HTTP/1.1\r\nHost: ${"h".repeat(pad)}\r\n\r\n`;
+        const bytes = enc.encode("\r\n".repeat(pad % 2) + one + one);
+        let at = 0;
+        for (const _ of [1, 2]) {
+          const r = parseRequest(bytes, at);
+          assert.ok(r.kind === "request", `pad ${pad}, target ${t}, at ${at}: ${JSON.stringify(r)}`);
+          assert.equal(r.request.target, `/${"t".repeat(t)}`);
+          at += r.consumed;
+        }
+        assert.equal(at, bytes.length);
+      }
+    }
+    // "\r\n\r\n\r\n": the head ends at the first blank line; the extra CRLF is skipped before the next request.
+    const extra = parseRequest(enc.encode("GET / HTTP/1.1\r\n\r\n\r\n"));
+    assert.ok(extra.kind === "request" && extra.consumed === 18, JSON.stringify(extra));
+    assert.equal(parseRequest(enc.encode("GET / HTTP/1.1\r\nA: \r\n\r\r\n")).kind, "incomplete");
+  });
+
+  it("never gives one request the target or headers of the one before (the repeated-text cache)", () => {
+    const a = enc.encode("GET /a HTTP/1.1\r\nHost: one\r\n\r\n");
+    const b = enc.encode("GET /b HTTP/1.1\r\nHost: two\r\n\r\n");
+    for (const [bytes, target, host] of [[a, "/a", "one"], [b, "/b", "two"], [a, "/a", "one"], [a, "/a", "one"], [b, "/b", "two"]] as const) {
+      const r = parseRequest(bytes);
+      assert.ok(r.kind === "request");
+      assert.equal(r.request.target, target);
+      assert.deepEqual(r.request.headers, [["host", host]]);
+    }
+    // The cache keeps its own copy: bytes changed in place after a parse read as what they now are.
+    const c = enc.encode("GET /c HTTP/1.1\r\nHost: abc\r\n\r\n");
+    const first = parseRequest(c);
+    c[5] = 100; // "/d"
+    c.set(enc.encode("xyz"), 23);
+    const second = parseRequest(c);
+    assert.ok(first.kind === "request" && second.kind === "request");
+    assert.deepEqual([first.request.target, first.request.headers], ["/c", [["host", "abc"]]]);
+    assert.deepEqual([second.request.target, second.request.headers], ["/d", [["host", "xyz"]]]);
+  });
+
   it("formats a response with Content-Length", () => {
     const text = new TextDecoder().decode(formatResponse(200, "Hello, World!"));
     assert.equal(text, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!");

