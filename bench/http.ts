@@ -4,8 +4,9 @@
 // (utime + stime from /proc, Linux): wrk shares the machine, so req/s moves with its share of the
 // CPU, while CPU per request is the server's own cost.
 // --pin runs every server on CPU 1 and wrk on CPU 0 (taskset), so that each server has one core
-// of its own and wrk never competes with it: req/s then follows the server's own cost per request.
-// Run: node scripts/run.mjs bench/http.ts --bun [-- SECONDS ROUNDS] [--pin] [--bare] [--only A,B]
+// of its own and wrk never competes with it: req/s then follows the server's own cost per request,
+// up to what one wrk thread can drive at all (--bare measures that ceiling with a C responder).
+// Run: node scripts/run.mjs bench/http.ts --bun [-- SECONDS ROUNDS] [--pin] [--bare] [--uring] [--only A,B]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -27,10 +28,18 @@ const servers: Record<string, (port: number) => string[]> = {
   "C evhttp": (p) => [join(root, "build/c/evhttp_hello"), String(p)],
 };
 // --bare adds the floor under evffi's server: bench/servers/bare-http.ts, the same answer from a
-// bare loop of FFI calls. --only NAME,NAME keeps just the servers named (e.g. "evffi (Deno),Deno.serve").
+// bare loop of FFI calls, and bench/c/bare_http.c, the same loop in C: no server making these
+// syscalls can be measured faster than it, so its req/s is the ceiling that wrk itself sets.
+// --only NAME,NAME keeps just the servers named (e.g. "evffi (Deno),Deno.serve").
 if (process.argv.includes("--bare")) {
   servers["bare FFI (Bun)"] = (p) => [bin("bun"), join(root, "bench/servers/bare-http.ts"), String(p)];
   servers["bare FFI (Deno)"] = (p) => [bin("deno"), "run", "-A", join(root, "bench/servers/bare-http.ts"), String(p)];
+  servers["bare C"] = (p) => [join(root, "build/c/bare_http"), String(p)];
+}
+// --uring adds the bare responder on io_uring (Linux x86_64): one io_uring_enter per loop turn.
+if (process.argv.includes("--uring")) {
+  servers["io_uring FFI (Bun)"] = (p) => [bin("bun"), join(root, "bench/servers/uring-http.ts"), String(p)];
+  servers["io_uring FFI (Deno)"] = (p) => [bin("deno"), "run", "-A", join(root, "bench/servers/uring-http.ts"), String(p)];
 }
 const only = process.argv.indexOf("--only");
 if (only >= 0) {
@@ -85,5 +94,19 @@ for (let round = 0; round < Number(rounds); round++) {
 }
 console.log(`\n# wrk -t1 -c64 -d${seconds}s, median of ${rounds} alternating rounds${pin ? ", servers on CPU 1, wrk on CPU 0" : ""} (server CPU per request)`);
 for (const [name, list] of Object.entries(results)) {
-  console.log(`${name.padEnd(14)} ${String(Math.round(median(list))).padStart(7)} req/s  ${median(cpuPerRequest[name]).toFixed(1).padStart(5)} µs`);
+  console.log(`${name.padEnd(19)} ${String(Math.round(median(list))).padStart(7)} req/s  ${median(cpuPerRequest[name]).toFixed(1).padStart(5)} µs`);
 }
+// Each round runs every server once, close together in time: the ratio within a round cancels
+// most of the machine's drift between rounds, so its median is the steadier comparison.
+const ratioPairs: [string, string][] = [["evffi (Bun)", "Bun.serve"], ["evffi (Deno)", "Deno.serve"]];
+if (results["bare C"]) for (const name of Object.keys(results)) if (name !== "bare C") ratioPairs.push([name, "bare C"]);
+const lines: string[] = [];
+for (const [a, b] of ratioPairs) {
+  if (!results[a] || !results[b]) continue;
+  const perRound = results[a].map((v, i) => v / results[b][i]).filter(Number.isFinite);
+  const cpu = cpuPerRequest[a].map((v, i) => v / cpuPerRequest[b][i]).filter(Number.isFinite);
+  if (!perRound.length) continue;
+  lines.push(`${a} / ${b}: req/s ${median(perRound).toFixed(2)}x (rounds ${Math.min(...perRound).toFixed(2)}-${Math.max(...perRound).toFixed(2)}), ` +
+    `server CPU per request ${median(cpu).toFixed(2)}x`);
+}
+if (lines.length) console.log(`\n# per-round ratios, medians\n${lines.join("\n")}`);

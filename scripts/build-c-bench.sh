@@ -11,6 +11,7 @@ for prog in bench bench_cascade; do
   cc -O2 -Wall -pthread -o "build/c/$prog" "bench/c/$prog.c" -levent_core
 done
 cc -O2 -Wall -o build/c/evhttp_hello bench/c/evhttp_hello.c -levent
+cc -O2 -Wall -o build/c/bare_http bench/c/bare_http.c
 cc -O2 -Wall -o build/c/echo_server bench/c/echo_server.c -levent_core
 cc -O2 -Wall -o build/c/echo_client bench/c/echo_client.c
 cc -O2 -Wall -pthread -o build/c/calls bench/c/calls.c
