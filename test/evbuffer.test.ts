@@ -719,6 +719,29 @@ describe("evbuffer: socket I/O (readSocket, writeSocket)", () => {
     }
   });
 
+  it("receives into an oversized reserve()'s chunk and sends from a referenced view part-drained", () => {
+    const [a, c] = sys.socketpair();
+    try {
+      // Both chunks' addresses are resolved on first use (neither is pooled) and offset by start/end.
+      const into = new EvBuffer();
+      into.reserve(CHUNK_SIZE * 2 + 1).set([1, 2, 3]);
+      into.commit(3);
+      const msg = pattern(5000, 4);
+      assert.equal(new EvBuffer().add(msg).writeSocket(a), msg.length);
+      assert.equal(into.readSocket(c), msg.length);
+      assert.deepEqual(into.toBytes(), new Uint8Array([1, 2, 3, ...msg]));
+      const view = pattern(REFERENCE_MIN * 2, 5);
+      const out = new EvBuffer().addReference(view);
+      out.drain(100);
+      assert.equal(out.writeSocket(a, 3000), 3000);
+      assert.deepEqual(sys.read(c, 4000), view.subarray(100, 3100));
+      assert.equal(out.writeSocket(a), view.length - 3100, "the rest, from the same view further in");
+      assert.deepEqual(sys.read(c, view.length), view.subarray(3100));
+    } finally {
+      closeAll(a, c);
+    }
+  });
+
   it("chunks offered to recv go back to the pool", () => {
     const [a, c] = sys.socketpair();
     try {
