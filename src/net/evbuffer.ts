@@ -153,6 +153,16 @@ function resolveAddress(c: Chunk): number {
   return c.address;
 }
 
+/**
+ * bytes[0]'s address for a syscall now: pooled chunks have it from the start, the others resolve
+ * it once; a referenced view is checked every time (a detached or shrunk view throws).
+ */
+function chunkAddress(c: Chunk): number {
+  const address = c.address;
+  if (c.kind === REFERENCE ? c.bytes.byteLength !== c.size || address < 0 : address < 0) return resolveAddress(c);
+  return address;
+}
+
 // ---- per-thread iovec array -------------------------------------------------------------------------
 
 const IOV = layout.iovec;
@@ -176,7 +186,8 @@ function setIovec(i: number, address: number, len: number): void {
  * number takes Deno's slow FFI path, 150 ns), and making a BigInt of an address costs about 40 ns,
  * so each chunk keeps the one for its first byte: a fresh chunk is read into and written from there.
  */
-function addressArg(c: Chunk, address: number, offset: number): U64Arg {
+function addressArg(c: Chunk, offset: number): U64Arg {
+  const address = chunkAddress(c);
   if (offset !== 0) return u64arg(address + offset);
   let arg = c.addressArg;
   if (arg === null) arg = c.addressArg = u64arg(address);
@@ -788,7 +799,7 @@ export class EvBuffer {
     const t = this.tail;
     if (t !== null && t.kind !== REFERENCE && t.end < t.bytes.length) {
       tailRoom = Math.min(t.bytes.length - t.end, max);
-      setIovec(iovcnt++, (t.address >= 0 ? t.address : resolveAddress(t)) + t.end, tailRoom);
+      setIovec(iovcnt++, chunkAddress(t) + t.end, tailRoom);
       planned = tailRoom;
     }
     let fresh = 0;
@@ -869,7 +880,7 @@ export class EvBuffer {
       recvRoom = room;
       recvRoomArg = u64arg(room);
     }
-    const n = libc.recvAt(fd, addressArg(c, c.address >= 0 ? c.address : resolveAddress(c), c.end), recvRoomArg, 0);
+    const n = libc.recvAt(fd, addressArg(c, c.end), recvRoomArg, 0);
     const errno = n === -1 ? errnoCell[0] : 0;
     if (n > 0) {
       c.end += n;
@@ -900,14 +911,12 @@ export class EvBuffer {
     if (left === 0) return 0;
     const h = this.head!;
     if (h.end - h.start < left || this.notSocket) return this.writev(fd, left);
-    // A referenced view that was detached or shrunk is refused, as writev's path does.
-    let address = h.address;
-    if (h.kind === REFERENCE ? h.bytes.byteLength !== h.size || address < 0 : address < 0) address = resolveAddress(h);
+    // A referenced view that was detached or shrunk is refused (chunkAddress), as writev's path does.
     if (left !== sendLength) {
       sendLength = left;
       sendLengthArg = u64arg(left);
     }
-    const n = libc.sendAt(fd, addressArg(h, address, h.start), sendLengthArg, SEND_FLAGS);
+    const n = libc.sendAt(fd, addressArg(h, h.start), sendLengthArg, SEND_FLAGS);
     if (n === -1) {
       const errno = errnoCell[0];
       if (errno === EAGAIN || errno === EINTR) return -1;
@@ -926,9 +935,7 @@ export class EvBuffer {
     for (let c = this.head; c !== null && left > 0 && iovcnt < WRITE_IOVECS; c = c.next) {
       const len = Math.min(c.end - c.start, left);
       if (len === 0) continue;
-      let address = c.address;
-      if (c.kind === REFERENCE ? c.bytes.byteLength !== c.size || address < 0 : address < 0) address = resolveAddress(c);
-      setIovec(iovcnt++, address + c.start, len);
+      setIovec(iovcnt++, chunkAddress(c) + c.start, len);
       left -= len;
     }
     const n = libc.writev(fd, iovBytes, iovcnt);
