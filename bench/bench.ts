@@ -74,7 +74,7 @@ if (flag("--heap")) {
   const extra = Array.from({ length: 100_000 }, () => base.event(pipes[0], EV.READ | EV.PERSIST, readCb, 0).add());
   const after = heapUsedAfterGc();
   console.log(`# heap per registered event: ${((after - before) / extra.length).toFixed(0)} bytes`);
-  for (const ev of extra) ev.free();
+  for (const ev of extra) ev.close();
 }
 
 base.close();

@@ -40,7 +40,7 @@ function runOnce(): number {
   libc.send(pipes[1], outByte, one, 0);
   while (fired !== numPipes) base.loopSync();
   const us = (performance.now() - started) * 1000;
-  for (const ev of events) ev.free();
+  for (const ev of events) ev.close();
   for (const fd of pipes) libc.close(fd);
   return us;
 }

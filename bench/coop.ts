@@ -42,7 +42,7 @@ async function workload(numPipes: number, numActive: number, numWrites: number, 
     }
     times.push((performance.now() - t) * 1000);
   }
-  for (const ev of events) ev.free();
+  for (const ev of events) ev.close();
   base.close();
   for (const fd of pipes) libc.close(fd);
   return median(times);

@@ -66,7 +66,7 @@ function echoFd(base: EventBase, fd: number, onEnd: () => void): void {
     const got = sys.read(fd, echoBuf);
     if (got === null) return;
     if (got.byteLength === 0) {
-      ev.free();
+      ev.close();
       onEnd();
       return;
     }
@@ -135,7 +135,7 @@ function runRole(m: Role): unknown {
       opened++;
       const ev = base.event(fd, EV.READ | EV.PERSIST, () => {
         if (sys.read(fd, 16) === null) return;
-        ev.free();
+        ev.close();
         sys.close(fd);
         if (++closed === m.total) base.loopBreak();
         else if (opened < m.total) open();
@@ -165,7 +165,7 @@ function runRole(m: Role): unknown {
       if (have >= m.size) {
         have -= m.size;
         rounds++;
-        if (stopping) ev.free();
+        if (stopping) ev.close();
         else sys.write(fd, msg);
       }
     });
@@ -309,7 +309,7 @@ async function echoThroughput(workersN: number, conns: number, ms: number): Prom
     }));
     ev.add();
     close = () => {
-      ev.free();
+      ev.close();
       sys.close(lfd);
       for (const fd of conns) sys.close(fd);
     };
@@ -323,7 +323,7 @@ async function echoThroughput(workersN: number, conns: number, ms: number): Prom
     base.loopSync(EVLOOP.NONBLOCK);
     const tick = base.timer(10, () => base.loopBreak());
     base.loopSync();
-    tick.free();
+    tick.close();
     await new Promise((r) => setTimeout(r, 0));
   }
   const { rounds, elapsed } = (await result) as { rounds: number; elapsed: number };

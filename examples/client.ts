@@ -17,11 +17,11 @@ client.setCallbacks(null, null, (b, what, err) => {
     b.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
   } else if (what & BEV.EOF) {
     console.log(new TextDecoder().decode(b.read()));
-    b.free();
+    b.close();
     server?.close();
   } else if (what & BEV.ERROR) {
     console.error(`connection failed: ${err?.message}`);
-    b.free();
+    b.close();
     server?.close();
   }
 });

@@ -5,7 +5,7 @@ import { BEV, BufferEvent, EV, EventBase, Listener, scriptArgs } from "../src/mo
 const base = new EventBase();
 const listener = new Listener(base, { port: Number(scriptArgs().find((a: string) => /^\d+$/.test(a)) ?? 0) }, (fd) => {
   const bev = new BufferEvent(base, fd);
-  bev.setCallbacks((b) => b.writeBuffer(b.input), null, (b, what) => (what & (BEV.EOF | BEV.ERROR)) && b.free());
+  bev.setCallbacks((b) => b.writeBuffer(b.input), null, (b, what) => (what & (BEV.EOF | BEV.ERROR)) && b.close());
   bev.enable(EV.READ);
 });
 console.log(`echo server on port ${(listener.address as { port: number }).port}`);
@@ -14,8 +14,8 @@ if (scriptArgs().includes("--self-test")) {
   const client = new BufferEvent(base, -1).connect(listener.address);
   client.setCallbacks((b) => {
     console.log("echoed:", new TextDecoder().decode(b.read()));
-    b.free();
-    listener.free();
+    b.close();
+    listener.close();
   }, null, (b, what) => (what & BEV.CONNECTED) && b.write("hello, echo"));
   client.enable(EV.READ);
 }

@@ -8,7 +8,7 @@ const [a, b] = sys.socketpair();
 base.event(b, EV.READ | EV.PERSIST, (fd, _what, ev) => {
   const bytes = sys.read(fd, 64);
   console.log(`[${base.method} on ${runtimeVersion}] fd ${fd} readable: ${new TextDecoder().decode(bytes ?? new Uint8Array())}`);
-  ev.free();
+  ev.close();
 }).add();
 
 base.timer(10, () => sys.write(a, "hello from a timer, through a socketpair"));

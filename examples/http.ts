@@ -20,7 +20,7 @@ if (selfTest) {
   client.setCallbacks((b) => {
     const text = new TextDecoder().decode(b.read());
     console.log(text.split("\r\n")[0], "/", text.slice(text.indexOf("\r\n\r\n") + 4));
-    b.free();
+    b.close();
     server.close();
   }, null, (b, what, err) => {
     if (what & BEV.CONNECTED) b.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");

@@ -8,10 +8,10 @@ import { Dispatcher, type WorkerContext, isMainThread, spawnBases } from "../src
 // Runs in each Worker: echo everything on the connections this base is given.
 export default function echoWorker(ctx: WorkerContext) {
   ctx.onFd((fd, _data, conn) => {
-    const bev = new BufferEvent(ctx.base, fd, { closeOnFree: false });
+    const bev = new BufferEvent(ctx.base, fd, { closeFd: false });
     bev.setCallbacks((b) => b.writeBuffer(b.input), null, (b, what) => {
       if (what & (BEV.EOF | BEV.ERROR)) {
-        b.free();
+        b.close();
         conn.close();
       }
     });
@@ -34,7 +34,7 @@ if (isMainThread) {
 
   if (serve) {
     base.signal("SIGINT", (_s, _w, ev) => {
-      ev.free();
+      ev.close();
       void shutdown();
     });
   } else {
@@ -47,7 +47,7 @@ if (isMainThread) {
         if (b.input.length < text.length) return;
         const echoed = new TextDecoder().decode(b.read());
         if (echoed !== text) throw new Error(`client ${i}: echo mismatch`);
-        b.free();
+        b.close();
         if (++done === 100) {
           console.log(`100 clients echoed; hand-offs per worker: ${dispatcher.perTarget.join(", ")}`);
           void shutdown();

@@ -19,7 +19,7 @@ if (args[0] === "--child") {
       for (const fd of fds) {
         served++;
         const bev = new BufferEvent(base, fd);
-        bev.setCallbacks((b) => b.writeBuffer(b.input), null, (b, what) => (what & (BEV.EOF | BEV.ERROR)) && b.free());
+        bev.setCallbacks((b) => b.writeBuffer(b.input), null, (b, what) => (what & (BEV.EOF | BEV.ERROR)) && b.close());
         bev.enable(EV.READ);
       }
     },
@@ -42,7 +42,7 @@ if (args[0] === "--child") {
   const hello = base.event(unixFd, EV.READ | EV.PERSIST, () => {
     acceptAll(unixFd, (fd) => channels.push(new FdChannel(base, fd)));
     if (channels.length === n) {
-      hello.free();
+      hello.close();
       sys.close(unixFd);
       unlinkPath(path);
       startServing();
@@ -58,7 +58,7 @@ if (args[0] === "--child") {
     // A channel is a dispatch target: send() takes the fd (closing our copy once the child has it).
     const targets: FdTarget[] = channels.map((ch) => ({
       get alive() {
-        return !ch.isClosed;
+        return !ch.closed;
       },
       load: 0,
       trySendFd: (fd: number) => (ch.send([fd]), true),
@@ -66,13 +66,13 @@ if (args[0] === "--child") {
     const dispatcher = new Dispatcher(base, { port: serve ? Number(args.find((a) => /^\d+$/.test(a)) ?? 8080) : 0 }, targets);
     console.log(`prefork echo server on port ${dispatcher.port} with ${n} child processes`);
     const shutdown = () => {
-      guard?.free();
+      guard?.close();
       dispatcher.close();
       for (const ch of channels) ch.close(); // the children see EOF and exit
     };
     if (serve) {
       base.signal("SIGINT", (_s, _w, ev) => {
-        ev.free();
+        ev.close();
         shutdown();
       });
       return;
@@ -85,7 +85,7 @@ if (args[0] === "--child") {
       client.setCallbacks((b) => {
         if (b.input.length < text.length) return;
         if (new TextDecoder().decode(b.read()) !== text) throw new Error(`client ${i}: echo mismatch`);
-        b.free();
+        b.close();
         if (++done === clients) {
           console.log(`${clients} clients echoed; connections per child: ${dispatcher.perTarget.join(", ")}`);
           shutdown();

@@ -13,7 +13,7 @@ const listener = new Listener(base, { port: 0 }, (fd) => {
   bev.setCallbacks((b) => b.write(`${greeting}: `).writeBuffer(b.input), null, (b, what) => {
     if (what & (BEV.EOF | BEV.ERROR)) {
       connections.delete(b);
-      b.free();
+      b.close();
     }
   });
   bev.enable(EV.READ);
@@ -27,8 +27,8 @@ const hup = base.signal("SIGHUP", (_sig, _what, ev) => {
 });
 const int = base.signal("SIGINT", () => {
   console.log(`SIGINT: closing ${connections.size} connection(s) and the listener`);
-  for (const bev of connections) bev.free();
-  listener.free();
+  for (const bev of connections) bev.close();
+  listener.close();
   hup.del(); // removing the last signal events restores the default actions
   int.del();
 });

@@ -268,16 +268,16 @@ export function event_pending(ev: Event, what: number, tv?: Timeval | null): num
   return bits;
 }
 export function event_initialized(ev: Event | null): number {
-  return ev instanceof Event && !ev.freed ? 1 : 0;
+  return ev instanceof Event && !ev.closed ? 1 : 0;
 }
 export function event_free(ev: Event): void {
-  ev.free();
+  ev.close();
 }
 export function event_finalize(_flags: number, ev: Event, cb: (ev: Event, arg: unknown) => unknown): number {
   return attempt(() => ev.finalize(cb));
 }
 export function event_free_finalize(_flags: number, ev: Event, cb: (ev: Event, arg: unknown) => unknown): number {
-  return attempt(() => ev.freeFinalize(cb));
+  return attempt(() => ev.closeFinalize(cb));
 }
 export function event_priority_set(ev: Event, priority: number): number {
   return attempt(() => {

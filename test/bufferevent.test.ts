@@ -14,7 +14,7 @@ function echoServer(base: EventBase): Listener {
   return new Listener(base, { port: 0 }, (fd) => {
     const bev = new BufferEvent(base, fd);
     bev.setCallbacks((b) => b.writeBuffer(b.input), null, (b, what) => {
-      if (what & (BEV.EOF | BEV.ERROR)) b.free();
+      if (what & (BEV.EOF | BEV.ERROR)) b.close();
     });
     bev.enable(EV.READ);
   });
@@ -51,8 +51,8 @@ for (const variant of backendVariants()) {
           }
           b.drainInput(b.input.length);
           if (received === total) {
-            b.free();
-            listener.free();
+            b.close();
+            listener.close();
           }
         }, refill, (b, what, err) => {
           if (what & BEV.CONNECTED) refill(b);
@@ -77,11 +77,11 @@ for (const variant of backendVariants()) {
         const reader = new BufferEvent(base, r);
         reader.setCallbacks((b) => void (got += new TextDecoder().decode(b.read())), null, (b, what) => {
           if (what & BEV.EOF) eof = true;
-          b.free();
+          b.close();
         });
         reader.enable(EV.READ);
         const writer = new BufferEvent(base, w);
-        writer.setCallbacks(null, (b) => b.free()); // output drained: close the write end
+        writer.setCallbacks(null, (b) => b.close()); // output drained: close the write end
         writer.write("x".repeat(100_000));
         base.loopSync();
         assert.equal(got, "x".repeat(100_000));
@@ -103,7 +103,7 @@ for (const variant of backendVariants()) {
           server.setWatermark(EV.READ, 0, high);
           server.setCallbacks((b) => void (maxSeen = Math.max(maxSeen, b.input.length)));
           server.enable(EV.READ);
-          listener.free();
+          listener.close();
         });
         const slow = base.timer(1, () => {
           if (!server) return;
@@ -111,8 +111,8 @@ for (const variant of backendVariants()) {
           consumed += server.read(16 * 1024).length;
           if (consumed >= total) {
             slow.del();
-            server.free();
-            client.free();
+            server.close();
+            client.close();
           }
         }, { persist: true });
         const client = connect(base, portOf(listener));
@@ -134,14 +134,14 @@ for (const variant of backendVariants()) {
         let request = "";
         const listener = new Listener(base, { port: 0 }, (fd) => {
           const bev = new BufferEvent(base, fd);
-          bev.setCallbacks((b) => void (request += new TextDecoder().decode(b.read())), (b) => b.free(), (b, what) => {
+          bev.setCallbacks((b) => void (request += new TextDecoder().decode(b.read())), (b) => b.close(), (b, what) => {
             if (what & BEV.EOF) {
               b.write(`got ${request.length} bytes`);
               b.shutdownWrite();
             }
           });
           bev.enable(EV.READ);
-          listener.free();
+          listener.close();
         });
         let reply = "";
         const client = connect(base, portOf(listener));
@@ -149,7 +149,7 @@ for (const variant of backendVariants()) {
           if (what & BEV.CONNECTED) {
             b.write("x".repeat(100_000));
             b.shutdownWrite();
-          } else if (what & BEV.EOF) b.free();
+          } else if (what & BEV.EOF) b.close();
         });
         client.enable(EV.READ);
         base.loopSync();
@@ -165,7 +165,7 @@ for (const variant of backendVariants()) {
       try {
         const events: string[] = [];
         const listener = new Listener(base, { port: 0 }, (fd) => {
-          listener.free();
+          listener.close();
           // Once the client's first bytes arrive, reset: SO_LINGER 0 makes close() send RST.
           base.once(fd, EV.READ, () => {
             const linger = new Int32Array([1, 0]);
@@ -180,7 +180,7 @@ for (const variant of backendVariants()) {
             return;
           }
           events.push(`${what & BEV.READING ? "reading" : "writing"} ${what & BEV.ERROR ? "error" : what & BEV.EOF ? "eof" : what} ${err?.code ?? ""}`);
-          b.free();
+          b.close();
         });
         client.enable(EV.READ);
         base.loopSync();
@@ -193,7 +193,7 @@ for (const variant of backendVariants()) {
         bev.setCallbacks(null, null, (b, what, e) => {
           assert.ok(what & BEV.WRITING && what & BEV.ERROR);
           err = e;
-          b.free();
+          b.close();
         });
         bev.write("to nobody");
         base.loopSync();
@@ -213,7 +213,7 @@ for (const variant of backendVariants()) {
         bev.setCallbacks(null, null, (b, w) => {
           what = w;
           assert.ok(b.output.length > 0, "bytes the peer never took are still queued, not lost");
-          b.free();
+          b.close();
         });
         bev.write(new Uint8Array(8 << 20));
         base.loopSync();
@@ -229,13 +229,13 @@ for (const variant of backendVariants()) {
       try {
         const probe = new Listener(base, { port: 0 }, () => {});
         const port = portOf(probe);
-        probe.free();
+        probe.close();
         let code = "";
         const client = connect(base, port);
         client.setCallbacks(null, null, (b, what, err) => {
           assert.ok(what & BEV.ERROR);
           code = err?.code ?? "";
-          b.free();
+          b.close();
         });
         base.loopSync();
         assert.equal(code, "ECONNREFUSED");
@@ -268,7 +268,7 @@ for (const variant of backendVariants()) {
         client.setCallbacks((b) => {
           response += new TextDecoder().decode(b.read());
           if ((response.match(/HTTP\/1\.1 200/g) ?? []).length === 100) {
-            b.free();
+            b.close();
             base.loopBreak();
           }
         }, null, (b, what) => (what & BEV.CONNECTED) && b.write(requests));
@@ -292,7 +292,7 @@ for (const variant of backendVariants()) {
           response += new TextDecoder().decode(b.read());
           if (response.includes("path=/split")) {
             drip.del();
-            b.free();
+            b.close();
             base.loopBreak();
           }
         });
@@ -311,7 +311,7 @@ for (const variant of backendVariants()) {
           if (what & BEV.CONNECTED) b.write("GET / HTTP/1.1\r\nX-Big: " + "z".repeat(1 << 20));
           else if (what & (BEV.EOF | BEV.ERROR)) {
             closed = true;
-            b.free();
+            b.close();
             base.loopBreak();
           }
         });
@@ -332,7 +332,7 @@ for (const variant of backendVariants()) {
         client.setCallbacks((b) => void (response += new TextDecoder().decode(b.read())), null, (b, what) => {
           if (what & BEV.CONNECTED) b.write("GET /a HTTP/1.0\r\n\r\nGET /b HTTP/1.0\r\n\r\n");
           else if (what & BEV.EOF) {
-            b.free();
+            b.close();
             base.loopBreak();
           }
         });
@@ -354,8 +354,8 @@ describe("bufferevent: bad input", () => {
       const bev = new BufferEvent(base, -1);
       assert.throws(() => bev.setWatermark(EV.READ, -1), RangeError);
       assert.throws(() => bev.connect({ host: "not-an-ip", port: 1 }), TypeError);
-      bev.free();
-      assert.throws(() => bev.write("x"), /freed/);
+      bev.close();
+      assert.throws(() => bev.write("x"), /closed/);
       assert.equal(formatResponse(404, "").length > 0, true);
     } finally {
       base.close();

@@ -426,9 +426,9 @@ for (const variant of backendVariants()) {
         base.loopSync();
         assert.deepEqual(log, ["finalized true"]);
         const ev2 = base.event(-1, 0, () => {});
-        ev2.freeFinalize(() => void log.push("freed"));
+        ev2.closeFinalize(() => void log.push("freed"));
         base.loopSync();
-        assert.ok(ev2.freed);
+        assert.ok(ev2.closed);
         assert.deepEqual(log, ["finalized true", "freed"]);
       });
     });
@@ -558,16 +558,29 @@ describe("core: bad input", () => {
     }
   });
 
-  it("a freed event and a closed base throw when used", () => {
+  it("a closed event and a closed base throw when used", () => {
     const b2 = new EventBase();
     const ev = b2.event(-1, 0, () => {});
-    ev.free();
-    assert.throws(() => ev.add(10), /freed/);
+    ev.close();
+    assert.throws(() => ev.add(10), /closed/);
     const ev2 = b2.event(-1, 0, () => {}).add(10);
     b2.close();
     assert.throws(() => ev2.add(10), /closed/);
     assert.throws(() => b2.loopSync(), /closed/);
     assert.throws(() => b2.event(-1, 0, () => {}), /closed/);
+  });
+  it("`using` closes a base and its events at the end of the block", () => {
+    let outer: EventBase;
+    let outerEv: ReturnType<EventBase["event"]>;
+    {
+      using b3 = new EventBase();
+      using ev = b3.event(-1, 0, () => {}).add(10);
+      outer = b3;
+      outerEv = ev;
+      assert.equal(b3.count(), 1);
+    }
+    assert.ok(outerEv.closed);
+    assert.ok(outer.closed);
   });
   it("closes", () => base.close());
 });

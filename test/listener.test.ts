@@ -52,14 +52,14 @@ for (const variant of backendVariants()) {
         const on = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => {
           fds.push(fd);
           seen.push(sys.getsockoptInt(fd, C.IPPROTO_TCP, C.TCP_NODELAY));
-          on.free();
+          on.close();
         }, { noDelay: true });
         fds.push(connectTcp((on.address as { port: number }).port));
         base.loopSync();
         const off = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => {
           fds.push(fd);
           seen.push(sys.getsockoptInt(fd, C.IPPROTO_TCP, C.TCP_NODELAY));
-          off.free();
+          off.close();
         });
         fds.push(connectTcp((off.address as { port: number }).port));
         base.loopSync();
@@ -75,7 +75,7 @@ for (const variant of backendVariants()) {
         const listener = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => {
           accepted.push(fd);
           fds.push(fd);
-          if (accepted.length === 20) listener.free();
+          if (accepted.length === 20) listener.close();
         });
         const port = (listener.address as { port: number }).port;
         assert.ok(port > 0);
@@ -96,12 +96,12 @@ for (const variant of backendVariants()) {
         const l6 = new Listener(base, { host: "::1", port: 0 }, (fd) => {
           fds.push(fd);
           got++;
-          l6.free();
+          l6.close();
         });
         const lu = new Listener(base, { path }, (fd) => {
           fds.push(fd);
           got++;
-          lu.free();
+          lu.close();
         });
         fds.push(connectTcp((l6.address as { port: number }).port, "::1"));
         const u = sys.streamSocket(C.AF_UNIX);
@@ -143,7 +143,7 @@ for (const variant of backendVariants()) {
         } finally {
           for (const fd of hog) libc.close(fd);
           setFdSoftLimit(soft, hard);
-          listener.free();
+          listener.close();
         }
         // The shed connection was closed cleanly: the client reads EOF.
         const buf = new Uint8Array(4);
@@ -162,7 +162,7 @@ describe("listener: bad input", () => {
         assert.throws(() => new Listener(base, { host: "127.0.0.1", port }, () => {}, { reuseAddr: false }),
           (err: unknown) => err instanceof SyscallError && err.code === "EADDRINUSE");
       } finally {
-        a.free();
+        a.close();
       }
     });
   });

@@ -61,7 +61,7 @@ function echoClient(base: EventBase, port: number, payload: Uint8Array, done: (e
   const writer = base.event(fd, EV.WRITE | EV.PERSIST, () => {
     const n = sys.write(fd, payload.subarray(sent));
     if (n > 0) sent += n;
-    if (sent === payload.byteLength) writer.free();
+    if (sent === payload.byteLength) writer.close();
   });
   writer.add();
   const reader = base.event(fd, EV.READ | EV.PERSIST, () => {
@@ -69,8 +69,8 @@ function echoClient(base: EventBase, port: number, payload: Uint8Array, done: (e
     if (chunk === null) return;
     have += chunk.byteLength;
     if (chunk.byteLength === 0 || have === payload.byteLength) {
-      reader.free();
-      if (!writer.freed) writer.free();
+      reader.close();
+      if (!writer.closed) writer.close();
       sys.close(fd);
       done(got.subarray(0, have));
     }
@@ -492,7 +492,7 @@ describe("FdChannel between processes", () => {
         channel = new FdChannel(base, fd, {
           close: (err) => {
             closedWith = err;
-            guard.free();
+            guard.close();
           },
         });
       });
@@ -544,10 +544,10 @@ describe("FdChannel between processes", () => {
       const got = sys.read(mine);
       if (got === null) return;
       seen.echo = text(got);
-      echo.free();
+      echo.close();
       sys.close(mine);
       channel!.close(); // the peer sees EOF on both and exits
-      guard.free();
+      guard.close();
     });
     echo.add();
     const guard = base.timer(30_000, () => base.loopBreak()); // a child that never answers

@@ -134,7 +134,7 @@ export class EventBase implements BackendHost {
   private runningPriority = -1;
   private exitReason: "exit" | "break" | null = null;
   private callbackError: { error: unknown } | null = null;
-  private closed = false;
+  private isClosed = false;
 
   // Waking and off-thread waiting.
   private wakeFd = -1;
@@ -571,7 +571,7 @@ export class EventBase implements BackendHost {
 
   /** @internal Counts a signal for delivery at the next drain (called by the signal module). */
   noteSignal(signal: number): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     Atomics.add(this.pendingSignals, signal, 1);
     this.wake();
   }
@@ -707,9 +707,14 @@ export class EventBase implements BackendHost {
     if (this.signalMap.some((e) => e !== undefined)) this.ensureWake();
   }
 
+  /** Same as close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   /** Deletes every event and releases the backend. Using the base or its events afterwards throws. */
   close(): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     if (this.running) throw new Error("cannot close an EventBase while its loop is running");
     for (const ev of [...this.allEvents(true)]) this.delInternal(ev);
     for (const ev of this.onceEvents) ev.state |= LIST_FREED;
@@ -722,12 +727,12 @@ export class EventBase implements BackendHost {
       if (this.wakeWriteFd !== this.wakeFd) libc.close(this.wakeWriteFd);
       this.wakeFd = this.wakeWriteFd = -1;
     }
-    this.closed = true;
+    this.isClosed = true;
   }
 
   /** Whether close() was called. */
-  get isClosed(): boolean {
-    return this.closed;
+  get closed(): boolean {
+    return this.isClosed;
   }
 
   // ---- BackendHost ------------------------------------------------------------------------------
@@ -868,9 +873,9 @@ export class EventBase implements BackendHost {
   }
 
   /** @internal */
-  freeEvent(ev: Event): void {
+  closeEvent(ev: Event): void {
     if (ev.state & LIST_FREED) return;
-    if (!this.closed) this.delInternal(ev);
+    if (!this.isClosed) this.delInternal(ev);
     ev.state = (ev.state & ~0xffff) | LIST_FREED;
   }
 
@@ -1228,13 +1233,13 @@ export class EventBase implements BackendHost {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new Error("this EventBase was closed");
+    if (this.isClosed) throw new Error("this EventBase was closed");
   }
 
   private checkUsable(ev: Event): void {
-    if (ev.state & LIST_FREED) throw new Error("this event was freed");
+    if (ev.state & LIST_FREED) throw new Error("this event is closed");
     if (ev.base !== this) throw new Error("the event belongs to another EventBase");
-    if (this.closed) throw new Error("this event's EventBase was closed");
+    if (this.isClosed) throw new Error("this event's EventBase was closed");
   }
 
   private *allEvents(includeInternal = false): Generator<Event> {

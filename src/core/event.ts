@@ -156,17 +156,22 @@ export class Event<A = unknown> {
   }
 
   /** Like finalize(), then frees the event. */
-  freeFinalize(finalizer: Finalizer<A>): void {
+  closeFinalize(finalizer: Finalizer<A>): void {
     this.base.finalizeEvent(this, finalizer, true);
   }
 
-  /** Deletes the event and makes it unusable. */
-  free(): void {
-    this.base.freeEvent(this);
+  /** Same as close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
-  /** Whether free() was called. */
-  get freed(): boolean {
+  /** Deletes the event and makes it unusable. */
+  close(): void {
+    this.base.closeEvent(this);
+  }
+
+  /** Whether close() was called. */
+  get closed(): boolean {
     return (this.state & LIST_FREED) !== 0;
   }
 }

@@ -27,8 +27,8 @@ export type DataCallback = (bev: BufferEvent) => void;
 export type StatusCallback = (bev: BufferEvent, what: number, error: SyscallError | null) => void;
 
 export interface BufferEventOptions {
-  /** Close the fd when the bufferevent is freed (default true). */
-  closeOnFree?: boolean;
+  /** Close the fd when the bufferevent is closed (default true). */
+  closeFd?: boolean;
 }
 
 /** Bytes asked of one read when no high watermark limits it. */
@@ -61,14 +61,14 @@ export class BufferEvent {
   private flushScheduled = false;
   private shutdownPending = false;
   private connecting = false;
-  private freed = false;
-  private readonly closeOnFree: boolean;
+  private isClosed = false;
+  private readonly closeFd: boolean;
 
   /** Wraps a connected, non-blocking socket `fd` (or -1, to `connect()` later). */
   constructor(readonly base: EventBase, fd: number, options: BufferEventOptions = {}) {
     if (!Number.isInteger(fd) || fd < -1) throw new RangeError(`fd must be an integer >= -1, got ${String(fd)}`);
     this.fdValue = fd;
-    this.closeOnFree = options.closeOnFree ?? true;
+    this.closeFd = options.closeFd ?? true;
     this.flushEvent = base.event(-1, 0, () => this.flushNow());
     if (fd >= 0) this.attach(fd);
   }
@@ -217,31 +217,36 @@ export class BufferEvent {
     return this;
   }
 
-  /** Releases the bufferevent: its events, its buffers, and the fd unless closeOnFree was false. */
-  free(): void {
-    if (this.freed) return;
-    this.freed = true;
-    this.readEvent?.free();
-    this.writeEvent?.free();
-    this.flushEvent.free();
+  /** Same as close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Releases the bufferevent: its events, its buffers, and the fd unless closeFd was false. */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.readEvent?.close();
+    this.writeEvent?.close();
+    this.flushEvent.close();
     this.input.drain(this.input.length);
     this.output.drain(this.output.length);
-    if (this.closeOnFree && this.fdValue >= 0) libc.close(this.fdValue);
+    if (this.closeFd && this.fdValue >= 0) libc.close(this.fdValue);
   }
 
   /** Whether free() was called. */
-  get isFreed(): boolean {
-    return this.freed;
+  get closed(): boolean {
+    return this.isClosed;
   }
 
   // ---- internals -------------------------------------------------------------------------------
 
   private checkLive(): void {
-    if (this.freed) throw new Error("this bufferevent was freed");
+    if (this.isClosed) throw new Error("this bufferevent is closed");
   }
 
   private armRead(): void {
-    if (!this.readEvent || this.freed) return;
+    if (!this.readEvent || this.isClosed) return;
     if (this.enabled & EV.READ && !this.readSuspended) this.readEvent.add(this.readTimeout);
     else this.readEvent.del();
   }
@@ -297,7 +302,7 @@ export class BufferEvent {
       } finally {
         this.inReadCallback = false;
       }
-      if (this.freed) return;
+      if (this.isClosed) return;
       this.maybeResumeReading();
       // Answer in the same iteration: one send (or writev) for whatever the callback queued.
       if (this.flushScheduled) this.flushNow();
@@ -332,13 +337,13 @@ export class BufferEvent {
   }
 
   private connected(err: SyscallError | null): void {
-    if (this.freed) return;
+    if (this.isClosed) return;
     if (err) {
       this.report(BEV.ERROR, err);
       return;
     }
     this.report(BEV.CONNECTED, null);
-    if (this.freed) return;
+    if (this.isClosed) return;
     if (this.enabled & EV.READ) this.armRead();
     if (this.output.length) this.scheduleFlush();
   }
@@ -353,7 +358,7 @@ export class BufferEvent {
   /** Writes as much output as the socket takes; waits for EV.WRITE for the rest. */
   private flushNow(): void {
     this.flushScheduled = false;
-    if (this.freed || this.connecting || this.fdValue < 0) return;
+    if (this.isClosed || this.connecting || this.fdValue < 0) return;
     if (this.output.length > 0) {
       let n: number;
       try {
@@ -384,6 +389,6 @@ export class BufferEvent {
 
   private report(what: number, err: SyscallError | null): void {
     if (this.eventCb) this.eventCb(this, what, err);
-    else if (what & (BEV.ERROR | BEV.EOF | BEV.TIMEOUT)) this.free();
+    else if (what & (BEV.ERROR | BEV.EOF | BEV.TIMEOUT)) this.close();
   }
 }

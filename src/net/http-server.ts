@@ -46,10 +46,15 @@ export class HttpServer {
     return this.connections.size;
   }
 
+  /** Same as close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   /** Stops listening and closes every connection. */
   close(): void {
-    this.listener.free();
-    for (const bev of this.connections) bev.free();
+    this.listener.close();
+    for (const bev of this.connections) bev.close();
     this.connections.clear();
   }
 
@@ -66,7 +71,7 @@ export class HttpServer {
 
   private drop(bev: BufferEvent): void {
     this.connections.delete(bev);
-    bev.free();
+    bev.close();
   }
 
   private onData(bev: BufferEvent): void {

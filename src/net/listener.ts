@@ -20,7 +20,7 @@ export interface ListenerOptions {
   /** SO_REUSEPORT (default false). */
   reusePort?: boolean;
   /** Close the listening fd on free() (default true). */
-  closeOnFree?: boolean;
+  closeFd?: boolean;
   /** Start paused; enable() later. */
   disabled?: boolean;
   /**
@@ -56,10 +56,10 @@ export class Listener {
   /** The bound address (with the kernel's port when 0 was asked). */
   readonly address: SocketAddress;
   private readonly event: Event;
-  private readonly closeOnFree: boolean;
+  private readonly closeFd: boolean;
   private spareFd: number;
   private errorCallback: ((err: SyscallError, listener: Listener) => void) | null = null;
-  private freed = false;
+  private isClosed = false;
   private readonly noDelay: boolean;
 
   /**
@@ -71,7 +71,7 @@ export class Listener {
     if (typeof onAccept !== "function") throw new TypeError(`onAccept must be a function, got ${typeof onAccept}`);
     const backlog = options.backlog ?? 511;
     if (!Number.isInteger(backlog) || backlog < 0) throw new RangeError(`backlog must be a non-negative integer, got ${String(backlog)}`);
-    this.closeOnFree = options.closeOnFree ?? true;
+    this.closeFd = options.closeFd ?? true;
     if ("fd" in address) {
       this.fd = address.fd;
       sys.setNonBlocking(this.fd);
@@ -117,17 +117,27 @@ export class Listener {
     this.event.del();
   }
 
-  /** Stops listening; closes the fd unless closeOnFree was false. */
-  free(): void {
-    if (this.freed) return;
-    this.freed = true;
-    this.event.free();
+  /** Whether close() was called. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Same as close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Stops listening; closes the fd unless closeFd was false. */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.event.close();
     if (this.spareFd >= 0) libc.close(this.spareFd);
-    if (this.closeOnFree) libc.close(this.fd);
+    if (this.closeFd) libc.close(this.fd);
   }
 
   private checkLive(): void {
-    if (this.freed) throw new Error("this listener was freed");
+    if (this.isClosed) throw new Error("this listener is closed");
   }
 
   private openSpare(): number {
@@ -140,7 +150,7 @@ export class Listener {
     const lfd = this.fd;
     const useAccept4 = hasSymbol("accept4");
     for (;;) {
-      if (this.freed) return;
+      if (this.isClosed) return;
       const fd = useAccept4 ? libc.accept4(lfd, null, null, acceptFlags) : libc.accept(lfd, null, null);
       if (fd === -1) {
         const errno = errnoCell[0];
@@ -177,7 +187,7 @@ export class Listener {
       // Still out of descriptors: pause briefly instead of spinning, then try again.
       this.event.del();
       this.base.once(-1, EV.TIMEOUT, () => {
-        if (this.freed) return;
+        if (this.isClosed) return;
         try {
           this.spareFd = this.openSpare();
         } catch { /* keep going without a spare */ }

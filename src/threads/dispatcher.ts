@@ -57,7 +57,7 @@ export class Dispatcher {
   private readonly event: Event;
   private readonly policy: DispatchPolicy;
   private readonly ownsFd: boolean;
-  private closed = false;
+  private isClosed = false;
 
   /**
    * Listens on `{ port, host? }` (or adopts a listening `{ fd }`) on `base` and hands every
@@ -81,11 +81,21 @@ export class Dispatcher {
     this.event.add();
   }
 
+  /** Whether close() was called. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Same as close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   /** Stops accepting (and closes the listening fd if the dispatcher opened it). */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.event.free();
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.event.close();
     if (this.ownsFd) libc.close(this.fd);
   }
 
@@ -97,7 +107,7 @@ export class Dispatcher {
       // Out of descriptors: pause instead of spinning on a listener that stays readable.
       this.event.del();
       this.base.once(-1, EV.TIMEOUT, () => {
-        if (!this.closed) this.event.add();
+        if (!this.isClosed) this.event.add();
       }, 100);
     }
   }

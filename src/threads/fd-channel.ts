@@ -101,7 +101,7 @@ export class FdChannel {
   private inBuf: Uint8Array;
   private inLen = 0;
   private readonly batches: Batch[] = [];
-  private closed = false;
+  private isClosed = false;
 
   /** Wraps a connected AF_UNIX stream socket `fd` (the channel owns it) on `base`. */
   constructor(readonly base: EventBase, readonly fd: number, private readonly handlers: FdChannelHandlers = {}, options: FdChannelOptions = {}) {
@@ -127,8 +127,8 @@ export class FdChannel {
   }
 
   /** Whether close() was called or the stream ended. */
-  get isClosed(): boolean {
-    return this.closed;
+  get closed(): boolean {
+    return this.isClosed;
   }
 
   /** Messages (or their tails) waiting for the socket to take them. */
@@ -143,7 +143,7 @@ export class FdChannel {
    * anything is taken; a dead peer throws a SyscallError (EPIPE), the fds then being closed.
    */
   send(fds: readonly number[], data: Uint8Array | string = new Uint8Array(0)): boolean {
-    if (this.closed) throw new Error("this FdChannel is closed");
+    if (this.isClosed) throw new Error("this FdChannel is closed");
     if (!Array.isArray(fds)) throw new TypeError(`fds must be an array of descriptors, got ${String(fds)}`);
     if (fds.length > this.maxFds) throw new RangeError(`at most ${this.maxFds} fds per message, got ${fds.length}`);
     for (const fd of fds) if (!Number.isInteger(fd) || fd < 0) throw new TypeError(`not a file descriptor: ${String(fd)}`);
@@ -191,7 +191,7 @@ export class FdChannel {
 
   private onReadable(): void {
     for (;;) {
-      if (this.closed) return;
+      if (this.isClosed) return;
       let got;
       try {
         got = this.scm.receive(this.fd);
@@ -267,7 +267,7 @@ export class FdChannel {
         this.stats.received++;
         if (this.handlers.message) this.handlers.message({ fds, data }, this);
         else closeAll(fds);
-        if (this.closed) return false;
+        if (this.isClosed) return false;
       }
     } finally {
       if (at > 0) {
@@ -289,21 +289,26 @@ export class FdChannel {
   }
 
   private fail(err: Error): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     this.shutdown();
     this.handlers.close?.(err, this);
   }
 
+  /** Same as close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   /** Closes the socket and every fd the channel still holds (unsent, or received and undelivered). */
   close(): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     this.shutdown();
   }
 
   private shutdown(): void {
-    this.closed = true;
-    this.readEvent.free();
-    this.writeEvent.free();
+    this.isClosed = true;
+    this.readEvent.close();
+    this.writeEvent.close();
     let closed = 0;
     for (const b of this.batches) closed += closeAll(b.fds);
     this.batches.length = 0;

@@ -399,7 +399,7 @@ export class Mailbox {
   }
 
   /** Whether close() was called. */
-  get isClosed(): boolean {
+  get closed(): boolean {
     return this.closedFlag;
   }
 
@@ -469,7 +469,7 @@ export class Mailbox {
   private deliver(kind: number, fd: number, data: Uint8Array): void {
     if (kind === RecordKind.ACTIVATE) {
       const ev = this.exported.get(decoder.decode(data));
-      if (ev && !ev.freed) ev.active(fd);
+      if (ev && !ev.closed) ev.active(fd);
       return;
     }
     this.handler({ kind, fd, data });
@@ -491,6 +491,11 @@ export class Mailbox {
       // Leave the rest (a full ring's worth was taken, or a handler threw) for the next iteration.
       if (this.hasMore()) this.base.wake();
     }
+  }
+
+  /** Same as close() (records still queued are dropped), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /**

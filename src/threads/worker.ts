@@ -252,6 +252,11 @@ export class WorkerHandle<D = unknown> {
     this.sender.activate(id, what);
   }
 
+  /** Same as stop(), for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
   /**
    * Stops the worker: its loop returns, it closes its connections and its base, and the Worker
    * ends. Resolves when all that is done. Safe to call in any state, any number of times.
