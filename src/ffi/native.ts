@@ -15,9 +15,10 @@ const g = globalThis as any;
 // deno-lint-ignore no-explicit-any
 let bunFfi: any = null;
 if (runtime === "bun") {
-  // A literal dynamic import inside the Bun branch only: a static import makes Deno refuse the module.
-  // @ts-ignore: the module exists only on Bun
-  bunFfi = await import("bun:ffi");
+  // Loaded inside the Bun branch only: a static import makes Deno refuse the module. Bun's
+  // synchronous import.meta.require (not a top-level await) keeps the module loadable by require()
+  // from CommonJS, and bundlers (`bun build --compile`) see the literal name.
+  bunFfi = (import.meta as unknown as { require(id: string): unknown }).require("bun:ffi");
 }
 
 /** C types a symbol may take or return. `buf` is a TypedArray passed as a pointer; `nbuf` is the

@@ -5,6 +5,7 @@
 import { runtime } from "./runtime.ts";
 import { libcPath } from "./libc.ts";
 import { layout } from "./layout.ts";
+import { pollWorkerSource } from "./poll-worker.ts";
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;
@@ -47,6 +48,13 @@ class DenoWaiter implements OffThreadWaiter {
   close(): void {}
 }
 
+// One Blob URL per thread, made on first use (a Blob URL stays valid until revoked).
+let pollWorkerBlobUrl: string | null = null;
+function pollWorkerUrl(): string {
+  pollWorkerBlobUrl ??= URL.createObjectURL(new Blob([pollWorkerSource], { type: "text/javascript" }));
+  return pollWorkerBlobUrl;
+}
+
 class BunWaiter implements OffThreadWaiter {
   readonly pollfds: Uint8Array;
   busy = false;
@@ -58,7 +66,7 @@ class BunWaiter implements OffThreadWaiter {
   constructor(readonly capacity: number) {
     const fds = new SharedArrayBuffer(capacity * layout.pollfd.size);
     this.pollfds = new Uint8Array(fds);
-    this.worker = new g.Worker(new URL("./poll-worker.ts", import.meta.url).href);
+    this.worker = new g.Worker(pollWorkerUrl());
     let onReady!: () => void;
     this.ready = new Promise((r) => (onReady = r));
     this.worker.onmessage = (e: { data: unknown }) => {
