@@ -1,7 +1,7 @@
 // The runtime-neutral face of src/ffi: everything above this folder imports from here.
 export {
   runtime, runtimeVersion, os, arch, platform, getEnv, scriptArgs, heapUsedAfterGc, yieldToHost, addHostSignalListener,
-  removeHostSignalListener, inWorker, startWorker, parentPort, executablePath, scriptCommand,
+  removeHostSignalListener, inWorker, startWorker, workerName, parentPort, executablePath, scriptCommand,
 } from "./runtime.ts";
 export { createWaiter } from "./waiter.ts";
 export type { OffThreadWaiter } from "./waiter.ts";

@@ -104,9 +104,9 @@ export interface HostWorkerHandlers {
   error(error: { message: string; stack?: string }): void;
 }
 
-/** Starts a module Worker running `url` (permissions inherited from this thread). */
-export function startWorker(url: string | URL, handlers: HostWorkerHandlers): HostWorker {
-  const worker = new g.Worker(String(url), { type: "module" });
+/** Starts a module Worker running `url` (permissions inherited from this thread), named `name`. */
+export function startWorker(url: string | URL, handlers: HostWorkerHandlers, name?: string): HostWorker {
+  const worker = new g.Worker(String(url), name === undefined ? { type: "module" } : { type: "module", name });
   worker.onmessage = (e: { data: unknown }) => handlers.message(e.data);
   worker.onmessageerror = (e: { data: unknown }) => handlers.error({ message: `a message from the Worker could not be deserialized: ${String(e.data)}` });
   worker.onerror = (e: { message?: string; error?: { stack?: string }; preventDefault?: () => void }) => {
@@ -120,6 +120,16 @@ export function startWorker(url: string | URL, handlers: HostWorkerHandlers): Ho
     ref: () => worker.ref?.(),
     unref: () => worker.unref?.(),
   };
+}
+
+/** In a Worker: the name it was started with (the `name` option of `new Worker`), else "". */
+export function workerName(): string {
+  if (!inWorker) return "";
+  // Deno sets the global `name`, as browsers do; Bun keeps it only as worker_threads' threadName.
+  const name = runtime === "bun"
+    ? (import.meta as unknown as { require(id: string): { threadName?: unknown } }).require("node:worker_threads").threadName
+    : g.name;
+  return typeof name === "string" ? name : "";
 }
 
 /** In a Worker: the channel to the thread that started it. Throws on the main thread. */

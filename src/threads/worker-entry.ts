@@ -1,21 +1,38 @@
-// The script every worker base runs (see worker.ts): creates the base and its mailbox, forwards
-// signal interest to the main thread, imports the user's module and calls its default export,
-// runs the loop until stopped, then closes everything it owns and says "stopped".
+// What every worker base runs (see worker.ts): creates the base and its mailbox, forwards signal
+// interest to the main thread, imports the user's module and calls its default export, runs the
+// loop until stopped, then closes everything it owns and says "stopped".
+//
+// spawnBase names its Worker BASE_WORKER_NAME. The Worker's script is this file, or, when evffi
+// runs from a bundle (where this file does not exist on its own), the user's module itself, which
+// carries evffi inside it. Either way the first evaluation of this module in a Worker of that name
+// starts the protocol, once.
 import "../core/signal.ts"; // evaluated first, so the worker's own signal source below replaces it
 import { EventBase, setSignalSource } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { EVLOOP } from "../core/flags.ts";
-import { constants as C, errnoCell, errnoName, libc, parentPort } from "../ffi/mod.ts";
+import { constants as C, errnoCell, errnoName, libc, parentPort, workerName } from "../ffi/mod.ts";
 import { CONNS, Mailbox, type QueueRecord, RecordKind, STOP, closeRecordFds } from "./queue.ts";
 import type { Connection, SerializedError, WorkerContext, WorkerInit, WorkerReply } from "./worker.ts";
 
-const parent = parentPort();
-const post = (m: WorkerReply) => parent.post(m);
+/** The name spawnBase gives its Workers. */
+export const BASE_WORKER_NAME = "evffi-base";
 
-parent.onMessage((m) => {
-  parent.close();
-  void run(m as WorkerInit);
-});
+let post: (m: WorkerReply) => void = () => {};
+let started = false;
+
+/** In a Worker started by spawnBase, waits for the init message and runs the base (once). */
+export function startWorkerBaseIfAsked(): void {
+  if (started || workerName() !== BASE_WORKER_NAME) return;
+  started = true;
+  const parent = parentPort();
+  post = (m) => parent.post(m);
+  parent.onMessage((m) => {
+    parent.close();
+    void run(m as WorkerInit);
+  });
+}
+
+startWorkerBaseIfAsked();
 
 function serialize(err: unknown): SerializedError {
   if (err instanceof Error) {
@@ -35,6 +52,7 @@ function socketProblem(fd: number): { code: string; message: string } | null {
 }
 
 async function run(init: WorkerInit): Promise<void> {
+  post({ type: "started" });
   let failure: unknown = null;
   let base: EventBase | null = null;
   let mailbox: Mailbox | null = null;

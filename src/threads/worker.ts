@@ -21,6 +21,20 @@ import type { EventBase, EventBaseOptions } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { type SignalTarget, addSignalTarget, removeSignalTarget } from "../core/signal.ts";
 import { type MailboxOptions, type MailboxPort, MailboxSender, type QueueRecord, type RecordInput, createMailboxPort } from "./queue.ts";
+import { BASE_WORKER_NAME, startWorkerBaseIfAsked } from "./worker-entry.ts";
+
+// The Worker's script: evffi's own entry file beside this one (worker-entry.ts in the repository,
+// .js in the package). From a bundle (`bun build`, `bun build --compile`) there is no such file:
+// the Worker then runs the user's module itself, and the copy of evffi bundled into it starts the
+// base (so there the module must import evffi for more than types; see docs/api.md).
+const ownFile = /\/threads\/worker\.(ts|js)$/.exec(new URL(import.meta.url).pathname);
+const entryScript: string | null = ownFile ? new URL(`./worker-entry.${ownFile[1]}`, import.meta.url).href : null;
+
+// In a bundle this module is how the entry's code gets into the Worker: start it if asked.
+startWorkerBaseIfAsked();
+
+/** How long a bundled worker module has to start the base before spawnBase gives up on it. */
+const BUNDLED_START_MS = 10_000;
 
 /** Whether this code runs on the main thread (not in a Worker). */
 export const isMainThread: boolean = !inWorker;
@@ -106,7 +120,7 @@ export interface WorkerExit {
   error: WorkerError | null;
 }
 
-/** @internal What crosses postMessage for an Error. */
+/** What crosses postMessage for an Error. */
 export interface SerializedError {
   name: string;
   message: string;
@@ -119,6 +133,7 @@ export type WorkerReply =
   | { type: "ready"; wakeFlag: SharedArrayBuffer }
   | { type: "signal"; op: "add" | "del"; signal: number; pending: SharedArrayBuffer }
   | { type: "fd-error"; fd: number; code: string; message: string; data: Uint8Array }
+  | { type: "started" }
   | { type: "message"; data: unknown }
   | { type: "stopped"; error: SerializedError | null };
 
@@ -142,6 +157,7 @@ export class WorkerHandle<D = unknown> {
   /** Resolves when the worker has ended and its Worker is gone. Never rejects. */
   readonly closed: Promise<WorkerExit>;
   private stateValue: State = "starting";
+  private startTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   private readonly sender: MailboxSender;
   private readonly shared: MailboxPort;
   private readonly worker: HostWorker;
@@ -174,12 +190,24 @@ export class WorkerHandle<D = unknown> {
         this.sender.wake(true);
       },
     };
-    this.worker = startWorker(new URL("./worker-entry.ts", import.meta.url), {
+    this.worker = startWorker(entryScript ?? moduleUrl, {
       message: (m) => this.onReply(m as WorkerReply),
       error: (e) => this.onHostError(e),
-    });
+    }, BASE_WORKER_NAME);
     const init: WorkerInit = { type: "init", module: moduleUrl, data: options.data, index: this.index, port: this.shared, base: options.base ?? {} };
     this.worker.post(init);
+    if (entryScript === null) {
+      // From a bundle the user's module must start the base itself (see entryScript); a module
+      // that imports evffi only for types never does, and would otherwise leave `ready` pending.
+      this.startTimer = setTimeout(() => {
+        this.finish(new WorkerError(this.index, {
+          name: "Error",
+          message: `${moduleUrl} did not start evffi's worker base within ${BUNDLED_START_MS} ms: from a bundle, ` +
+            `the module given to spawnBase must import evffi at run time (an \`import type\` is erased; add \`import "evffi";\`), ` +
+            `and with bun build --compile it must be one of the build's entrypoints`,
+        }));
+      }, BUNDLED_START_MS);
+    }
   }
 
   /** "starting", "running", "stopping" or "stopped". */
@@ -293,6 +321,9 @@ export class WorkerHandle<D = unknown> {
 
   private onReply(m: WorkerReply): void {
     switch (m.type) {
+      case "started":
+        clearTimeout(this.startTimer);
+        return;
       case "ready":
         this.sender.setWakeFlag(m.wakeFlag);
         this.shared.wakeFlag = m.wakeFlag; // later port()s coalesce their wakes too
@@ -335,6 +366,7 @@ export class WorkerHandle<D = unknown> {
   private finish(error: WorkerError | null): void {
     if (this.stateValue === "stopped") return;
     this.stateValue = "stopped";
+    clearTimeout(this.startTimer);
     for (const signal of this.watched) removeSignalTarget(signal, this.signalTarget);
     this.watched.clear();
     // The worker posted "stopped" after its loop returned and its base closed: not in FFI.
