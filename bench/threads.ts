@@ -10,9 +10,9 @@
 import { EV, EVLOOP, EventBase, constants, runtimeVersion, scriptArgs, sys } from "../src/mod.ts";
 import { type HostWorker, parentPort, startWorker } from "../src/ffi/mod.ts";
 import {
-  Dispatcher, Mailbox, MailboxSender, type MailboxPort, type WorkerContext, acceptAll, boundPort, connectTcp, isMainThread, listenTcp,
-  spawnBase, spawnBases,
+  Dispatcher, Mailbox, MailboxSender, type MailboxPort, type WorkerContext, isMainThread, spawnBase, spawnBases,
 } from "../src/threads/mod.ts";
+import { acceptAll, boundPort, connectTcp, listenTcp } from "../src/threads/sockets.ts";
 
 const now = () => sys.clockMs(constants.CLOCK_MONOTONIC);
 const spinFor = (ms: number) => {

@@ -6,7 +6,8 @@ import { spawn } from "node:child_process";
 import process from "node:process";
 import { BEV, BufferEvent, EV, EventBase, scriptArgs, sys } from "../src/mod.ts";
 import { scriptCommand } from "../src/ffi/mod.ts";
-import { Dispatcher, FdChannel, type FdTarget, acceptAll, unlinkPath } from "../src/threads/mod.ts";
+import { Dispatcher, FdChannel, type FdTarget } from "../src/threads/mod.ts";
+import { acceptAll, unlinkPath } from "../src/threads/sockets.ts";
 
 const args = scriptArgs();
 const base = new EventBase();

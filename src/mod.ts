@@ -1,33 +1,49 @@
-// evffi: libevent's reactor for Bun and Deno, over libc through the runtime's own FFI.
-//
-//   import { EventBase, EV } from "evffi";
-//   const base = new EventBase();
-//   base.event(fd, EV.READ | EV.PERSIST, (fd, what, ev) => { ... }).add();
-//   base.loopSync();
+/**
+ * evffi: libevent's reactor for Bun and Deno, calling libc through the runtime's own FFI.
+ *
+ * @example
+ * ```ts
+ * import { EventBase, EV, sys } from "evffi";
+ *
+ * const base = new EventBase();
+ * const [a, b] = sys.socketpair();
+ * base.event(b, EV.READ, (fd) => console.log("readable:", sys.read(fd, 64))).add();
+ * base.timer(10, () => sys.write(a, "hello"));
+ * base.loopSync();   // returns when no events are left
+ * base.close();
+ * ```
+ *
+ * @module
+ */
 import "./core/signal.ts"; // installs host-signal delivery
 export { EventBase } from "./core/base.ts";
 export type { EventBaseOptions, TimeoutArg } from "./core/base.ts";
 export { Event } from "./core/event.ts";
 export type { EventCallback } from "./core/event.ts";
 export { CommonTimeout } from "./core/common-timeout.ts";
-export { EV, EVLOOP, Feature, Count, describeEvents } from "./core/flags.ts";
+export { Count, describeEvents, EV, EVLOOP, Feature } from "./core/flags.ts";
 export { methodAvailability, supportedMethods } from "./backends/registry.ts";
-export type { Backend, BackendState, BackendHost, FdRecord } from "./backends/backend.ts";
 export { EvBuffer } from "./net/evbuffer.ts";
 export type { EolStyle } from "./net/evbuffer.ts";
-export { BufferEvent, BEV } from "./net/bufferevent.ts";
+export { BEV, BufferEvent } from "./net/bufferevent.ts";
 export type { BufferEventOptions, DataCallback, StatusCallback } from "./net/bufferevent.ts";
 export { Listener, localAddress, peerAddress } from "./net/listener.ts";
-export type { ListenerOptions, AcceptCallback } from "./net/listener.ts";
-export { resolveAddress, formatAddress } from "./ffi/sockaddr.ts";
-export type { SocketAddress, AddressSpec } from "./ffi/sockaddr.ts";
-export { parseRequest, formatResponse } from "./net/http.ts";
+export type { AcceptCallback, ListenerOptions } from "./net/listener.ts";
+export { formatAddress, resolveAddress } from "./ffi/sockaddr.ts";
+export type { AddressSpec, SocketAddress } from "./ffi/sockaddr.ts";
+export { formatResponse, parseRequest } from "./net/http.ts";
+export type { HttpRequest, ParseLimits, ParseResult } from "./net/http.ts";
 export { HttpServer } from "./net/http-server.ts";
 export type { HttpHandler, HttpResponse, HttpServerOptions } from "./net/http-server.ts";
-export type { HttpRequest, ParseResult, ParseLimits } from "./net/http.ts";
+export * as sys from "./sys.ts";
+export { constants, Errno, errnoName, NotAvailableError, ScmRights, signals, SyscallError } from "./sys.ts";
+export { arch, os, platform, runtime, runtimeVersion, scriptArgs } from "./ffi/runtime.ts";
+export type { ArchName, OsName, RuntimeName } from "./ffi/runtime.ts";
 export {
-  scriptArgs, sys, SyscallError, NotAvailableError, Errno, errnoName, runtime, runtimeVersion, os, arch, platform, constants, signals,
-  ScmRights,
-} from "./ffi/mod.ts";
-// Threads: a base per Worker, the cross-thread mailbox, the dispatcher, fd passing.
-export * from "./threads/mod.ts";
+  DispatchError, Dispatcher, FdChannel, FdChannelError, FdHandoffError, isMainThread, Mailbox, MailboxSender, QueueFullError,
+  spawnBase, spawnBases, WorkerError, WorkerHandle,
+} from "./threads/mod.ts";
+export type {
+  Connection, DispatcherOptions, DispatchPolicy, FdChannelHandlers, FdChannelOptions, FdMessage, FdTarget, MailboxOptions,
+  MailboxPort, QueueRecord, SpawnOptions, WorkerContext, WorkerExit, WorkerMain,
+} from "./threads/mod.ts";

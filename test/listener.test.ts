@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { EV, SyscallError, constants as C, sys } from "./deps.ts";
 import { constants as K, libc, u64arg } from "../src/ffi/mod.ts";
+import { cstring } from "../src/ffi/sys.ts";
 import { Listener, localAddress, peerAddress } from "../src/net/listener.ts";
 import { decodeAddress, encodeAddress, formatAddress, resolveAddress } from "../src/ffi/sockaddr.ts";
 import { formatResponse, parseRequest } from "../src/net/http.ts";
@@ -110,7 +111,7 @@ for (const variant of backendVariants()) {
         assert.equal(libc.connect(u, bytes, length), 0);
         base.loopSync();
         assert.equal(got, 2);
-        libc.unlink(sys.cstring(path));
+        libc.unlink(cstring(path));
       });
     });
 

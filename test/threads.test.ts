@@ -9,8 +9,9 @@ import { EV, EVLOOP, EventBase, runtime, sys } from "./deps.ts";
 import { heapUsedAfterGc, scriptCommand, startWorker } from "../src/ffi/mod.ts";
 import {
   Dispatcher, FdChannel, type FdChannelError, FdHandoffError, type FdMessage, Mailbox, MailboxSender, QueueFullError,
-  type QueueRecord, acceptAll, connectTcp, spawnBase, spawnBases, unlinkPath,
+  type QueueRecord, spawnBase, spawnBases,
 } from "../src/threads/mod.ts";
+import { acceptAll, connectTcp, unlinkPath } from "../src/threads/sockets.ts";
 import { backendVariants, runChild } from "./helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);

@@ -100,7 +100,7 @@ function callbackResultIsThenable(r: unknown): r is PromiseLike<unknown> {
   return typeof r === "object" && r !== null && typeof (r as PromiseLike<unknown>).then === "function";
 }
 
-export class EventBase implements BackendHost {
+export class EventBase {
   /** The backend in use ("epoll", "poll", ...). */
   readonly method: string;
   /** Feature bits of the backend in use. */
@@ -176,7 +176,7 @@ export class EventBase implements BackendHost {
     const failures: string[] = [];
     for (const backend of candidateBackends({ ...options, epollChangelist: this.config.epollChangelist })) {
       try {
-        const state = backend.init(this);
+        const state = backend.init(this satisfies BackendHost);
         if (state) {
           chosen = { backend, state };
           break;
@@ -695,7 +695,7 @@ export class EventBase implements BackendHost {
       this.wakeEvent = null;
     }
     this.backendState.dealloc();
-    const state = this.backend.init(this);
+    const state = this.backend.init(this satisfies BackendHost);
     if (!state) throw new Error(`${this.method} could not start again`);
     this.backendState = state;
     for (const entry of this.ioMap) {

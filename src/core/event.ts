@@ -11,6 +11,7 @@ export type EventCallback<A = Event> = { bivariant(fd: number, what: number, arg
 export type Finalizer<A> = { bivariant(ev: Event<A>, arg: A): unknown }["bivariant"];
 
 /**
+ * @internal
  * What only some events need (persistent timeouts, signals, common timeouts, finalizers), kept out
  * of Event so that the common event stays small: 12 fields fit the engines' inline object storage.
  */
@@ -27,7 +28,7 @@ export class EventExtras<A = unknown> {
   finalizer: Finalizer<A> | null = null;
 }
 
-/** Priority lives in the high bits of Event.state (LIST_* flags use the low 16). */
+/** @internal Priority lives in the high bits of Event.state (LIST_* flags use the low 16). */
 export const PRIORITY_SHIFT = 16;
 const LIST_MASK = (1 << PRIORITY_SHIFT) - 1;
 
@@ -50,6 +51,7 @@ export class Event<A = unknown> {
   heapIndex = -1;
   /** @internal Links of the active queue. */
   nextActive: Event | null = null;
+  /** @internal */
   prevActive: Event | null = null;
   /** @internal Allocated on first need. */
   ext: EventExtras<A> | null = null;
@@ -68,6 +70,7 @@ export class Event<A = unknown> {
   get priorityValue(): number {
     return this.state >>> PRIORITY_SHIFT;
   }
+  /** @internal */
   set priorityValue(p: number) {
     this.state = (this.state & LIST_MASK) | (p << PRIORITY_SHIFT);
   }

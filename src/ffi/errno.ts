@@ -54,7 +54,7 @@ export function errnoName(errno: number): string {
 }
 
 /** The errno tables of each OS, for tools that compare them against a C compiler. */
-export const errnoTables = {
+export const errnoTables: Readonly<Record<"linux" | "darwin", Readonly<Record<string, number>>>> = {
   linux: buildTable(linuxErrnoNames).numbers,
   darwin: buildTable(darwinErrnoNames).numbers,
 };

@@ -9,9 +9,9 @@ import { StableBuffer, setU64 } from "./native.ts";
 const M = L.msghdr, IOV = L.iovec, CM = L.cmsghdr;
 const alignUp = (n: number) => (n + CM.align - 1) & ~(CM.align - 1);
 /** CMSG_SPACE(bytes) */
-export const cmsgSpace = (bytes: number) => alignUp(CM.data) + alignUp(bytes);
+export const cmsgSpace = (bytes: number): number => alignUp(CM.data) + alignUp(bytes);
 /** CMSG_LEN(bytes) */
-export const cmsgLen = (bytes: number) => alignUp(CM.data) + bytes;
+export const cmsgLen = (bytes: number): number => alignUp(CM.data) + bytes;
 
 export interface ReceivedFds {
   /** Payload bytes received (a copy); empty at end of stream. */

@@ -39,9 +39,9 @@ const soErrorLength = new Uint32Array(1);
 
 export class BufferEvent {
   /** Bytes received and not yet consumed. */
-  readonly input = new EvBuffer();
+  readonly input: EvBuffer = new EvBuffer();
   /** Bytes queued for sending. */
-  readonly output = new EvBuffer();
+  readonly output: EvBuffer = new EvBuffer();
   private fdValue: number;
   private readEvent: Event | null = null;
   private writeEvent: Event | null = null;
