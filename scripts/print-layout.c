@@ -215,6 +215,45 @@ int main(void) {
 #ifdef SO_LINGER
   num("SO_LINGER", (long long)SO_LINGER);
 #endif
+#ifdef SOCK_SEQPACKET
+  num("SOCK_SEQPACKET", (long long)SOCK_SEQPACKET);
+#endif
+#ifdef SO_BROADCAST
+  num("SO_BROADCAST", (long long)SO_BROADCAST);
+#endif
+#ifdef SO_ACCEPTCONN
+  num("SO_ACCEPTCONN", (long long)SO_ACCEPTCONN);
+#endif
+#ifdef IPPROTO_IP
+  num("IPPROTO_IP", (long long)IPPROTO_IP);
+#endif
+#ifdef IPPROTO_UDP
+  num("IPPROTO_UDP", (long long)IPPROTO_UDP);
+#endif
+#ifdef IP_MULTICAST_TTL
+  num("IP_MULTICAST_TTL", (long long)IP_MULTICAST_TTL);
+#endif
+#ifdef IP_MULTICAST_LOOP
+  num("IP_MULTICAST_LOOP", (long long)IP_MULTICAST_LOOP);
+#endif
+#ifdef IP_ADD_MEMBERSHIP
+  num("IP_ADD_MEMBERSHIP", (long long)IP_ADD_MEMBERSHIP);
+#endif
+#ifdef IP_DROP_MEMBERSHIP
+  num("IP_DROP_MEMBERSHIP", (long long)IP_DROP_MEMBERSHIP);
+#endif
+#ifdef IPV6_MULTICAST_HOPS
+  num("IPV6_MULTICAST_HOPS", (long long)IPV6_MULTICAST_HOPS);
+#endif
+#ifdef IPV6_MULTICAST_LOOP
+  num("IPV6_MULTICAST_LOOP", (long long)IPV6_MULTICAST_LOOP);
+#endif
+#ifdef IPV6_JOIN_GROUP
+  num("IPV6_JOIN_GROUP", (long long)IPV6_JOIN_GROUP);
+#endif
+#ifdef IPV6_LEAVE_GROUP
+  num("IPV6_LEAVE_GROUP", (long long)IPV6_LEAVE_GROUP);
+#endif
 #ifdef IPPROTO_TCP
   num("IPPROTO_TCP", (long long)IPPROTO_TCP);
 #endif

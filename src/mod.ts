@@ -29,6 +29,8 @@ export { BEV, BufferEvent } from "./net/bufferevent.ts";
 export type { BufferEventOptions, DataCallback, StatusCallback } from "./net/bufferevent.ts";
 export { Listener, localAddress, peerAddress } from "./net/listener.ts";
 export type { AcceptCallback, ListenerOptions } from "./net/listener.ts";
+export { DatagramSocket } from "./net/datagram.ts";
+export type { DatagramOptions, DatagramType, MessageCallback, MessageInfo } from "./net/datagram.ts";
 export { formatAddress, resolveAddress } from "./ffi/sockaddr.ts";
 export type { AddressSpec, SocketAddress } from "./ffi/sockaddr.ts";
 export { formatResponse, parseRequest } from "./net/http.ts";

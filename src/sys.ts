@@ -26,7 +26,7 @@
  */
 export {
   clockMs, close, closeQuietly, dup, eventfd, eventfdRead, eventfdWrite, getFdLimit, getpid, getsockoptInt, isOpen, kill,
-  pipe, raiseFdLimit, read, setCloseOnExec, setNonBlocking, setsockoptInt, shutdown, socketpair, streamSocket, write,
+  pipe, raiseFdLimit, read, setCloseOnExec, setNonBlocking, setsockoptInt, shutdown, socket, socketpair, streamSocket, write,
 } from "./ffi/sys.ts";
 export { Errno, errnoName, SyscallError } from "./ffi/errno.ts";
 export { NotAvailableError } from "./ffi/native.ts";

@@ -21,6 +21,11 @@ export interface Libc {
   sendAt(fd: number, address: U64Arg, len: U64Arg, flags: number): number;
   sendmsg(fd: number, msg: Buf, flags: number): number;
   recvmsg(fd: number, msg: Buf, flags: number): number;
+  sendto(fd: number, buf: Buf, len: U64Arg, flags: number, addr: Buf, addrlen: number): number;
+  recvfrom(fd: number, buf: Buf, len: U64Arg, flags: number, addr: Buf, addrlen: Buf): number;
+  /** Linux: many datagrams per call (mmsghdr array of `vlen`); absent elsewhere. */
+  recvmmsg(fd: number, msgvec: Buf, vlen: number, flags: number, timeout: Buf | null): number;
+  sendmmsg(fd: number, msgvec: Buf, vlen: number, flags: number): number;
   close(fd: number): number;
   dup(fd: number): number;
   getpid(): number;
@@ -74,6 +79,10 @@ const specs: Record<string, SymbolSpec> = {
   sendAt: { symbol: "send", args: [i32, u64, u64, i32], result: i32 },
   sendmsg: { args: [i32, buf, i32], result: i32 },
   recvmsg: { args: [i32, buf, i32], result: i32 },
+  sendto: { args: [i32, buf, u64, i32, buf, u32], result: i32 },
+  recvfrom: { args: [i32, buf, u64, i32, buf, buf], result: i32 },
+  recvmmsg: { args: [i32, buf, u32, i32, nbuf], result: i32, optional: true },
+  sendmmsg: { args: [i32, buf, u32, i32], result: i32, optional: true },
   close: { args: [i32], result: i32 },
   dup: { args: [i32], result: i32 },
   getpid: { args: [], result: i32 },

@@ -7,7 +7,10 @@ export type SocketAddress =
   | { family: "ipv6"; host: string; port: number; scopeId?: number }
   | { family: "unix"; path: string };
 
-/** Where to listen or connect: `{ port, host? }` (host defaults to 127.0.0.1) or `{ path }`. */
+/**
+ * Where to listen or connect: `{ port, host? }` (host defaults to 127.0.0.1) or `{ path }`
+ * (a Unix socket; a path starting with "@" is a Linux abstract name, as systemd writes them).
+ */
 export type AddressSpec = { host?: string; port: number } | { path: string };
 
 const encoder = new TextEncoder();
@@ -91,8 +94,11 @@ export function encodeAddress(addr: SocketAddress): { bytes: Uint8Array; length:
     const bytes = new Uint8Array(U.size);
     const view = new DataView(bytes.buffer);
     writeFamily(view, C.AF_UNIX, U.family, L.sockaddr_in.len === null ? null : 0, U.size);
-    const path = encoder.encode(addr.path);
-    bytes.set(path, U.path);
+    // A leading "@" names a Linux abstract socket: a NUL first byte, the name after it, and a
+    // length that counts the name's bytes only (no terminating NUL; the name may hold any byte).
+    const abstract = addr.path.startsWith("@");
+    const path = encoder.encode(abstract ? addr.path.slice(1) : addr.path);
+    bytes.set(path, U.path + (abstract ? 1 : 0));
     return { bytes, length: U.path + path.length + 1 };
   }
   if (addr.family === "ipv4") {
@@ -129,6 +135,9 @@ export function decodeAddress(bytes: Uint8Array, length: number): SocketAddress 
     return { family: "ipv6", host: groups.join(":").replace(/(^|:)0(:0)+(:|$)/, "::").replace(/:{3,}/, "::"), port: view.getUint16(A.port, false), scopeId: view.getUint32(A.scope_id, true) };
   }
   const U = L.sockaddr_un;
+  if (length > U.path && bytes[U.path] === 0) {
+    return { family: "unix", path: "@" + new TextDecoder().decode(bytes.subarray(U.path + 1, length)) };
+  }
   const end = bytes.indexOf(0, U.path);
   const path = new TextDecoder().decode(bytes.subarray(U.path, end === -1 || end > length ? length : end));
   return { family: "unix", path };

@@ -78,9 +78,17 @@ export function socketpair(type = C.SOCK_STREAM, { nonBlocking = true } = {}): [
 
 /** A stream socket of `domain` (AF_INET, AF_INET6, AF_UNIX), non-blocking and close-on-exec. */
 export function streamSocket(domain: number): number {
+  return socket(domain, C.SOCK_STREAM);
+}
+
+/**
+ * A non-blocking, close-on-exec socket of `domain` (`constants.AF_*`) and `type`
+ * (`constants.SOCK_STREAM`, `SOCK_DGRAM`, `SOCK_SEQPACKET`).
+ */
+export function socket(domain: number, type: number, protocol = 0): number {
   const linux = os === "linux";
-  const fd = libc.socket(domain, C.SOCK_STREAM | (linux ? C.SOCK_NONBLOCK | C.SOCK_CLOEXEC : 0), 0);
-  if (fd === -1) fail("socket", domain, "SOCK_STREAM");
+  const fd = libc.socket(domain, type | (linux ? C.SOCK_NONBLOCK | C.SOCK_CLOEXEC : 0), protocol);
+  if (fd === -1) fail("socket", domain, type, protocol);
   if (!linux) {
     setNonBlocking(fd);
     setCloseOnExec(fd);

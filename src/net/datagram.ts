@@ -1,0 +1,455 @@
+// Datagram sockets on the reactor: UDP over IPv4 and IPv6, Unix datagram sockets (paths and Linux
+// abstract names such as systemd's NOTIFY_SOCKET), and Unix seqpacket sockets.
+//
+// Receiving drains the socket in batches: on Linux one recvmmsg(2) fills up to `batch` slots per
+// call (one syscall for many datagrams, as libuv's UDP does); elsewhere recvfrom(2) is called per
+// datagram. Each slot is `maxMessageSize` bytes of memory that C writes into, kept for the
+// socket's life, so a receive allocates nothing but the sender's address. A datagram's bytes are a
+// view into its slot, valid only during the callback. sendBatch() sends many with one sendmmsg(2).
+import type { EventBase } from "../core/base.ts";
+import type { Event } from "../core/event.ts";
+import { EV } from "../core/flags.ts";
+import {
+  addressBuffer, constants as C, decodeAddress, encodeAddress, Errno, errnoCell, hasSymbol, layout as L, libc,
+  resolveAddress, setU64, type SocketAddress, StableBuffer, SyscallError, sys, u64arg,
+} from "../ffi/mod.ts";
+import type { AddressSpec } from "../ffi/sockaddr.ts";
+
+/** What kind of datagram socket: UDP, or a Unix socket that keeps message boundaries. */
+export type DatagramType = "udp4" | "udp6" | "unix" | "unix-seqpacket";
+
+/** Called once per datagram: its bytes (a view valid only during the call) and who sent it. */
+export type MessageCallback = (data: Uint8Array, from: SocketAddress | null, info: MessageInfo) => void;
+
+/** What else is known about a received datagram. */
+export interface MessageInfo {
+  /** The datagram was longer than `maxMessageSize` and was cut (MSG_TRUNC). */
+  truncated: boolean;
+  /** The socket it arrived on. */
+  socket: DatagramSocket;
+}
+
+export interface DatagramOptions {
+  /** Bind to this address: `{ port, host? }` (UDP; port 0 picks one) or `{ path }` (Unix; "@name" is abstract). */
+  bind?: AddressSpec;
+  /** Connect to this peer: send() then needs no address, and only its datagrams arrive. */
+  connect?: AddressSpec;
+  /** Called for each datagram; without it the socket only sends. */
+  onMessage?: MessageCallback;
+  /** Largest datagram received whole, in bytes (default 65536: any UDP datagram). */
+  maxMessageSize?: number;
+  /** Datagrams taken per recvmmsg(2) on Linux (default 16; memory is batch x maxMessageSize). */
+  batch?: number;
+  /** SO_REUSEADDR before binding (default false). */
+  reuseAddr?: boolean;
+  /** SO_REUSEPORT before binding: several sockets share the port, the kernel spreads datagrams. */
+  reusePort?: boolean;
+  /** SO_BROADCAST (IPv4: send to broadcast addresses). */
+  broadcast?: boolean;
+  /** SO_RCVBUF / SO_SNDBUF in bytes (the kernel may double or cap them). */
+  receiveBufferSize?: number;
+  sendBufferSize?: number;
+  /**
+   * Wrap this open socket instead of opening one (inherited, or one end of a socketpair); it must
+   * be of `type`. The DatagramSocket owns it from then on. See DatagramSocket.fromFd().
+   */
+  fd?: number;
+  /** Called with receive errors other than EAGAIN (for a connected UDP socket: ECONNREFUSED). Default: thrown from the loop. */
+  onError?: (err: SyscallError, socket: DatagramSocket) => void;
+}
+
+const M = L.msghdr;
+const IOV = L.iovec;
+/** struct mmsghdr: a msghdr and the unsigned length the kernel fills in, padded to 8 bytes. */
+const MMSG_SIZE = (M.size + 4 + 7) & ~7;
+/** Datagrams one readable event takes at most before the loop runs other events again. */
+const MAX_BATCHES_PER_WAKE = 4;
+
+function checkPositive(name: string, v: unknown, max: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > max) {
+    throw new RangeError(`${name} must be an integer 1..${max}, got ${typeof v === "number" ? v : `${typeof v} ${String(v)}`}`);
+  }
+  return v;
+}
+
+function addressFamilyMatches(type: DatagramType, addr: SocketAddress): boolean {
+  return type === "udp4" ? addr.family === "ipv4" : type === "udp6" ? addr.family === "ipv6" : addr.family === "unix";
+}
+
+/**
+ * A datagram socket watched by an EventBase.
+ *
+ * @example
+ * ```ts
+ * import { DatagramSocket, EventBase } from "evffi";
+ *
+ * const base = new EventBase();
+ * const server = new DatagramSocket(base, "udp4", {
+ *   bind: { port: 0 },
+ *   onMessage: (data, from, { socket }) => socket.send(data, from!),   // echo
+ * });
+ * const client = new DatagramSocket(base, "udp4", {
+ *   connect: server.address,
+ *   onMessage: (data) => {
+ *     console.log(new TextDecoder().decode(data));                     // "ping"
+ *     client.close();
+ *     server.close();
+ *   },
+ * });
+ * client.send("ping");
+ * base.loopSync();
+ * ```
+ */
+export class DatagramSocket {
+  /** The socket's fd. */
+  readonly fd: number;
+  readonly type: DatagramType;
+  private readonly event: Event | null;
+  private readonly onMessage: MessageCallback | null;
+  private readonly onErrorCallback: ((err: SyscallError, socket: DatagramSocket) => void) | null;
+  private readonly maxMessageSize: number;
+  private readonly batch: number;
+  // Receive memory: `batch` slots, their iovecs, their sockaddrs and the mmsghdr array.
+  private readonly slots: StableBuffer | null = null;
+  private readonly names: StableBuffer | null = null;
+  private readonly headers: StableBuffer | null = null;
+  private readonly iovecs: StableBuffer | null = null;
+  private readonly info: MessageInfo;
+  private isClosed = false;
+  private connected = false;
+
+  /**
+   * Opens a datagram socket of `type` on `base`, binds and connects it as `options` say, and
+   * starts receiving if `onMessage` is given. Throws SyscallError (EADDRINUSE, ENOENT, ...) with
+   * nothing left open.
+   */
+  constructor(base: EventBase, type: DatagramType, options: DatagramOptions = {}) {
+    if (type !== "udp4" && type !== "udp6" && type !== "unix" && type !== "unix-seqpacket") {
+      throw new TypeError(`type must be "udp4", "udp6", "unix" or "unix-seqpacket", got ${typeof type === "string" ? JSON.stringify(type) : typeof type}`);
+    }
+    if (typeof options !== "object" || options === null) throw new TypeError(`options must be an object, got ${options === null ? "null" : typeof options}`);
+    if (options.onMessage !== undefined && typeof options.onMessage !== "function") {
+      throw new TypeError(`onMessage must be a function, got ${typeof options.onMessage}`);
+    }
+    this.type = type;
+    this.maxMessageSize = checkPositive("maxMessageSize", options.maxMessageSize ?? 65536, 1 << 20);
+    this.batch = hasSymbol("recvmmsg") ? checkPositive("batch", options.batch ?? 16, 1024) : 1;
+    this.onMessage = options.onMessage ?? null;
+    this.onErrorCallback = options.onError ?? null;
+    this.info = { truncated: false, socket: this };
+    const bindTo = options.bind === undefined ? null : resolveAddress(options.bind);
+    const peer = options.connect === undefined ? null : resolveAddress(options.connect);
+    for (const addr of [bindTo, peer]) {
+      if (addr && !addressFamilyMatches(type, addr)) {
+        throw new TypeError(`a ${type} socket cannot use the ${addr.family} address ${JSON.stringify(addr)}`);
+      }
+    }
+    const domain = type === "udp4" ? C.AF_INET : type === "udp6" ? C.AF_INET6 : C.AF_UNIX;
+    if (options.fd === undefined) {
+      this.fd = sys.socket(domain, type === "unix-seqpacket" ? C.SOCK_SEQPACKET : C.SOCK_DGRAM);
+    } else {
+      if (typeof options.fd !== "number" || !Number.isInteger(options.fd) || options.fd < 0) {
+        throw new TypeError(`fd must be a non-negative integer, got ${typeof options.fd === "number" ? options.fd : `${typeof options.fd} ${String(options.fd)}`}`);
+      }
+      this.fd = options.fd;
+      sys.setNonBlocking(this.fd);
+      // A connected socket (a socketpair's end, an accepted seqpacket connection) sends without an address.
+      this.connected = peerOf(this.fd) !== null;
+    }
+    try {
+      if (options.reuseAddr) sys.setsockoptInt(this.fd, C.SOL_SOCKET, C.SO_REUSEADDR, 1);
+      if (options.reusePort) sys.setsockoptInt(this.fd, C.SOL_SOCKET, C.SO_REUSEPORT, 1);
+      if (options.broadcast) sys.setsockoptInt(this.fd, C.SOL_SOCKET, C.SO_BROADCAST, 1);
+      if (options.receiveBufferSize !== undefined) {
+        sys.setsockoptInt(this.fd, C.SOL_SOCKET, C.SO_RCVBUF, checkPositive("receiveBufferSize", options.receiveBufferSize, 2 ** 31 - 1));
+      }
+      if (options.sendBufferSize !== undefined) {
+        sys.setsockoptInt(this.fd, C.SOL_SOCKET, C.SO_SNDBUF, checkPositive("sendBufferSize", options.sendBufferSize, 2 ** 31 - 1));
+      }
+      if (bindTo) {
+        const { bytes, length } = encodeAddress(bindTo);
+        if (libc.bind(this.fd, bytes, length) === -1) throw new SyscallError("bind", errnoCell[0], [this.fd, bindTo]);
+      }
+      if (peer) this.connect(peer);
+    } catch (err) {
+      libc.close(this.fd);
+      throw err;
+    }
+    if (this.onMessage) {
+      const n = this.batch;
+      this.slots = new StableBuffer(n * this.maxMessageSize);
+      this.names = new StableBuffer(n * 128);
+      this.iovecs = new StableBuffer(n * IOV.size);
+      this.headers = new StableBuffer(n * MMSG_SIZE);
+      this.prepareHeaders();
+      this.event = base.event(this.fd, EV.READ | EV.PERSIST, () => this.receiveAll());
+      this.event.add();
+    } else {
+      this.event = null;
+    }
+  }
+
+  /**
+   * Wraps an open datagram or seqpacket socket (inherited, or one end of a socketpair), reading
+   * its type from the socket itself (SO_TYPE, and the family of its local address). The
+   * DatagramSocket owns the fd from then on.
+   */
+  static fromFd(base: EventBase, fd: number, options: Omit<DatagramOptions, "fd" | "bind"> = {}): DatagramSocket {
+    if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0) {
+      throw new TypeError(`fd must be a non-negative integer, got ${typeof fd === "number" ? fd : `${typeof fd} ${String(fd)}`}`);
+    }
+    const sockType = sys.getsockoptInt(fd, C.SOL_SOCKET, C.SO_TYPE);
+    if (sockType !== C.SOCK_DGRAM && sockType !== C.SOCK_SEQPACKET) {
+      throw new TypeError(`fd ${fd} is not a datagram or seqpacket socket (SO_TYPE ${sockType})`);
+    }
+    const { bytes, length } = addressBuffer();
+    if (libc.getsockname(fd, bytes, new Uint8Array(length.buffer)) === -1) throw new SyscallError("getsockname", errnoCell[0], [fd]);
+    const family = decodeAddress(bytes, length[0]!).family;
+    const type: DatagramType = sockType === C.SOCK_SEQPACKET ? "unix-seqpacket" : family === "ipv4" ? "udp4" : family === "ipv6" ? "udp6" : "unix";
+    return new DatagramSocket(base, type, { ...options, fd });
+  }
+
+  /** The local address (the port the kernel picked after `bind: { port: 0 }`). */
+  get address(): SocketAddress {
+    const { bytes, length } = addressBuffer();
+    if (libc.getsockname(this.fd, bytes, new Uint8Array(length.buffer)) === -1) throw new SyscallError("getsockname", errnoCell[0], [this.fd]);
+    return decodeAddress(bytes, length[0]!);
+  }
+
+  /** Sets the default destination; only datagrams from it arrive afterwards. */
+  connect(peer: AddressSpec | SocketAddress): this {
+    this.checkOpen();
+    const addr = resolveAddress(peer);
+    if (!addressFamilyMatches(this.type, addr)) throw new TypeError(`a ${this.type} socket cannot connect to the ${addr.family} address ${JSON.stringify(addr)}`);
+    const { bytes, length } = encodeAddress(addr);
+    if (libc.connect(this.fd, bytes, length) === -1) throw new SyscallError("connect", errnoCell[0], [this.fd, addr]);
+    this.connected = true;
+    return this;
+  }
+
+  /**
+   * Sends one datagram, to `to` or (when connected) to the peer. Returns false when the socket's
+   * send buffer is full (EAGAIN: nothing was sent); throws SyscallError otherwise (EMSGSIZE for a
+   * datagram too large, ECONNREFUSED after a connected peer's ICMP error, ...).
+   */
+  send(data: Uint8Array | string, to?: AddressSpec | SocketAddress | null): boolean {
+    this.checkOpen();
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    if (!(bytes instanceof Uint8Array)) throw new TypeError(`data must be a Uint8Array or a string, got ${typeof data}`);
+    let n: number;
+    if (to === undefined || to === null) {
+      if (!this.connected) throw new TypeError("send() needs a destination address: this socket is not connected");
+      n = libc.send(this.fd, bytes, u64arg(bytes.byteLength), C.MSG_NOSIGNAL);
+    } else {
+      const addr = resolveAddress(to);
+      const { bytes: name, length } = encodeAddress(addr);
+      n = libc.sendto(this.fd, bytes, u64arg(bytes.byteLength), C.MSG_NOSIGNAL, name, length);
+    }
+    if (n === -1) {
+      const errno = errnoCell[0];
+      if (errno === Errno.EAGAIN) return false;
+      throw new SyscallError(to ? "sendto" : "send", errno, [this.fd, `<${bytes.byteLength} bytes>`, to ?? null]);
+    }
+    return true;
+  }
+
+  /**
+   * Sends many datagrams with one sendmmsg(2) where the OS has it (one send each elsewhere).
+   * Returns how many went out: fewer than given when the send buffer filled (send the rest later).
+   */
+  sendBatch(messages: readonly { data: Uint8Array | string; to?: AddressSpec | SocketAddress | null }[]): number {
+    this.checkOpen();
+    if (!Array.isArray(messages)) throw new TypeError(`messages must be an array, got ${typeof messages}`);
+    if (messages.length === 0) return 0;
+    if (!hasSymbol("sendmmsg")) {
+      let sent = 0;
+      for (const m of messages) {
+        if (!this.send(m.data, m.to)) break;
+        sent++;
+      }
+      return sent;
+    }
+    const encoder = new TextEncoder();
+    const datas = messages.map((m) => (typeof m.data === "string" ? encoder.encode(m.data) : m.data));
+    const names = messages.map((m) => (m.to === undefined || m.to === null ? null : encodeAddress(resolveAddress(m.to))));
+    if (!this.connected && names.some((n) => n === null)) throw new TypeError("every message needs a destination address: this socket is not connected");
+    const total = datas.reduce((sum, d) => sum + d.byteLength, 0);
+    // Everything C reads must sit in memory that cannot move for the duration of the call.
+    const payload = new StableBuffer(Math.max(1, total));
+    const nameMemory = new StableBuffer(messages.length * 128);
+    const iov = new StableBuffer(messages.length * IOV.size);
+    const headers = new StableBuffer(messages.length * MMSG_SIZE);
+    let at = 0;
+    for (let i = 0; i < messages.length; i++) {
+      const d = datas[i]!;
+      payload.bytes.set(d, at);
+      setU64(iov.view, i * IOV.size + IOV.base, payload.at(at));
+      setU64(iov.view, i * IOV.size + IOV.len, d.byteLength);
+      at += d.byteLength;
+      const h = i * MMSG_SIZE;
+      setU64(headers.view, h + M.iov, iov.at(i * IOV.size));
+      writeSize(headers.view, h + M.iovlen, M.iovlenSize, 1);
+      const name = names[i];
+      if (name) {
+        nameMemory.bytes.set(name.bytes.subarray(0, name.length), i * 128);
+        setU64(headers.view, h + M.name, nameMemory.at(i * 128));
+        headers.view.setUint32(h + M.namelen, name.length, true);
+      }
+    }
+    const n = libc.sendmmsg(this.fd, headers.bytes, messages.length, C.MSG_NOSIGNAL);
+    if (n === -1) {
+      const errno = errnoCell[0];
+      if (errno === Errno.EAGAIN) return 0;
+      throw new SyscallError("sendmmsg", errno, [this.fd, `<${messages.length} datagrams>`]);
+    }
+    return n;
+  }
+
+  /** Joins an IPv4 or IPv6 multicast group (on `interfaceAddress`, an IPv4 address, or interface index for IPv6). */
+  joinGroup(group: string, iface?: string | number): this {
+    return this.membership(group, iface, true);
+  }
+
+  /** Leaves a multicast group joined with joinGroup(). */
+  leaveGroup(group: string, iface?: string | number): this {
+    return this.membership(group, iface, false);
+  }
+
+  /** Whether this host's own multicast datagrams loop back to its sockets (default on). */
+  setMulticastLoopback(on: boolean): this {
+    this.checkOpen();
+    const v6 = this.type === "udp6";
+    sys.setsockoptInt(this.fd, v6 ? C.IPPROTO_IPV6 : C.IPPROTO_IP, v6 ? C.IPV6_MULTICAST_LOOP : C.IP_MULTICAST_LOOP, on ? 1 : 0);
+    return this;
+  }
+
+  /** Hops multicast datagrams may travel (TTL; default 1: this network only). */
+  setMulticastTtl(ttl: number): this {
+    this.checkOpen();
+    if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255) throw new RangeError(`ttl must be an integer 0..255, got ${String(ttl)}`);
+    const v6 = this.type === "udp6";
+    sys.setsockoptInt(this.fd, v6 ? C.IPPROTO_IPV6 : C.IPPROTO_IP, v6 ? C.IPV6_MULTICAST_HOPS : C.IP_MULTICAST_TTL, ttl);
+    return this;
+  }
+
+  /** Stops receiving and closes the fd. */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.event?.close();
+    libc.close(this.fd);
+  }
+
+  /** Whether close() was called. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Same as close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  private membership(group: string, iface: string | number | undefined, join: boolean): this {
+    this.checkOpen();
+    if (this.type !== "udp4" && this.type !== "udp6") throw new TypeError(`multicast needs a UDP socket, this one is ${this.type}`);
+    const addr = resolveAddress({ host: group, port: 0 });
+    if (!addressFamilyMatches(this.type, addr)) throw new TypeError(`a ${this.type} socket cannot join the ${addr.family} group ${group}`);
+    const raw = encodeAddress(addr).bytes;
+    let req: Uint8Array;
+    if (addr.family === "ipv4") {
+      // struct ip_mreq: the group, then the local interface's address (0.0.0.0: the kernel picks).
+      req = new Uint8Array(8);
+      req.set(raw.subarray(L.sockaddr_in.addr, L.sockaddr_in.addr + 4), 0);
+      if (iface !== undefined) {
+        if (typeof iface !== "string") throw new TypeError(`an IPv4 group's interface is its address (a string), got ${typeof iface}`);
+        const local = encodeAddress(resolveAddress({ host: iface, port: 0 })).bytes;
+        req.set(local.subarray(L.sockaddr_in.addr, L.sockaddr_in.addr + 4), 4);
+      }
+    } else {
+      // struct ipv6_mreq: the group, then the interface index (0: the kernel picks).
+      req = new Uint8Array(20);
+      req.set(raw.subarray(L.sockaddr_in6.addr, L.sockaddr_in6.addr + 16), 0);
+      if (iface !== undefined) {
+        if (typeof iface !== "number" || !Number.isInteger(iface) || iface < 0) throw new TypeError(`an IPv6 group's interface is its index (an integer), got ${String(iface)}`);
+        new DataView(req.buffer).setUint32(16, iface, true);
+      }
+    }
+    const level = addr.family === "ipv4" ? C.IPPROTO_IP : C.IPPROTO_IPV6;
+    const name = addr.family === "ipv4" ? (join ? C.IP_ADD_MEMBERSHIP : C.IP_DROP_MEMBERSHIP) : (join ? C.IPV6_JOIN_GROUP : C.IPV6_LEAVE_GROUP);
+    if (libc.setsockopt(this.fd, level, name, req, req.byteLength) === -1) {
+      throw new SyscallError("setsockopt", errnoCell[0], [this.fd, join ? "join" : "leave", group]);
+    }
+    return this;
+  }
+
+  private checkOpen(): void {
+    if (this.isClosed) throw new Error("this DatagramSocket is closed");
+  }
+
+  // The mmsghdr array points at fixed slots; only namelen (and the kernel's own fields) change.
+  private prepareHeaders(): void {
+    const headers = this.headers!, iov = this.iovecs!, slots = this.slots!, names = this.names!;
+    for (let i = 0; i < this.batch; i++) {
+      setU64(iov.view, i * IOV.size + IOV.base, slots.at(i * this.maxMessageSize));
+      setU64(iov.view, i * IOV.size + IOV.len, this.maxMessageSize);
+      const h = i * MMSG_SIZE;
+      setU64(headers.view, h + M.name, names.at(i * 128));
+      setU64(headers.view, h + M.iov, iov.at(i * IOV.size));
+      writeSize(headers.view, h + M.iovlen, M.iovlenSize, 1);
+    }
+  }
+
+  private receiveAll(): void {
+    const headers = this.headers!, slots = this.slots!, names = this.names!;
+    const hv = headers.view;
+    for (let round = 0; round < MAX_BATCHES_PER_WAKE && !this.isClosed; round++) {
+      let n: number;
+      if (this.batch > 1) {
+        for (let i = 0; i < this.batch; i++) {
+          hv.setUint32(i * MMSG_SIZE + M.namelen, 128, true);
+          hv.setInt32(i * MMSG_SIZE + M.flags, 0, true);
+        }
+        n = libc.recvmmsg(this.fd, headers.bytes, this.batch, C.MSG_DONTWAIT, null);
+      } else {
+        const len = new Uint32Array([128]);
+        n = libc.recvfrom(this.fd, slots.bytes, u64arg(this.maxMessageSize), C.MSG_DONTWAIT | C.MSG_TRUNC, names.bytes, new Uint8Array(len.buffer));
+        if (n >= 0) {
+          hv.setUint32(M.namelen, len[0]!, true);
+          hv.setUint32(M.size, n, true);
+          hv.setInt32(M.flags, n > this.maxMessageSize ? C.MSG_TRUNC : 0, true);
+          n = 1;
+        }
+      }
+      if (n === -1) {
+        const errno = errnoCell[0];
+        if (errno === Errno.EAGAIN || errno === Errno.EINTR) return;
+        const err = new SyscallError(this.batch > 1 ? "recvmmsg" : "recvfrom", errno, [this.fd]);
+        if (this.onErrorCallback) return this.onErrorCallback(err, this);
+        throw err;
+      }
+      for (let i = 0; i < n && !this.isClosed; i++) {
+        const h = i * MMSG_SIZE;
+        const length = Math.min(hv.getUint32(h + M.size, true), this.maxMessageSize);
+        const namelen = hv.getUint32(h + M.namelen, true);
+        this.info.truncated = (hv.getInt32(h + M.flags, true) & C.MSG_TRUNC) !== 0;
+        const from = namelen > 0 ? decodeAddress(names.bytes.subarray(i * 128, i * 128 + 128), namelen) : null;
+        const start = i * this.maxMessageSize;
+        this.onMessage!(slots.bytes.subarray(start, start + length), from, this.info);
+      }
+      if (n < this.batch) return;
+    }
+  }
+}
+
+function writeSize(view: DataView, offset: number, size: 4 | 8, value: number): void {
+  if (size === 8) view.setBigUint64(offset, BigInt(value), true);
+  else view.setUint32(offset, value, true);
+}
+
+/** The connected peer's address, or null when the socket has none (ENOTCONN). */
+function peerOf(fd: number): SocketAddress | null {
+  const { bytes, length } = addressBuffer();
+  if (libc.getpeername(fd, bytes, new Uint8Array(length.buffer)) === -1) return null;
+  return decodeAddress(bytes, length[0]!);
+}

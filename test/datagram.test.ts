@@ -1,0 +1,211 @@
+// DatagramSocket: UDP over IPv4 and IPv6, Unix datagram sockets (paths and abstract names) and
+// seqpacket sockets, batching both ways, truncation, errors; real sockets on every backend.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { DatagramSocket, EVLOOP, os, SyscallError, sys, type SocketAddress } from "./deps.ts";
+import { constants as K } from "../src/ffi/mod.ts";
+import { backendVariants, withBase } from "./helpers.ts";
+
+const openFds = () => readdirSync("/proc/self/fd").length;
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+for (const variant of backendVariants()) {
+  describe(`datagram sockets on ${variant.label}`, () => {
+    it("UDP over IPv4: an echo round trip, with the sender's address", () => {
+      withBase(variant, (base) => {
+        const got: string[] = [];
+        let seenFrom: SocketAddress | null = null;
+        using server = new DatagramSocket(base, "udp4", {
+          bind: { port: 0 },
+          onMessage: (data, from, { socket }) => {
+            seenFrom = from;
+            assert.ok(socket.send(data, from!));
+          },
+        });
+        using client = new DatagramSocket(base, "udp4", {
+          connect: server.address,
+          onMessage: (data) => {
+            got.push(text(data));
+            base.loopBreak();
+          },
+        });
+        assert.ok(client.send("ping"));
+        base.loopSync();
+        assert.deepEqual(got, ["ping"]);
+        assert.deepEqual(seenFrom, client.address);
+      });
+    });
+
+    it("UDP over IPv6 (::1)", () => {
+      withBase(variant, (base) => {
+        let got = "";
+        using server = new DatagramSocket(base, "udp6", {
+          bind: { host: "::1", port: 0 },
+          onMessage: (data, from) => {
+            got = `${text(data)} from ${from?.family}`;
+            base.loopBreak();
+          },
+        });
+        using client = new DatagramSocket(base, "udp6");
+        client.send("hello", server.address);
+        base.loopSync();
+        assert.equal(got, "hello from ipv6");
+      });
+    });
+
+    it("sendBatch sends many in one call and the receiver takes them in batches, in order", () => {
+      withBase(variant, (base) => {
+        const got: string[] = [];
+        using server = new DatagramSocket(base, "udp4", {
+          bind: { port: 0 },
+          batch: 8,
+          receiveBufferSize: 1 << 20,
+          onMessage: (data) => {
+            got.push(text(data));
+            if (got.length === 100) base.loopBreak();
+          },
+        });
+        using client = new DatagramSocket(base, "udp4", { connect: server.address });
+        const messages = Array.from({ length: 100 }, (_, i) => ({ data: `m${i}` }));
+        assert.equal(client.sendBatch(messages.slice(0, 50)), 50);
+        assert.equal(client.sendBatch(messages.slice(50).map((m) => ({ ...m, to: server.address }))), 50);
+        base.loopSync();
+        assert.deepEqual(got, messages.map((m) => m.data));
+      });
+    });
+
+    it("a datagram longer than maxMessageSize arrives cut, marked truncated", () => {
+      withBase(variant, (base) => {
+        const got: [string, boolean][] = [];
+        using server = new DatagramSocket(base, "udp4", {
+          bind: { port: 0 },
+          maxMessageSize: 8,
+          onMessage: (data, _from, info) => {
+            got.push([text(data), info.truncated]);
+            if (got.length === 2) base.loopBreak();
+          },
+        });
+        using client = new DatagramSocket(base, "udp4", { connect: server.address });
+        client.send("0123456789abcdef");
+        client.send("short");
+        base.loopSync();
+        assert.deepEqual(got, [["01234567", true], ["short", false]]);
+      });
+    });
+
+    it("Unix datagram sockets on a path, and on an abstract name (Linux)", () => {
+      withBase(variant, (base) => {
+        const path = join(tmpdir(), `evffi-dgram-${process.pid}-${Math.random().toString(36).slice(2)}.sock`);
+        const names = [path, ...(os === "linux" ? [`@evffi-dgram-${process.pid}-${Math.random().toString(36).slice(2)}`] : [])];
+        try {
+          for (const name of names) {
+            let got = "";
+            using server = new DatagramSocket(base, "unix", {
+              bind: { path: name },
+              onMessage: (data) => {
+                got = text(data);
+                base.loopBreak();
+              },
+            });
+            assert.deepEqual(server.address, { family: "unix", path: name });
+            using client = new DatagramSocket(base, "unix", { connect: { path: name } });
+            client.send(`to ${name}`);
+            base.loopSync();
+            assert.equal(got, `to ${name}`);
+          }
+        } finally {
+          rmSync(path, { force: true });
+        }
+      });
+    });
+
+    it("fromFd wraps a seqpacket socketpair and keeps message boundaries", () => {
+      withBase(variant, (base) => {
+        const [a, b] = sys.socketpair(K.SOCK_SEQPACKET);
+        const got: string[] = [];
+        using left = DatagramSocket.fromFd(base, a);
+        using right = DatagramSocket.fromFd(base, b, {
+          onMessage: (data) => {
+            got.push(text(data));
+            if (got.length === 3) base.loopBreak();
+          },
+        });
+        assert.equal(left.type, "unix-seqpacket");
+        assert.equal(right.type, "unix-seqpacket");
+        for (const m of ["one", "two", "three"]) assert.ok(left.send(m));
+        base.loopSync();
+        assert.deepEqual(got, ["one", "two", "three"]);
+      });
+    });
+
+    it("a connected UDP socket reports the peer's ECONNREFUSED to onError, and the loop goes on", () => {
+      withBase(variant, (base) => {
+        // A bound socket closed again: its port has nobody listening.
+        const probe = new DatagramSocket(base, "udp4", { bind: { port: 0 } });
+        const deadPort = (probe.address as { port: number }).port;
+        probe.close();
+        const errors: string[] = [];
+        using client = new DatagramSocket(base, "udp4", {
+          connect: { port: deadPort },
+          onMessage: () => assert.fail("nothing should arrive"),
+          onError: (err) => {
+            errors.push(err.code);
+            base.loopBreak();
+          },
+        });
+        client.send("anyone?");
+        base.timer(2000, () => base.loopBreak());
+        base.loopSync();
+        assert.deepEqual(errors, ["ECONNREFUSED"]);
+        assert.equal(base.loopSync(EVLOOP.NONBLOCK), 0, "the socket stays watched and the base usable");
+      });
+    });
+  });
+}
+
+describe("datagram sockets: multicast membership", () => {
+  // Membership only: nothing is sent, since a multicast datagram would leave through the default
+  // route rather than loopback.
+  it("joins and leaves an IPv4 group on the loopback interface; a second leave is the kernel's EADDRNOTAVAIL", () => {
+    withBase(backendVariants()[0]!, (base) => {
+      using s = new DatagramSocket(base, "udp4", { bind: { host: "0.0.0.0", port: 0 } });
+      s.joinGroup("239.255.10.20", "127.0.0.1").setMulticastTtl(1).setMulticastLoopback(false);
+      s.leaveGroup("239.255.10.20", "127.0.0.1");
+      assert.throws(() => s.leaveGroup("239.255.10.20", "127.0.0.1"), (e: Error) => e instanceof SyscallError && e.code === "EADDRNOTAVAIL");
+      assert.throws(() => s.joinGroup("ff02::1"), /udp4 socket cannot join the ipv6 group/);
+      assert.throws(() => s.setMulticastTtl(256), RangeError);
+      using u = new DatagramSocket(base, "unix");
+      assert.throws(() => u.joinGroup("239.255.10.20"), /multicast needs a UDP socket/);
+    });
+  });
+});
+
+describe("datagram sockets: bad input", () => {
+  it("names the bad value, leaks no fd, and refuses use after close", () => {
+    withBase(backendVariants()[0]!, (base) => {
+      const before = openFds();
+      assert.throws(() => new DatagramSocket(base, "tcp" as never), (e: Error) => e instanceof TypeError && /"tcp"/.test(e.message));
+      assert.throws(() => new DatagramSocket(base, "udp4", { bind: { path: "/tmp/x" } }), /udp4 socket cannot use the unix address/);
+      assert.throws(() => new DatagramSocket(base, "udp4", { maxMessageSize: 0 }), RangeError);
+      const taken = new DatagramSocket(base, "udp4", { bind: { port: 0 } });
+      assert.throws(() => new DatagramSocket(base, "udp4", { bind: taken.address }), (e: Error) => e instanceof SyscallError && e.code === "EADDRINUSE");
+      taken.close();
+      const [s1, s2] = sys.socketpair();
+      assert.throws(() => DatagramSocket.fromFd(base, s1), /not a datagram or seqpacket socket/);
+      sys.close(s1);
+      sys.close(s2);
+      const lone = new DatagramSocket(base, "udp4");
+      assert.throws(() => lone.send("x"), /not connected/);
+      assert.throws(() => lone.send(42 as never, { port: 9 }), TypeError);
+      lone.close();
+      assert.ok(lone.closed);
+      assert.throws(() => lone.send("x", { port: 9 }), /closed/);
+      assert.equal(openFds(), before, "no fd leaked");
+      assert.equal(base.count(), 0, "no event left behind");
+    });
+  });
+});
