@@ -49,6 +49,17 @@ export function getEnv(name: string): string | undefined {
   }
 }
 
+/** Removes an environment variable (so child processes do not inherit it). False without --allow-env on Deno. */
+export function unsetEnv(name: string): boolean {
+  try {
+    if (runtime === "bun") delete g.process.env[name];
+    else g.Deno.env.delete(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The script's command-line arguments (after the script path). */
 export function scriptArgs(): string[] {
   return runtime === "bun" ? g.process.argv.slice(2) : [...g.Deno.args];
