@@ -215,6 +215,30 @@ int main(void) {
 #ifdef SO_LINGER
   num("SO_LINGER", (long long)SO_LINGER);
 #endif
+#ifdef TCP_KEEPIDLE
+  num("TCP_KEEPIDLE", (long long)TCP_KEEPIDLE);
+#endif
+#ifdef TCP_KEEPINTVL
+  num("TCP_KEEPINTVL", (long long)TCP_KEEPINTVL);
+#endif
+#ifdef TCP_KEEPCNT
+  num("TCP_KEEPCNT", (long long)TCP_KEEPCNT);
+#endif
+#ifdef TCP_DEFER_ACCEPT
+  num("TCP_DEFER_ACCEPT", (long long)TCP_DEFER_ACCEPT);
+#endif
+#ifdef TCP_INFO
+  num("TCP_INFO", (long long)TCP_INFO);
+#endif
+#ifdef TCP_FASTOPEN
+  num("TCP_FASTOPEN", (long long)TCP_FASTOPEN);
+#endif
+#ifdef SO_BINDTODEVICE
+  num("SO_BINDTODEVICE", (long long)SO_BINDTODEVICE);
+#endif
+#ifdef IP_TRANSPARENT
+  num("IP_TRANSPARENT", (long long)IP_TRANSPARENT);
+#endif
 #ifdef SOCK_SEQPACKET
   num("SOCK_SEQPACKET", (long long)SOCK_SEQPACKET);
 #endif

@@ -31,6 +31,8 @@ export { Listener, localAddress, peerAddress } from "./net/listener.ts";
 export type { AcceptCallback, ListenerOptions } from "./net/listener.ts";
 export { DatagramSocket } from "./net/datagram.ts";
 export type { DatagramOptions, DatagramType, MessageCallback, MessageInfo } from "./net/datagram.ts";
+export { getSocketOptions, setSocketOptions, tcpInfo } from "./net/socket-options.ts";
+export type { KeepAlive, SocketOptions, SocketOptionValues, TcpInfo } from "./net/socket-options.ts";
 export { describeSocket, listenFds, sdNotify, watchdogInterval } from "./net/systemd.ts";
 export type { InheritedSocket, ListenFdsOptions, NotifyState } from "./net/systemd.ts";
 export { formatAddress, resolveAddress } from "./ffi/sockaddr.ts";
