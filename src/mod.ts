@@ -4,7 +4,6 @@
 //   const base = new EventBase();
 //   base.event(fd, EV.READ | EV.PERSIST, (fd, what, ev) => { ... }).add();
 //   base.loopSync();
-import "./core/signal.ts"; // installs host-signal delivery
 export { EventBase } from "./core/base.ts";
 export type { EventBaseOptions, TimeoutArg } from "./core/base.ts";
 export { Event } from "./core/event.ts";

@@ -16,11 +16,12 @@ import { LOOP_CONTINUE, OffThreadWait, loopCooperative } from "./cooperative.ts"
 import { checkEventArgs, checkUsable, delInternal, runOnce } from "./event-ops.ts";
 import { Event, type EventCallback } from "./event.ts";
 import {
-  type FdEntry, type SignalEntry, activateIo, activateSignal, noteSocketError, reAddAll, signalNumber, takeSocketError,
+  type FdEntry, type SignalEntry, activateIo, activateSignal, noteSocketError, reAddAll, takeSocketError,
 } from "./evmap.ts";
 import { Count, EV, EVLOOP, LIST_FREED } from "./flags.ts";
 import { allEvents, dumpBase } from "./inspect.ts";
 import { type EventBaseOptions, backendConfig } from "./options.ts";
+import { type SignalSource, hostSignals, signalNumber } from "./signal.ts";
 import { TimerHeap } from "./minheap.ts";
 import {
   ActiveQueue, activateLater, checkIntegrity, makeQueues, moveLaterEventsActive, processActive, throwPendingError,
@@ -32,7 +33,6 @@ import {
 
 export type { TimeoutArg } from "./timers.ts";
 export type { EventBaseOptions } from "./options.ts";
-export { type SignalSource, setSignalSource } from "./evmap.ts";
 
 export class EventBase implements BackendHost {
   /** The backend in use ("epoll", "poll", ...). */
@@ -46,6 +46,8 @@ export class EventBase implements BackendHost {
   // evmap.ts
   /** @internal */ readonly ioMap: (FdEntry | undefined)[] = [];
   /** @internal */ readonly signalMap: (SignalEntry | undefined)[] = [];
+  /** @internal Where signal interest goes (the host's signal API unless a worker set another). */
+  signalSource: SignalSource = hostSignals;
   // queues.ts (which says what each counter counts)
   /** @internal */ activeQueues: ActiveQueue[];
   /** @internal */ readonly activeLaterQueue: ActiveQueue = new ActiveQueue();

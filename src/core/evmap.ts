@@ -2,25 +2,12 @@
 // per-bit reference counts decide what reaches the backend: only a bit's 0->1 and 1->0
 // transitions call backend add/del, so many events on one fd cost the kernel one registration.
 // Readiness comes back through activateIo, the backends' single entry into the base.
-import { signals } from "../ffi/mod.ts";
 import type { FdRecord } from "../backends/backend.ts";
 import type { EventBase } from "./base.ts";
 import type { Event } from "./event.ts";
 import { EV, EV_IO, LIST_INSERTED } from "./flags.ts";
 import { activate } from "./queues.ts";
 import { ensureWake, poke } from "./wake.ts";
-
-/** Receives signal interest changes (set up by the signal module, see ./signal.ts). */
-export interface SignalSource {
-  add(base: EventBase, signal: number): void;
-  del(base: EventBase, signal: number): void;
-}
-
-let signalSource: SignalSource | null = null;
-/** @internal Installed by the signal module. */
-export function setSignalSource(source: SignalSource): void {
-  signalSource = source;
-}
 
 /** The evmap's record for one fd: its events and per-bit reference counts. */
 export class FdEntry implements FdRecord {
@@ -96,25 +83,14 @@ export function ioDel(base: EventBase, ev: Event): void {
   if (removed & EV_IO) base.backendState.del(fd, old, removed, entry);
 }
 
-/** The number of a signal given by number or name ("SIGINT", "int"). */
-export function signalNumber(signal: number | string): number {
-  if (typeof signal === "number") return signal;
-  if (typeof signal !== "string") throw new TypeError(`signal must be a number or a name, got ${String(signal)}`);
-  const upper = signal.toUpperCase();
-  const n = signals[upper.startsWith("SIG") ? upper : "SIG" + upper];
-  if (n === undefined) throw new RangeError(`unknown signal ${JSON.stringify(signal)}`);
-  return n;
-}
-
 /** Registers a signal event; the first one for a signal starts host delivery to this base. */
 export function signalAdd(base: EventBase, ev: Event): void {
   let entry = base.signalMap[ev.fd];
   if (entry === undefined) entry = base.signalMap[ev.fd] = new SignalEntry();
   if (entry.events.length === 0) {
     // The host listener reaches the loop through the wake fd.
-    if (!signalSource) throw new Error("signal delivery is not set up (import the signal module)");
     ensureWake(base);
-    signalSource.add(base, ev.fd);
+    base.signalSource.add(base, ev.fd);
   }
   entry.events.push(ev);
 }
@@ -128,7 +104,7 @@ export function signalDel(base: EventBase, ev: Event): void {
   entry.events.splice(i, 1);
   if (entry.events.length === 0) {
     base.signalMap[ev.fd] = undefined;
-    signalSource?.del(base, ev.fd);
+    base.signalSource.del(base, ev.fd);
   }
 }
 

@@ -1,8 +1,7 @@
 // The script every worker base runs (see worker.ts): creates the base and its mailbox, forwards
 // signal interest to the main thread, imports the user's module and calls its default export,
 // runs the loop until stopped, then closes everything it owns and says "stopped".
-import "../core/signal.ts"; // evaluated first, so the worker's own signal source below replaces it
-import { EventBase, setSignalSource } from "../core/base.ts";
+import { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { EVLOOP } from "../core/flags.ts";
 import { constants as C, errnoCell, errnoName, libc, parentPort } from "../ffi/mod.ts";
@@ -56,15 +55,12 @@ async function run(init: WorkerInit): Promise<void> {
   try {
     const b = new EventBase(init.base);
     base = b;
-    setSignalSource({
-      add: (owner, signal) => {
-        if (owner !== b) throw new Error("in a Worker only the worker's own base can watch signals (they are forwarded from the main thread)");
-        post({ type: "signal", op: "add", signal, pending: b.crossThreadHandle().pendingSignals });
-      },
-      del: (owner, signal) => {
-        if (owner === b) post({ type: "signal", op: "del", signal, pending: b.crossThreadHandle().pendingSignals });
-      },
-    });
+    // The host's listeners run on the main thread, not here while the loop blocks in the kernel:
+    // the main thread counts this base's signals into its shared counters and wakes it.
+    b.signalSource = {
+      add: (_target, signal) => post({ type: "signal", op: "add", signal, pending: b.crossThreadHandle().pendingSignals }),
+      del: (_target, signal) => post({ type: "signal", op: "del", signal, pending: b.crossThreadHandle().pendingSignals }),
+    };
 
     const adopt = (fd: number, data: Uint8Array) => {
       const problem = socketProblem(fd);
