@@ -4,7 +4,7 @@
 // host timers and host I/O keep running.
 import { type OffThreadWaiter, constants, createWaiter, layout, yieldToHost } from "../ffi/mod.ts";
 import type { EventBase } from "./base.ts";
-import { EV } from "./flags.ts";
+import { pollMask } from "../backends/helpers.ts";
 import { throwPendingError } from "./queues.ts";
 import { ensureWake } from "./wake.ts";
 
@@ -93,10 +93,8 @@ function prepareWaiter(base: EventBase): OffThreadWaiter {
   } else {
     for (const entry of base.ioMap) {
       if (!entry) continue;
-      const bits = entry.enabled();
       wanted.push(entry.fd);
-      masks.push((bits & EV.READ ? constants.POLLIN : 0) | (bits & EV.WRITE ? constants.POLLOUT : 0) |
-        (bits & EV.CLOSED ? constants.POLLRDHUP : 0));
+      masks.push(pollMask(entry.enabled()));
     }
   }
   if (base.wakeup.readFd >= 0) {
