@@ -32,6 +32,11 @@ export interface SymbolSpec {
   optional?: boolean;
   /** The C symbol, when the key is another name for it (the same function bound with other types). */
   symbol?: string;
+  /**
+   * Run each call on a helper thread and return a Promise of its result, leaving the JS thread
+   * free (Deno's `nonblocking`). Bun has no such calls: opening a library with one throws there.
+   */
+  nonblocking?: boolean;
 }
 
 /** An opaque pointer returned by C (a number on Bun, a PointerObject on Deno). */
@@ -68,11 +73,15 @@ export interface OpenedLibrary<T> {
 }
 
 function toBunSpec(spec: SymbolSpec) {
+  if (spec.nonblocking) throw new Error("Bun has no nonblocking FFI calls (run the call in a Worker instead)");
   return { args: spec.args.map((t) => bunTypes[t]), returns: bunTypes[spec.result] };
 }
 
 function toDenoSpec(spec: SymbolSpec) {
-  return { name: spec.symbol, parameters: spec.args.map((t) => denoTypes[t]), result: denoTypes[spec.result], optional: spec.optional };
+  return {
+    name: spec.symbol, parameters: spec.args.map((t) => denoTypes[t]), result: denoTypes[spec.result], optional: spec.optional,
+    nonblocking: spec.nonblocking,
+  };
 }
 
 function missingStub(name: string, path: string) {
