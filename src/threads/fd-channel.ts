@@ -21,7 +21,7 @@ import { ScmRights, libc, sys } from "../ffi/mod.ts";
 import type { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { EV } from "../core/flags.ts";
-import { connectUnix, listenUnix } from "./sockets.ts";
+import { connectUnix, listenUnix } from "../net/socket.ts";
 
 const MAGIC = 0xef;
 const VERSION = 1;

@@ -13,4 +13,4 @@ export { DispatchError, Dispatcher } from "./dispatcher.ts";
 export type { DispatchPolicy, DispatcherOptions, FdTarget } from "./dispatcher.ts";
 export { FdChannel, FdChannelError } from "./fd-channel.ts";
 export type { FdChannelHandlers, FdChannelOptions, FdMessage } from "./fd-channel.ts";
-export { acceptAll, boundPort, connectTcp, connectUnix, listenTcp, listenUnix, unlinkPath } from "./sockets.ts";
+export { acceptAll, boundPort, connectTcp, connectUnix, listenTcp, listenUnix, unlinkPath } from "../net/socket.ts";
