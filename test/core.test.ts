@@ -73,7 +73,7 @@ for (const variant of backendVariants()) {
         const chunk = new Uint8Array(512).fill(7);
         const writer = base.event(a, EV.WRITE | EV.PERSIST, () => {
           const n = sys.write(a, chunk.subarray(0, Math.min(chunk.length, toWrite)));
-          if (n > 0) toWrite -= n;
+          if (n !== null) toWrite -= n;
           if (toWrite === 0) writer.del();
         });
         const reader = base.event(b, EV.READ | EV.PERSIST, () => {

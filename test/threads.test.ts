@@ -60,7 +60,7 @@ function echoClient(base: EventBase, port: number, payload: Uint8Array, done: (e
   let sent = 0;
   const writer = base.event(fd, EV.WRITE | EV.PERSIST, () => {
     const n = sys.write(fd, payload.subarray(sent));
-    if (n > 0) sent += n;
+    if (n !== null) sent += n;
     if (sent === payload.byteLength) writer.close();
   });
   writer.add();

@@ -1,5 +1,5 @@
 // epoll(7) backend (Linux). Interest changes go straight to epoll_ctl; with the changelist
-// variant they are queued per fd and applied at the start of dispatch, so an add followed by a
+// variant they are queued per fd and applied just before the wait, so an add followed by a
 // delete in the same iteration costs no syscall.
 import { Errno, SyscallError, constants as C, errnoCell, hasSymbol, layout, libc, u64arg } from "../ffi/mod.ts";
 import { EV, Feature } from "../core/flags.ts";
@@ -59,7 +59,7 @@ export class EpollState implements BackendState {
     this.events = new Uint32Array(new ArrayBuffer(INITIAL_EVENTS * layout.epoll_event.size));
     this.eventBytes = new Uint8Array(this.events.buffer);
     const cfg = host.config;
-    // epoll_pwait2 is tried first (a kernel without it answers ENOSYS, see dispatch); a timerfd
+    // epoll_pwait2 is tried first (a kernel without it answers ENOSYS, see wait); a timerfd
     // registered in the set stands in when it is missing, unless forbidden.
     this.usePwait2 = cfg.preciseTimer && cfg.preciseWith !== "timerfd" && hasSymbol("epoll_pwait2");
     this.allowTimerfd = cfg.preciseTimer && !cfg.disallowTimerfd && cfg.preciseWith !== "pwait2" && hasSymbol("timerfd_create");
@@ -150,7 +150,7 @@ export class EpollState implements BackendState {
     return libc.epoll_pwait2(this.pollableFd, this.eventBytes, this.capacity, this.timespecBytes, null);
   }
 
-  dispatch(timeoutMs: number | null): boolean {
+  wait(timeoutMs: number | null): boolean {
     if (this.changes !== null && this.changes.size) this.changes.flush(this.applyQueued);
     let n = -1;
     let waited = false;

@@ -127,7 +127,7 @@ export class KqueueState implements BackendState {
     this.report(got);
   }
 
-  dispatch(timeoutMs: number | null): boolean {
+  wait(timeoutMs: number | null): boolean {
     let ts: Uint8Array | null = null;
     if (timeoutMs !== null) {
       msToTimespec(this.timespec, 0, timeoutMs);

@@ -75,7 +75,7 @@ export class PollState implements BackendState {
     this.masks = new Int16Array(bytes.buffer);
   }
 
-  dispatch(timeoutMs: number | null): boolean {
+  wait(timeoutMs: number | null): boolean {
     const ms = timeoutMs === null ? -1 : timeoutMs <= 0 ? 0 : Math.min(Math.ceil(timeoutMs), MAX_TIMEOUT_MS);
     const n = libc.poll(this.bytes, this.count === this.nfdsFor ? this.nfds : this.nfdsArg(), ms);
     if (n === -1) {

@@ -66,7 +66,7 @@ export class SelectState implements BackendState {
     }
   }
 
-  dispatch(timeoutMs: number | null): boolean {
+  wait(timeoutMs: number | null): boolean {
     const bytes = (this.maxFd >> 3) + 1;
     const size = this.size;
     this.sets.copyWithin(2 * size, 0, bytes);

@@ -222,11 +222,6 @@ export class EventBase implements BackendHost {
     return loopCooperative(this, flags);
   }
 
-  /** The async twin of dispatchSync(): loop(0). */
-  dispatch(): Promise<number> {
-    return this.loop(0);
-  }
-
   /** @internal Validates the flags and resets the loop state; false when the loop already runs. */
   beginLoop(flags: number): boolean {
     this.checkOpen();
@@ -272,7 +267,7 @@ export class EventBase implements BackendHost {
   /** @internal Asks the backend for ready fds (waiting up to `timeout`), then refreshes the time cache and expires timers. */
   ioPhase(timeout: number | null): void {
     this.time.invalidate();
-    this.backendState.dispatch(timeout);
+    this.backendState.wait(timeout);
     this.time.refresh();
     expireTimers(this);
   }
@@ -317,11 +312,6 @@ export class EventBase implements BackendHost {
   /** @internal Counts a signal for delivery at the next drain (called by the signal module). */
   noteSignal(signal: number): void {
     if (!this.isClosed) noteSignal(this, signal);
-  }
-
-  /** libevent's event_base_dispatch: loopSync(0). */
-  dispatchSync(): number {
-    return this.loopSync(0);
   }
 
   /** Exits the loop after `ms` (default: at the end of the current iteration); active callbacks still run. */

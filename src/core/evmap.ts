@@ -17,8 +17,8 @@ export class FdEntry implements FdRecord {
   nread = 0;
   nwrite = 0;
   nclose = 0;
-  /** How many of the events are edge-triggered (all or none may be). */
-  net = 0;
+  /** How many of the events are edge-triggered (EV.ET; all or none of an fd's may be). */
+  nedge = 0;
   /** A socket error the backend saw and took from the kernel (libkqueue does); 0 if none. */
   socketError = 0;
   constructor(fd: number) {
@@ -26,7 +26,7 @@ export class FdEntry implements FdRecord {
   }
   /** The bits the backend has enabled now. */
   enabled(): number {
-    return (this.nread ? EV.READ : 0) | (this.nwrite ? EV.WRITE : 0) | (this.nclose ? EV.CLOSED : 0) | (this.net ? EV.ET : 0);
+    return (this.nread ? EV.READ : 0) | (this.nwrite ? EV.WRITE : 0) | (this.nclose ? EV.CLOSED : 0) | (this.nedge ? EV.ET : 0);
   }
 }
 
@@ -42,7 +42,7 @@ export function ioAdd(base: EventBase, ev: Event): void {
   // A new entry is stored only once the backend accepted the fd, so a failed add leaves none.
   if (entry === undefined) entry = new FdEntry(fd);
   const et = (ev.events & EV.ET) !== 0;
-  if (entry.events.length > 0 && (entry.net > 0) !== et) {
+  if (entry.events.length > 0 && (entry.nedge > 0) !== et) {
     throw new TypeError(`cannot mix edge-triggered and level-triggered events on fd ${fd}`);
   }
   const old = entry.enabled();
@@ -57,7 +57,7 @@ export function ioAdd(base: EventBase, ev: Event): void {
   if (ev.events & EV.READ) entry.nread++;
   if (ev.events & EV.WRITE) entry.nwrite++;
   if (ev.events & EV.CLOSED) entry.nclose++;
-  if (et) entry.net++;
+  if (et) entry.nedge++;
   entry.events.push(ev);
   base.ioMap[fd] = entry;
   // An off-thread wait watches what the kernel knew when it began: poll and select's fd list,
@@ -78,7 +78,7 @@ export function ioDel(base: EventBase, ev: Event): void {
   if (ev.events & EV.READ && --entry.nread === 0) removed |= EV.READ;
   if (ev.events & EV.WRITE && --entry.nwrite === 0) removed |= EV.WRITE;
   if (ev.events & EV.CLOSED && --entry.nclose === 0) removed |= EV.CLOSED;
-  if (ev.events & EV.ET && --entry.net === 0) removed |= EV.ET;
+  if (ev.events & EV.ET && --entry.nedge === 0) removed |= EV.ET;
   if (entry.events.length === 0) base.ioMap[fd] = undefined;
   if (removed & EV_IO) base.backendState.del(fd, old, removed, entry);
 }
@@ -160,18 +160,18 @@ export function evmapInconsistency(base: EventBase): string | null {
     if (entry === undefined) continue;
     if (entry.fd !== fd) return `fd entry at ${fd} says fd ${entry.fd}`;
     if (entry.events.length === 0) return `fd ${fd} has an entry with no events`;
-    let nread = 0, nwrite = 0, nclose = 0, net = 0;
+    let nread = 0, nwrite = 0, nclose = 0, nedge = 0;
     for (const ev of entry.events) {
       if (ev.fd !== fd) return `fd ${fd} lists an event of fd ${ev.fd}`;
       if (!(ev.state & LIST_INSERTED)) return `fd ${fd} lists an event that is not inserted`;
       if (ev.events & EV.READ) nread++;
       if (ev.events & EV.WRITE) nwrite++;
       if (ev.events & EV.CLOSED) nclose++;
-      if (ev.events & EV.ET) net++;
+      if (ev.events & EV.ET) nedge++;
     }
-    if (nread !== entry.nread || nwrite !== entry.nwrite || nclose !== entry.nclose || net !== entry.net) {
-      return `fd ${fd} counts read/write/closed/edge ${entry.nread}/${entry.nwrite}/${entry.nclose}/${entry.net} ` +
-        `but its events have ${nread}/${nwrite}/${nclose}/${net}`;
+    if (nread !== entry.nread || nwrite !== entry.nwrite || nclose !== entry.nclose || nedge !== entry.nedge) {
+      return `fd ${fd} counts read/write/closed/edge ${entry.nread}/${entry.nwrite}/${entry.nclose}/${entry.nedge} ` +
+        `but its events have ${nread}/${nwrite}/${nclose}/${nedge}`;
     }
   }
   for (let sig = 0; sig < base.signalMap.length; sig++) {

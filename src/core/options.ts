@@ -17,7 +17,7 @@ export interface EventBaseOptions {
   ignoreEnv?: boolean;
   /** Read the clock for every now() instead of caching it per loop iteration. */
   noCacheTime?: boolean;
-  /** Queue epoll changes and apply them at dispatch. */
+  /** Queue epoll changes and apply them just before the wait. */
   epollChangelist?: boolean;
   /** Use CLOCK_MONOTONIC and ns-precision waits instead of the coarse clock. */
   preciseTimer?: boolean | "pwait2" | "timerfd";
