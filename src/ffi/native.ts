@@ -1,6 +1,6 @@
 // One neutral way to open C symbols and to touch native memory, mapped onto bun:ffi or Deno.dlopen.
 //
-// Rules measured in FFI-NOTES.md and enforced here:
+// Rules enforced here (docs/ffi.md says what each is measured from):
 // - 64-bit parameters are declared 64-bit; on Deno they must be passed as BigInt to stay on the
 //   fast path, so callers convert with `u64arg()` (a no-op on Bun).
 // - byte-count results (ssize_t) are declared i32 by the bindings: a BigInt per call is avoided,
