@@ -12,7 +12,7 @@ import { type HostWorker, parentPort, startWorker } from "../src/ffi/mod.ts";
 import {
   Dispatcher, Mailbox, MailboxSender, type MailboxPort, type WorkerContext, isMainThread, spawnBase, spawnBases,
 } from "../src/threads/mod.ts";
-import { acceptAll, boundPort, connectTcp, listenTcp } from "../src/threads/sockets.ts";
+import { acceptAll, boundPort, connectTcp, listenTcp } from "../src/net/socket.ts";
 
 const now = () => sys.clockMs(constants.CLOCK_MONOTONIC);
 const spinFor = (ms: number) => {

@@ -7,7 +7,7 @@ import process from "node:process";
 import { BEV, BufferEvent, EV, EventBase, scriptArgs, sys } from "../src/mod.ts";
 import { scriptCommand } from "../src/ffi/mod.ts";
 import { Dispatcher, FdChannel, type FdTarget } from "../src/threads/mod.ts";
-import { acceptAll, unlinkPath } from "../src/threads/sockets.ts";
+import { acceptAll, unlinkPath } from "../src/net/socket.ts";
 
 const args = scriptArgs();
 const base = new EventBase();

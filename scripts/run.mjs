@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs one TypeScript file on Bun and then on Deno (or only one: --bun / --deno), with the
-// permissions evffi needs on Deno (unscoped --allow-ffi, see FFI-NOTES.md).
+// permissions evffi needs on Deno (unscoped --allow-ffi, see docs/ffi.md).
 //   node scripts/run.mjs examples/hello.ts [--bun|--deno] [-- args...]
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";

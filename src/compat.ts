@@ -4,7 +4,6 @@
 // `event_get_last_error()` holds the Error that caused it.
 //
 // `event_base_loop` / `event_base_dispatch` keep libevent's synchronous meaning (EventBase.loopSync).
-import "./core/signal.ts"; // installs host-signal delivery
 import { EventBase, type EventBaseOptions, type TimeoutArg } from "./core/base.ts";
 import type { CommonTimeout } from "./core/common-timeout.ts";
 import { Event } from "./core/event.ts";

@@ -15,7 +15,6 @@
  *
  * @module
  */
-import "./core/signal.ts"; // installs host-signal delivery
 export { EventBase } from "./core/base.ts";
 export type { EventBaseOptions, TimeoutArg } from "./core/base.ts";
 export { Event } from "./core/event.ts";

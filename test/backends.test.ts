@@ -1,4 +1,4 @@
-// What differs between backends, and choosing among them (issue 4).
+// What differs between backends, and choosing among them.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";

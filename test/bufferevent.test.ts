@@ -1,4 +1,4 @@
-// BufferEvent, Listener and HttpServer over real TCP sockets, with the faults of issue 7.
+// BufferEvent, Listener and HttpServer over real TCP sockets, with faults: resets, refused connects, half-closes, slow and stalled peers.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";

@@ -73,7 +73,7 @@ for (const variant of backendVariants()) {
         const chunk = new Uint8Array(512).fill(7);
         const writer = base.event(a, EV.WRITE | EV.PERSIST, () => {
           const n = sys.write(a, chunk.subarray(0, Math.min(chunk.length, toWrite)));
-          if (n > 0) toWrite -= n;
+          if (n !== null) toWrite -= n;
           if (toWrite === 0) writer.del();
         });
         const reader = base.event(b, EV.READ | EV.PERSIST, () => {
@@ -506,6 +506,38 @@ for (const variant of backendVariants()) {
         assert.equal(base.isRunning, false);
         assert.equal(base.loopSync(), 1, "the loop can be called again");
         assert.deepEqual(ran, ["boom", "after"]);
+      });
+    });
+
+    it("checkIntegrity names a counter, the heap or an fd's counts when they disagree with the events", () => {
+      withBase(variant, (base, fds) => {
+        const [a] = pair(fds);
+        const reader = base.event(a, EV.READ | EV.PERSIST, () => {}).add(50);
+        const timers = [30, 10, 20].map((ms) => base.timer(ms, () => {}));
+        base.event(-1, 0, () => {}).active();
+        base.checkIntegrity();
+
+        base.activeUser++;
+        assert.throws(() => base.checkIntegrity(), /activeUser is 2 but the queues hold 1/);
+        base.activeUser--;
+        base.addedUser--;
+        assert.throws(() => base.checkIntegrity(), /addedUser/);
+        base.addedUser++;
+
+        const top = base.timeHeap.top()!;
+        const saved = top.deadline;
+        top.deadline = Number.MAX_VALUE;
+        assert.throws(() => base.checkIntegrity(), /timer heap's order/);
+        top.deadline = saved;
+
+        const entry = base.ioMap[a]!;
+        entry.nread++;
+        assert.throws(() => base.checkIntegrity(), new RegExp(`fd ${a} counts read`));
+        entry.nread--;
+
+        base.checkIntegrity();
+        reader.del();
+        for (const t of timers) t.del();
       });
     });
 

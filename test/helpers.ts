@@ -36,12 +36,17 @@ function warmUpKqueue(): void {
   new EventBase({ method: "kqueue", ignoreEnv: true }).close();
 }
 
-/** Runs `fn` with a fresh base of `variant` and closes it (and any fds registered) afterwards. */
+/**
+ * Runs `fn` with a fresh base of `variant`, checks the base's integrity when `fn` returned (its
+ * counters, heap and evmap agree with its events), and closes it and any fds registered.
+ */
 export function withBase<T>(variant: BackendVariant, fn: (base: EventBase, fds: number[]) => T, extra: EventBaseOptions = {}): T {
   const base = new EventBase({ ...variant.options, ...extra });
   const fds: number[] = [];
   try {
-    return fn(base, fds);
+    const result = fn(base, fds);
+    if (!base.closed) base.checkIntegrity();
+    return result;
   } finally {
     base.close();
     for (const fd of fds) sys.closeQuietly(fd);

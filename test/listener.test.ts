@@ -1,24 +1,13 @@
 // Listener, socket addresses and the HTTP request parser, with real sockets on every backend.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { EV, SyscallError, constants as C, sys } from "./deps.ts";
-import { constants as K, libc, u64arg } from "../src/ffi/mod.ts";
+import { EVLOOP, SyscallError, constants as C, sys } from "./deps.ts";
+import { libc } from "../src/ffi/mod.ts";
 import { cstring } from "../src/ffi/sys.ts";
 import { Listener, localAddress, peerAddress } from "../src/net/listener.ts";
 import { decodeAddress, encodeAddress, formatAddress, resolveAddress } from "../src/ffi/sockaddr.ts";
 import { formatResponse, parseRequest } from "../src/net/http.ts";
-import { backendVariants, withBase } from "./helpers.ts";
-
-function getFdLimitRaw(): [bigint, bigint] {
-  const r = new BigUint64Array(2);
-  assert.equal(libc.getrlimit(K.RLIMIT_NOFILE, new Uint8Array(r.buffer)), 0);
-  return [r[0], r[1]];
-}
-
-function setFdSoftLimit(soft: bigint, hard: bigint): void {
-  const r = new BigUint64Array([soft, hard]);
-  assert.equal(libc.setrlimit(K.RLIMIT_NOFILE, new Uint8Array(r.buffer)), 0);
-}
+import { backendVariants, runChild, withBase } from "./helpers.ts";
 
 /** A blocking-style connect for tests: returns a connected non-blocking fd (loopback completes at once or soon). */
 function connectTcp(port: number, host = "127.0.0.1"): number {
@@ -115,42 +104,48 @@ for (const variant of backendVariants()) {
       });
     });
 
-    it("EMFILE: sheds the connection through its spare fd and does not spin", () => {
+    it("disable() inside the accept callback stops the accept loop in progress; enable() resumes it", () => {
       withBase(variant, (base, fds) => {
-        const errors: string[] = [];
-        let accepted = 0;
+        const accepted: number[] = [];
         const listener = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => {
-          accepted++;
+          accepted.push(fd);
           fds.push(fd);
-        }).onError((err) => errors.push(err.code));
+          listener.disable();
+        });
         const port = (listener.address as { port: number }).port;
-        const client = connectTcp(port);
-        fds.push(client);
-        // Lower the soft descriptor limit a little above what is open, then use up the rest.
-        const [soft, hard] = getFdLimitRaw();
-        const probe = libc.dup(client);
-        libc.close(probe);
-        setFdSoftLimit(BigInt(probe + 16), hard);
-        const hog: number[] = [];
+        fds.push(connectTcp(port), connectTcp(port));
         try {
-          for (let fd = libc.dup(client); fd !== -1; fd = libc.dup(client)) hog.push(fd);
-          let iterations = 0;
-          base.timer(50, () => base.loopBreak());
-          base.event(-1, EV.PERSIST, () => void iterations++).add(5);
+          base.timer(10, () => {});
           base.loopSync();
-          assert.ok(errors.includes("EMFILE"), `errors: ${errors}`);
-          assert.equal(accepted, 0);
-          assert.ok(iterations < 100, "the loop slept instead of spinning on the readable listener");
+          assert.equal(accepted.length, 1, "the second connection waits in the backlog");
+          listener.enable();
+          base.loopSync(EVLOOP.ONCE);
+          assert.equal(accepted.length, 2);
         } finally {
-          for (const fd of hog) libc.close(fd);
-          setFdSoftLimit(soft, hard);
           listener.close();
         }
-        // The shed connection was closed cleanly: the client reads EOF.
-        const buf = new Uint8Array(4);
-        assert.equal(libc.read(client, buf, u64arg(4)), 0);
       });
     });
+
+    for (const mode of ["onError", "default"]) {
+      it(`out of descriptors (${mode === "onError" ? "with onError" : "no onError: stderr"}): sheds every waiting connection, reports once, keeps its spare, does not spin, serves again`, () => {
+        const r = runChild("listener-emfile.ts", [variant.options.method!, mode]);
+        assert.equal(r.status, 0, r.stderr);
+        const got = JSON.parse(r.stdout.trim().split("\n").pop()!);
+        assert.ok(got.shed > 0, `some connections were shed: ${r.stdout}`);
+        assert.equal(got.accepted + got.shed, 40);
+        assert.ok(got.iterations < 20, `the loop ran ${got.iterations} iterations instead of sleeping`);
+        assert.equal(got.spareAfterEpisode, true, "the spare descriptor was reopened");
+        assert.equal(got.servedAgain, true, "a connection is accepted once descriptors free up");
+        const reports = r.stderr.split("\n").filter((line) => line.includes("out of descriptors"));
+        if (mode === "onError") {
+          assert.equal(got.errors, 1, "one report per episode");
+          assert.equal(reports.length, 0);
+        } else {
+          assert.equal(reports.length, 1, `stderr: ${r.stderr}`);
+        }
+      });
+    }
   });
 }
 

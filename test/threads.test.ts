@@ -11,7 +11,7 @@ import {
   Dispatcher, FdChannel, type FdChannelError, FdHandoffError, type FdMessage, Mailbox, MailboxSender, QueueFullError,
   type QueueRecord, spawnBase, spawnBases,
 } from "../src/threads/mod.ts";
-import { acceptAll, connectTcp, unlinkPath } from "../src/threads/sockets.ts";
+import { acceptAll, connectTcp, unlinkPath } from "../src/net/socket.ts";
 import { backendVariants, runChild } from "./helpers.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
@@ -61,7 +61,7 @@ function echoClient(base: EventBase, port: number, payload: Uint8Array, done: (e
   let sent = 0;
   const writer = base.event(fd, EV.WRITE | EV.PERSIST, () => {
     const n = sys.write(fd, payload.subarray(sent));
-    if (n > 0) sent += n;
+    if (n !== null) sent += n;
     if (sent === payload.byteLength) writer.close();
   });
   writer.add();

@@ -1,6 +1,6 @@
 // The backend contract: libevent's `struct eventop`, one object per kernel mechanism.
 // The base calls add/del only on 0<->1 transitions of an fd's READ/WRITE/CLOSED interest (the
-// evmap keeps per-bit reference counts), and dispatch reports readiness through
+// evmap keeps per-bit reference counts), and wait reports readiness through
 // `base.activateIo(fd, bits)`.
 
 /** What the evmap keeps for one fd; backends may use `backendSlot` as per-fd scratch. */
@@ -29,7 +29,7 @@ export interface BackendConfig {
   preciseWith: "auto" | "pwait2" | "timerfd";
   /** Forbid the timerfd fallback for precise epoll waits. */
   disallowTimerfd: boolean;
-  /** Queue epoll changes and flush them at dispatch. */
+  /** Queue epoll changes and flush them before the wait. */
   epollChangelist: boolean;
 }
 
@@ -45,7 +45,7 @@ export interface BackendState {
    * Waits up to `timeoutMs` (null: no limit; 0: poll) and reports ready fds through the host.
    * Returns false if interrupted by a signal (EINTR), true otherwise; throws SyscallError on failure.
    */
-  dispatch(timeoutMs: number | null): boolean;
+  wait(timeoutMs: number | null): boolean;
   /** Releases kernel resources. */
   dealloc(): void;
   /** Applies queued interest changes now (a backend with a changelist), before waiting elsewhere. */

@@ -1,9 +1,11 @@
 // epoll(7) backend (Linux). Interest changes go straight to epoll_ctl; with the changelist
-// variant they are queued per fd and applied at the start of dispatch, so an add followed by a
+// variant they are queued per fd and applied just before the wait, so an add followed by a
 // delete in the same iteration costs no syscall.
 import { Errno, SyscallError, constants as C, errnoCell, hasSymbol, layout, libc, u64arg } from "../ffi/mod.ts";
 import { EV, Feature } from "../core/flags.ts";
 import type { Backend, BackendHost, BackendState, FdRecord } from "./backend.ts";
+import { Changelist } from "./changelist.ts";
+import { msToTimespec } from "./helpers.ts";
 
 const INITIAL_EVENTS = 32;
 const MAX_EVENTS = 4096;
@@ -44,13 +46,10 @@ export class EpollState implements BackendState {
   private readonly itimerspec = new Uint32Array(8); // it_interval (16 bytes), it_value (16 bytes)
   private readonly itimerspecBytes = new Uint8Array(this.itimerspec.buffer);
   private readonly timerfdDrain = new Uint8Array(8);
-  private readonly timespec = new Uint32Array(4); // tv_sec (64-bit LE), tv_nsec (64-bit LE)
+  private readonly timespec = new Uint32Array(4);
   private readonly timespecBytes = new Uint8Array(this.timespec.buffer);
-  // Changelist: fd -> bits wanted at the next flush, plus the bits the kernel has now.
-  private readonly changelist: boolean;
-  // `emptied`: the fd had no interest at some point since the last flush, so it may have been
-  // closed and its number reused (close() drops the registration from the kernel's set).
-  private readonly pending = new Map<number, { kernel: number; wanted: number; emptied: boolean }>();
+  /** The changes queued until the next wait, in the changelist variant; null otherwise. */
+  private readonly changes: Changelist | null;
 
   constructor(host: BackendHost, changelist: boolean) {
     this.host = host;
@@ -60,54 +59,44 @@ export class EpollState implements BackendState {
     this.events = new Uint32Array(new ArrayBuffer(INITIAL_EVENTS * layout.epoll_event.size));
     this.eventBytes = new Uint8Array(this.events.buffer);
     const cfg = host.config;
-    // epoll_pwait2 is tried first (a kernel without it answers ENOSYS, see dispatch); a timerfd
+    // epoll_pwait2 is tried first (a kernel without it answers ENOSYS, see wait); a timerfd
     // registered in the set stands in when it is missing, unless forbidden.
     this.usePwait2 = cfg.preciseTimer && cfg.preciseWith !== "timerfd" && hasSymbol("epoll_pwait2");
     this.allowTimerfd = cfg.preciseTimer && !cfg.disallowTimerfd && cfg.preciseWith !== "pwait2" && hasSymbol("timerfd_create");
     if (!this.usePwait2 && this.allowTimerfd) this.openTimerfd();
-    this.changelist = changelist;
+    this.changes = changelist ? new Changelist() : null;
   }
 
   add(fd: number, old: number, events: number, _record: FdRecord): void {
-    if (this.changelist) return this.queue(fd, old, old | events);
-    this.apply(fd, old, old | events);
+    if (this.changes !== null) this.changes.record(fd, old, old | events);
+    else this.apply(fd, old, old | events);
   }
 
   del(fd: number, old: number, events: number, _record: FdRecord): void {
     // ET stays on while other events on the fd still want it; the evmap passes EV.ET in `events`
     // only when the last edge-triggered event goes.
     const remaining = old & ~events;
-    if (this.changelist) return this.queue(fd, old, remaining);
-    this.apply(fd, old, remaining);
-  }
-
-  private queue(fd: number, old: number, wanted: number): void {
-    const emptied = (wanted & IO_MASK) === 0;
-    const change = this.pending.get(fd);
-    if (change) {
-      change.wanted = wanted;
-      change.emptied ||= emptied;
-    } else {
-      this.pending.set(fd, { kernel: old, wanted, emptied });
-    }
+    if (this.changes !== null) this.changes.record(fd, old, remaining);
+    else this.apply(fd, old, remaining);
   }
 
   flushChanges(): void {
-    for (const [fd, change] of this.pending) {
-      if ((change.kernel & IO_MASK) === 0 && (change.wanted & IO_MASK) === 0) continue;
-      // A delete then an add of the same bits needs no syscall unless the fd was closed and its
-      // number reused in between: then the kernel forgot it. A MOD settles both cases (ENOENT is
-      // retried as ADD), as libevent's changelist does.
-      if (change.kernel === change.wanted && !change.emptied) continue;
-      try {
-        this.apply(fd, change.kernel, change.wanted);
-      } catch (err) {
-        // An fd closed before the flush cannot be registered; like libevent we report it and go on.
-        if (!(err instanceof SyscallError) || err.code !== "EBADF") throw err;
-      }
-    }
-    this.pending.clear();
+    this.changes?.flush(this.applyQueued);
   }
+
+  /**
+   * One fd's queued change. A delete then an add of the same bits reaches here only when the fd
+   * may have been closed and its number reused: a MOD settles both cases (ENOENT is retried as
+   * ADD), as libevent's changelist does.
+   */
+  private readonly applyQueued = (fd: number, kernel: number, wanted: number): void => {
+    try {
+      this.apply(fd, kernel, wanted);
+    } catch (err) {
+      // An fd closed before the flush cannot be registered; like libevent we report it and go on.
+      if (!(err instanceof SyscallError) || err.code !== "EBADF") throw err;
+    }
+  };
 
   /** Moves the kernel's interest in `fd` from the bits `from` to `to`. */
   private apply(fd: number, from: number, to: number): void {
@@ -146,14 +135,10 @@ export class EpollState implements BackendState {
 
   /** Arms the timerfd for `timeoutMs` (0 disarms). */
   private setTimerfd(timeoutMs: number): void {
-    const ns = Math.max(0, Math.round(timeoutMs * 1e6));
-    const sec = Math.floor(ns / 1e9);
     const it = this.itimerspec;
-    it[4] = sec % 4294967296;
-    it[5] = Math.floor(sec / 4294967296);
+    msToTimespec(it, 4, timeoutMs);
     // A zero it_value would disarm: the smallest wait is 1 ns.
-    it[6] = timeoutMs > 0 ? Math.max(1, ns % 1e9) : 0;
-    if (timeoutMs > 0 && sec === 0 && it[6] === 0) it[6] = 1;
+    if (timeoutMs > 0 && it[4] === 0 && it[5] === 0 && it[6] === 0) it[6] = 1;
     if (libc.timerfd_settime(this.timerfd, 0, this.itimerspecBytes, null) === -1) {
       throw new SyscallError("timerfd_settime", errnoCell[0], [this.timerfd, 0, timeoutMs]);
     }
@@ -161,16 +146,12 @@ export class EpollState implements BackendState {
   }
 
   private waitPwait2(timeoutMs: number): number {
-    const ns = Math.max(0, Math.round(timeoutMs * 1e6));
-    const sec = Math.floor(ns / 1e9);
-    this.timespec[0] = sec % 4294967296;
-    this.timespec[1] = Math.floor(sec / 4294967296);
-    this.timespec[2] = ns % 1e9;
+    msToTimespec(this.timespec, 0, timeoutMs);
     return libc.epoll_pwait2(this.pollableFd, this.eventBytes, this.capacity, this.timespecBytes, null);
   }
 
-  dispatch(timeoutMs: number | null): boolean {
-    if (this.changelist && this.pending.size) this.flushChanges();
+  wait(timeoutMs: number | null): boolean {
+    if (this.changes !== null && this.changes.size) this.changes.flush(this.applyQueued);
     let n = -1;
     let waited = false;
     if (this.usePwait2 && timeoutMs !== null && timeoutMs > 0) {
@@ -233,7 +214,7 @@ export class EpollState implements BackendState {
   dealloc(): void {
     if (this.timerfd >= 0) libc.close(this.timerfd);
     libc.close(this.pollableFd);
-    this.pending.clear();
+    this.changes?.clear();
   }
 }
 

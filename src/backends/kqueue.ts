@@ -1,9 +1,9 @@
 // kqueue(2) backend: macOS and the BSDs from libc; Linux through libkqueue when it is installed
 // (libkqueue.so.0) or named by EVFFI_KQUEUE_LIBRARY.
 //
-// Interest changes are queued as `struct kevent` entries and applied by the same kevent() call
-// that waits, as in libevent, so a burst of adds and deletes costs no extra syscall. EV.ET is
-// EV_CLEAR on the filter. A change the kernel refuses comes back as an EV_ERROR entry in the
+// Interest changes are queued per fd in the shared changelist and turned into `struct kevent`
+// entries that the same kevent() call that waits applies, as in libevent, so a burst of adds and
+// deletes costs no extra syscall. EV.ET is EV_CLEAR on the filter. A change the kernel refuses comes back as an EV_ERROR entry in the
 // results: deletes of something already gone are ignored, adds refused with EPERM/EPIPE (an fd
 // that cannot be watched, a pipe whose reader is gone) are reported readable so the caller's
 // read shows why, as libevent does.
@@ -13,6 +13,8 @@ import {
 } from "../ffi/mod.ts";
 import { EV, Feature } from "../core/flags.ts";
 import type { Backend, BackendHost, BackendState, FdRecord } from "./backend.ts";
+import { Changelist } from "./changelist.ts";
+import { checkFdOpen, msToTimespec } from "./helpers.ts";
 
 const K = layout.kevent;
 const INITIAL_EVENTS = 32;
@@ -32,13 +34,14 @@ export class KqueueState implements BackendState {
   private readonly kqFd: number;
   private readonly lib: KqueueLibrary;
   private readonly host: BackendHost;
+  private readonly changelist = new Changelist();
   private changes: Uint8Array;
   private changeView: DataView;
   private nchanges = 0;
   private capacity = INITIAL_EVENTS;
   private events: Uint8Array;
   private eventView: DataView;
-  private readonly timespec = new Uint32Array(4); // tv_sec (64-bit LE), tv_nsec (64-bit LE)
+  private readonly timespec = new Uint32Array(4);
   private readonly timespecBytes = new Uint8Array(this.timespec.buffer);
 
   constructor(host: BackendHost, lib: KqueueLibrary) {
@@ -75,45 +78,32 @@ export class KqueueState implements BackendState {
   add(fd: number, old: number, events: number, _record: FdRecord): void {
     // The change reaches the kernel only at the next kevent(); check the fd now so a closed one
     // fails here, at add, with EBADF (only on the first interest in the fd: one syscall).
-    if (!(old & (EV.READ | EV.WRITE)) && libc.fcntl(fd, C.F_GETFD, 0) === -1) {
-      throw new SyscallError("fcntl", errnoCell[0], [fd, "F_GETFD"], "the fd to watch is not open");
-    }
-    const now = old | events;
-    const clear = now & EV.ET ? C.EV_CLEAR : 0;
-    if (events & EV.READ) this.queue(fd, C.EVFILT_READ, C.EV_ADD | clear);
-    if (events & EV.WRITE) this.queue(fd, C.EVFILT_WRITE, C.EV_ADD | clear);
-    // ET switched on for an fd that already had a filter: re-register that filter with EV_CLEAR.
-    if (events & EV.ET && !(old & EV.ET)) this.reregister(fd, old & ~events, C.EV_CLEAR);
+    if (!(old & (EV.READ | EV.WRITE))) checkFdOpen(fd);
+    this.changelist.record(fd, old, old | events);
   }
 
   del(fd: number, old: number, events: number, _record: FdRecord): void {
-    if (events & EV.READ) this.queue(fd, C.EVFILT_READ, C.EV_DELETE);
-    if (events & EV.WRITE) this.queue(fd, C.EVFILT_WRITE, C.EV_DELETE);
-    const remaining = old & ~events;
-    if (events & EV.ET) {
-      // The last ET event went but others stay: re-register them level-triggered.
-      this.reregister(fd, remaining, 0);
-    } else if (remaining & EV.ET && events & (EV.READ | EV.WRITE) && !this.lib.native) {
-      // libkqueue keeps both filters of an fd in one epoll registration and drops EPOLLET from
-      // the survivor when the other filter is deleted; register the survivor again with EV_CLEAR.
-      this.reregister(fd, remaining, C.EV_CLEAR);
-    }
+    this.changelist.record(fd, old, old & ~events);
   }
 
-  /**
-   * Deletes and re-adds the READ/WRITE filters in `bits` with `clear` (EV_CLEAR or 0): EV_ADD on
-   * an existing filter does not change EV_CLEAR everywhere, a fresh registration does.
-   */
-  private reregister(fd: number, bits: number, clear: number): void {
-    if (bits & EV.READ) {
-      this.queue(fd, C.EVFILT_READ, C.EV_DELETE);
-      this.queue(fd, C.EVFILT_READ, C.EV_ADD | clear);
-    }
-    if (bits & EV.WRITE) {
-      this.queue(fd, C.EVFILT_WRITE, C.EV_DELETE);
-      this.queue(fd, C.EVFILT_WRITE, C.EV_ADD | clear);
-    }
-  }
+  /** Queues the kevent entries that move `fd` from the filters the kernel has to those wanted. */
+  private readonly queueChange = (fd: number, kernel: number, wanted: number, emptied: boolean): void => {
+    const clear = wanted & EV.ET ? C.EV_CLEAR : 0;
+    // EV_ADD on an existing filter does not change EV_CLEAR everywhere: a filter that stays is
+    // registered afresh (delete, then add) when ET changed, when the fd may have been closed and
+    // reused, or on libkqueue when the fd's other filter goes (libkqueue keeps both filters in
+    // one epoll registration and drops EPOLLET from the survivor).
+    const refresh = emptied || ((kernel ^ wanted) & EV.ET) !== 0 ||
+      (!this.lib.native && (wanted & EV.ET) !== 0 && (kernel & ~wanted & (EV.READ | EV.WRITE)) !== 0);
+    // Deletes first: libkqueue would drop EPOLLET again from a filter re-added before its
+    // sibling's delete.
+    const gone = kernel & (refresh ? EV.READ | EV.WRITE : ~wanted);
+    const added = wanted & (refresh ? EV.READ | EV.WRITE : ~kernel);
+    if (gone & EV.READ) this.queue(fd, C.EVFILT_READ, C.EV_DELETE);
+    if (gone & EV.WRITE) this.queue(fd, C.EVFILT_WRITE, C.EV_DELETE);
+    if (added & EV.READ) this.queue(fd, C.EVFILT_READ, C.EV_ADD | clear);
+    if (added & EV.WRITE) this.queue(fd, C.EVFILT_WRITE, C.EV_ADD | clear);
+  };
 
   /**
    * Applies the queued changes without collecting readiness, before an off-thread wait. Every
@@ -121,6 +111,7 @@ export class KqueueState implements BackendState {
    * success) and leaves pending events where they are.
    */
   flushChanges(): void {
+    this.changelist.flush(this.queueChange);
     const n = this.nchanges;
     if (n === 0) return;
     const v = this.changeView;
@@ -136,17 +127,13 @@ export class KqueueState implements BackendState {
     this.report(got);
   }
 
-  dispatch(timeoutMs: number | null): boolean {
+  wait(timeoutMs: number | null): boolean {
     let ts: Uint8Array | null = null;
     if (timeoutMs !== null) {
-      const ns = Math.max(0, Math.round(timeoutMs * 1e6));
-      const sec = Math.floor(ns / 1e9);
-      this.timespec[0] = sec % 4294967296;
-      this.timespec[1] = Math.floor(sec / 4294967296);
-      this.timespec[2] = ns % 1e9;
-      this.timespec[3] = 0;
+      msToTimespec(this.timespec, 0, timeoutMs);
       ts = this.timespecBytes;
     }
+    if (this.changelist.size) this.changelist.flush(this.queueChange);
     const nchanges = this.nchanges;
     // Each refused change takes a slot in the results: room for all of them, as libevent keeps.
     if (nchanges > this.capacity) this.ensureCapacity(nchanges);
@@ -208,6 +195,7 @@ export class KqueueState implements BackendState {
 
   dealloc(): void {
     libc.close(this.kqFd);
+    this.changelist.clear();
     this.nchanges = 0;
     // libkqueue releases the set's internal epoll fd and pipe on a monitoring thread after the
     // close; wait for it so that a freed base holds no fds.

@@ -4,14 +4,11 @@
 import { Errno, SyscallError, constants as C, errnoCell, layout, libc, os, type U64Arg, u64arg } from "../ffi/mod.ts";
 import { EV, Feature } from "../core/flags.ts";
 import type { Backend, BackendHost, BackendState, FdRecord } from "./backend.ts";
+import { checkFdOpen, pollMask } from "./helpers.ts";
 
 const IO_MASK = EV.READ | EV.WRITE | EV.CLOSED;
 const P = layout.pollfd;
 const MAX_TIMEOUT_MS = 0x7fffffff;
-
-function pollMask(bits: number): number {
-  return (bits & EV.READ ? C.POLLIN : 0) | (bits & EV.WRITE ? C.POLLOUT : 0) | (bits & EV.CLOSED ? C.POLLRDHUP : 0);
-}
 
 export class PollState implements BackendState {
   readonly pollableFd = -1;
@@ -30,7 +27,7 @@ export class PollState implements BackendState {
     let slot = record.backendSlot;
     if (slot < 0) {
       // poll() would only report a bad fd later (POLLNVAL): fail at add, as epoll does.
-      if (libc.fcntl(fd, C.F_GETFD, 0) === -1) throw new SyscallError("fcntl", errnoCell[0], [fd, "F_GETFD"], "the fd to watch is not open");
+      checkFdOpen(fd);
       if (this.count === this.capacity) this.grow();
       slot = this.count++;
       this.fds[(slot * P.size + P.fd) >> 2] = fd;
@@ -78,7 +75,7 @@ export class PollState implements BackendState {
     this.masks = new Int16Array(bytes.buffer);
   }
 
-  dispatch(timeoutMs: number | null): boolean {
+  wait(timeoutMs: number | null): boolean {
     const ms = timeoutMs === null ? -1 : timeoutMs <= 0 ? 0 : Math.min(Math.ceil(timeoutMs), MAX_TIMEOUT_MS);
     const n = libc.poll(this.bytes, this.count === this.nfdsFor ? this.nfds : this.nfdsArg(), ms);
     if (n === -1) {

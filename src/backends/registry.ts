@@ -1,7 +1,7 @@
 // The backends in libevent's order of preference, and the choice among them.
 import { getEnv, hasSymbol } from "../ffi/mod.ts";
 import { Feature } from "../core/flags.ts";
-import type { Backend } from "./backend.ts";
+import type { Backend, BackendHost, BackendState } from "./backend.ts";
 import { epoll, epollChangelist } from "./epoll.ts";
 import { kqueue } from "./kqueue.ts";
 import { poll } from "./poll.ts";
@@ -85,4 +85,22 @@ export function candidateBackends(choice: BackendChoice): Backend[] {
     throw new Error(`no event backend qualifies (wanted ${wanted}; ${reasons.join("; ") || "no backends known"})`);
   }
   return out;
+}
+
+/**
+ * Starts the first candidate whose init() succeeds for `host`, in order. Throws an Error listing
+ * why each failed when none starts.
+ */
+export function startBackend(choice: BackendChoice, host: BackendHost): { backend: Backend; state: BackendState } {
+  const failures: string[] = [];
+  for (const backend of candidateBackends(choice)) {
+    try {
+      const state = backend.init(host);
+      if (state) return { backend, state };
+      failures.push(`${backend.name}: init declined`);
+    } catch (err) {
+      failures.push(`${backend.name}: ${(err as Error).message}`);
+    }
+  }
+  throw new Error(`no event backend could start (${failures.join("; ")})`);
 }

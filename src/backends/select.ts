@@ -1,9 +1,10 @@
 // select(2) backend with fd sets sized to the largest fd, so fds above FD_SETSIZE (1024) work:
 // select() itself reads nfds bits from whatever memory it is given; only the FD_SET macros are
 // limited, and they are not used here. The input sets are copied to output sets before each call.
-import { Errno, SyscallError, constants as C, errnoCell, layout, libc } from "../ffi/mod.ts";
+import { Errno, SyscallError, errnoCell, layout, libc } from "../ffi/mod.ts";
 import { EV, Feature } from "../core/flags.ts";
 import type { Backend, BackendHost, BackendState, FdRecord } from "./backend.ts";
+import { checkFdOpen } from "./helpers.ts";
 
 const TV = layout.timeval;
 const MAX_WAIT_US = 0x7fffffff * 1e6;
@@ -44,9 +45,7 @@ export class SelectState implements BackendState {
 
   add(fd: number, old: number, events: number, _record: FdRecord): void {
     // select() would fail the whole wait with EBADF later: fail at add, as epoll does.
-    if ((old & (EV.READ | EV.WRITE)) === 0 && libc.fcntl(fd, C.F_GETFD, 0) === -1) {
-      throw new SyscallError("fcntl", errnoCell[0], [fd, "F_GETFD"], "the fd to watch is not open");
-    }
+    if ((old & (EV.READ | EV.WRITE)) === 0) checkFdOpen(fd);
     this.ensure(fd);
     const bits = old | events;
     const byte = fd >> 3, bit = 1 << (fd & 7);
@@ -67,7 +66,7 @@ export class SelectState implements BackendState {
     }
   }
 
-  dispatch(timeoutMs: number | null): boolean {
+  wait(timeoutMs: number | null): boolean {
     const bytes = (this.maxFd >> 3) + 1;
     const size = this.size;
     this.sets.copyWithin(2 * size, 0, bytes);

@@ -27,3 +27,48 @@ export function monotonicMs(clockId: number): number {
 export function wallClockMs(): number {
   return readClock(constants.CLOCK_REALTIME);
 }
+
+const WALL_OFFSET_REFRESH_MS = 5000;
+
+/**
+ * A base's clock with libevent's per-iteration time cache: while the loop runs, now() returns the
+ * time read after the backend returned, so every callback of one iteration sees the same time.
+ */
+export class TimeCache {
+  private readonly clockId: number;
+  private readonly enabled: boolean;
+  /** The cached time, or 0 when there is none (outside the loop, or the cache is off). */
+  private cached = 0;
+  private wallOffset = 0;
+  private wallOffsetAt = -Infinity;
+
+  constructor(precise: boolean, enabled: boolean) {
+    this.clockId = monotonicClockId(precise);
+    this.enabled = enabled;
+  }
+
+  /** The cached time, or the clock's when there is none. */
+  now(): number {
+    return this.cached !== 0 ? this.cached : readClock(this.clockId);
+  }
+
+  /** Reads the clock into the cache (when caching is on). */
+  refresh(): void {
+    if (this.enabled) this.cached = readClock(this.clockId);
+  }
+
+  /** Drops the cached time: now() reads the clock until the next refresh(). */
+  invalidate(): void {
+    this.cached = 0;
+  }
+
+  /** Wall-clock ms since the epoch, derived from the cached time when there is one. */
+  wallNow(): number {
+    if (this.cached === 0) return wallClockMs();
+    if (this.cached - this.wallOffsetAt > WALL_OFFSET_REFRESH_MS) {
+      this.wallOffset = wallClockMs() - readClock(this.clockId);
+      this.wallOffsetAt = this.cached;
+    }
+    return this.cached + this.wallOffset;
+  }
+}

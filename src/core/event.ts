@@ -1,9 +1,15 @@
 // An event: interest in an fd, a signal or a deadline, and the callback to run.
 // The Event holds its own links (active queue, common-timeout queue) and heap index, so moving it
 // between the base's structures allocates nothing.
-import type { EventBase, TimeoutArg } from "./base.ts";
+import type { EventBase } from "./base.ts";
 import type { CommonTimeout } from "./common-timeout.ts";
-import { EV, LIST_ACTIVE, LIST_ACTIVE_LATER, LIST_FREED, LIST_INSERTED, LIST_TIMEOUT } from "./flags.ts";
+import {
+  activateEvent, addEvent, closeEvent, delEvent, finalizeEvent, pendingBits, removeTimer, setPriority, timeLeft,
+} from "./event-ops.ts";
+import {
+  EV, LIST_ACTIVE, LIST_ACTIVE_LATER, LIST_FREED, LIST_INSERTED, LIST_PLACE_BITS, LIST_TIMEOUT, PRIORITY_SHIFT,
+} from "./flags.ts";
+import type { TimeoutArg } from "./timers.ts";
 
 /** A callback: the fd (or signal number, or -1), the EV bits that happened, and the event's arg. */
 // (Method syntax makes the parameter bivariant, so an Event<Foo> is usable as an Event<unknown>.)
@@ -27,10 +33,6 @@ export class EventExtras<A = unknown> {
   /** Finalizer to run instead of the callback (event_finalize). */
   finalizer: Finalizer<A> | null = null;
 }
-
-/** @internal Priority lives in the high bits of Event.state (LIST_* flags use the low 16). */
-export const PRIORITY_SHIFT = 16;
-const LIST_MASK = (1 << PRIORITY_SHIFT) - 1;
 
 export class Event<A = unknown> {
   /** @internal */ base: EventBase;
@@ -72,7 +74,7 @@ export class Event<A = unknown> {
   }
   /** @internal */
   set priorityValue(p: number) {
-    this.state = (this.state & LIST_MASK) | (p << PRIORITY_SHIFT);
+    this.state = (this.state & LIST_PLACE_BITS) | (p << PRIORITY_SHIFT);
   }
 
   /** @internal The extras, created on first use. */
@@ -91,25 +93,25 @@ export class Event<A = unknown> {
    * Re-adding a pending event replaces its timeout. Returns the event.
    */
   add(timeout?: TimeoutArg): this {
-    this.base.addEvent(this, timeout);
+    addEvent(this, timeout);
     return this;
   }
 
   /** Makes the event non-pending and non-active. */
   del(): this {
-    this.base.delEvent(this);
+    delEvent(this);
     return this;
   }
 
   /** Removes only the timeout, keeping the event pending on its fd or signal. */
   removeTimer(): this {
-    this.base.removeTimer(this);
+    removeTimer(this);
     return this;
   }
 
   /** Makes the event active with `what` (merged into an activation already pending). */
   active(what: number = EV.TIMEOUT, ncalls = 1): this {
-    this.base.activateEvent(this, what, ncalls);
+    activateEvent(this, what, ncalls);
     return this;
   }
 
@@ -119,12 +121,12 @@ export class Event<A = unknown> {
    * deadline is set.
    */
   pending(what = EV.TIMEOUT | EV.READ | EV.WRITE | EV.SIGNAL | EV.CLOSED): number {
-    return this.base.pendingBits(this, what);
+    return pendingBits(this, what);
   }
 
   /** Milliseconds until the timeout fires, or null if no timeout is set. */
   timeLeft(): number | null {
-    return this.base.timeLeft(this);
+    return timeLeft(this);
   }
 
   /** Whether the event is pending on anything or active. */
@@ -137,7 +139,7 @@ export class Event<A = unknown> {
     return this.priorityValue;
   }
   set priority(p: number) {
-    this.base.setPriority(this, p);
+    setPriority(this, p);
   }
 
   /** The base the event belongs to. */
@@ -155,12 +157,12 @@ export class Event<A = unknown> {
    * (libevent's event_finalize). The event cannot be added again afterwards.
    */
   finalize(finalizer: Finalizer<A>): void {
-    this.base.finalizeEvent(this, finalizer, false);
+    finalizeEvent(this, finalizer as Finalizer<unknown>, false);
   }
 
   /** Like finalize(), then frees the event. */
   closeFinalize(finalizer: Finalizer<A>): void {
-    this.base.finalizeEvent(this, finalizer, true);
+    finalizeEvent(this, finalizer as Finalizer<unknown>, true);
   }
 
   /** Same as close(), for `using`. */
@@ -170,7 +172,7 @@ export class Event<A = unknown> {
 
   /** Deletes the event and makes it unusable. */
   close(): void {
-    this.base.closeEvent(this);
+    closeEvent(this);
   }
 
   /** Whether close() was called. */

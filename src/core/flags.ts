@@ -49,6 +49,11 @@ export const LIST_FINALIZING = 0x40;
 export const LIST_FREED = 0x100;
 export const LIST_FREE_AFTER_FINALIZE = 0x200;
 
+/** Event.state keeps the LIST_* bits (where the event is) below this shift and its priority above. */
+export const PRIORITY_SHIFT = 16;
+/** The LIST_* part of Event.state. */
+export const LIST_PLACE_BITS = (1 << PRIORITY_SHIFT) - 1;
+
 /** Names of EV bits, for messages and dumps. */
 export function describeEvents(what: number): string {
   const names: string[] = [];

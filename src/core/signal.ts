@@ -7,7 +7,6 @@
 // Unlike libevent, where one base owns a signal, every base watching it receives it.
 // The last event removed for a signal removes the host listener, restoring the default action.
 import { addHostSignalListener, removeHostSignalListener, signals } from "../ffi/mod.ts";
-import { setSignalSource } from "./base.ts";
 
 /** Something that wants a signal counted and its loop woken: a base, or a proxy for a Worker's base. */
 export interface SignalTarget {
@@ -55,12 +54,33 @@ export function removeSignalTarget(signal: number, target: SignalTarget): void {
   }
 }
 
+/** The number of a signal given by number or name ("SIGINT", "int"). */
+export function signalNumber(signal: number | string): number {
+  if (typeof signal === "number") return signal;
+  if (typeof signal !== "string") throw new TypeError(`signal must be a number or a name, got ${String(signal)}`);
+  const upper = signal.toUpperCase();
+  const n = signals[upper.startsWith("SIG") ? upper : "SIG" + upper];
+  if (n === undefined) throw new RangeError(`unknown signal ${JSON.stringify(signal)}`);
+  return n;
+}
+
 /** Validates a signal number for watching (throws RangeError for unknown, SIGKILL, SIGSTOP). */
 export function checkCatchable(signal: number): void {
   nameOf(signal);
 }
 
-setSignalSource({
-  add: (base, signal) => addSignalTarget(signal, base),
-  del: (base, signal) => removeSignalTarget(signal, base),
-});
+/**
+ * Where a base's signal interest goes. A base's default is hostSignals; a base that another thread
+ * must feed (a spawnBase worker's, whose loop blocks in the kernel where no host listener runs)
+ * gets a source that asks that thread to count the signal for it.
+ */
+export interface SignalSource {
+  add(target: SignalTarget, signal: number): void;
+  del(target: SignalTarget, signal: number): void;
+}
+
+/** Delivery through the host's own signal API on this thread. */
+export const hostSignals: SignalSource = {
+  add: (target, signal) => addSignalTarget(signal, target),
+  del: (target, signal) => removeSignalTarget(signal, target),
+};

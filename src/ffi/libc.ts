@@ -54,6 +54,8 @@ export interface Libc {
   getrlimit(resource: number, rlim: Buf): number;
   setrlimit(resource: number, rlim: Buf): number;
   unlink(path: Buf): number;
+  /** open(2) without a mode (never with O_CREAT). */
+  open(path: Buf, flags: number): number;
   epoll_create1(flags: number): number;
   epoll_ctl(epfd: number, op: number, fd: number, event: Buf): number;
   epoll_wait(epfd: number, events: Buf, maxevents: number, timeoutMs: number): number;
@@ -113,6 +115,8 @@ const specs: Record<string, SymbolSpec> = {
   getrlimit: { args: [i32, buf], result: i32 },
   setrlimit: { args: [i32, buf], result: i32 },
   unlink: { args: [buf], result: i32 },
+  // open is variadic; only the fixed arguments are passed (no O_CREAT, so no mode).
+  open: { args: [buf, i32], result: i32 },
   epoll_create1: { args: [i32], result: i32, optional: true },
   epoll_ctl: { args: [i32, i32, i32, buf], result: i32, optional: true },
   epoll_wait: { args: [i32, buf, i32, i32], result: i32, optional: true },

@@ -1,6 +1,6 @@
 // One neutral way to open C symbols and to touch native memory, mapped onto bun:ffi or Deno.dlopen.
 //
-// Rules measured in FFI-NOTES.md and enforced here:
+// Rules enforced here (docs/ffi.md says what each is measured from):
 // - 64-bit parameters are declared 64-bit; on Deno they must be passed as BigInt to stay on the
 //   fast path, so callers convert with `u64arg()` (a no-op on Bun).
 // - byte-count results (ssize_t) are declared i32 by the bindings: a BigInt per call is avoided,
@@ -33,6 +33,11 @@ export interface SymbolSpec {
   optional?: boolean;
   /** The C symbol, when the key is another name for it (the same function bound with other types). */
   symbol?: string;
+  /**
+   * Run each call on a helper thread and return a Promise of its result, leaving the JS thread
+   * free (Deno's `nonblocking`). Bun has no such calls: opening a library with one throws there.
+   */
+  nonblocking?: boolean;
 }
 
 /** An opaque pointer returned by C (a number on Bun, a PointerObject on Deno). */
@@ -69,11 +74,15 @@ export interface OpenedLibrary<T> {
 }
 
 function toBunSpec(spec: SymbolSpec) {
+  if (spec.nonblocking) throw new Error("Bun has no nonblocking FFI calls (run the call in a Worker instead)");
   return { args: spec.args.map((t) => bunTypes[t]), returns: bunTypes[spec.result] };
 }
 
 function toDenoSpec(spec: SymbolSpec) {
-  return { name: spec.symbol, parameters: spec.args.map((t) => denoTypes[t]), result: denoTypes[spec.result], optional: spec.optional };
+  return {
+    name: spec.symbol, parameters: spec.args.map((t) => denoTypes[t]), result: denoTypes[spec.result], optional: spec.optional,
+    nonblocking: spec.nonblocking,
+  };
 }
 
 function missingStub(name: string, path: string) {

@@ -138,15 +138,21 @@ export function eventfdRead(fd: number): number {
 }
 
 /**
- * Writes `data`; returns the bytes written, or -1 for EAGAIN on a non-blocking fd.
- * Other errors throw.
+ * Writes `data`; returns the bytes written, or null for EAGAIN on a non-blocking fd (as read()
+ * does). Other errors throw.
+ *
+ * @example
+ * ```ts
+ * const n = sys.write(fd, "hello");
+ * if (n === null) waitUntilWritable(fd);
+ * ```
  */
-export function write(fd: number, data: Uint8Array | string): number {
+export function write(fd: number, data: Uint8Array | string): number | null {
   checkFd(fd);
   const bytes = bytesOf(data);
   const n = libc.write(fd, bytes, u64arg(Math.min(bytes.byteLength, MAX_IO)));
   if (n === -1) {
-    if (errnoCell[0] === EAGAIN) return -1;
+    if (errnoCell[0] === EAGAIN) return null;
     fail("write", fd, bytes, bytes.byteLength);
   }
   return n;

@@ -1,14 +1,20 @@
 // Waiting for fds without blocking the JS thread: poll(2) run off-thread, resolved as a Promise.
 // Deno runs it as a `nonblocking` FFI symbol on its helper thread; Bun, which has no such thing,
-// hands it to a watcher Worker (poll-worker.ts) through shared memory and gets a message back.
+// hands it to a watcher Worker (poll-worker.ts, started from a Blob so that bundles work) through
+// shared memory and gets a message back.
 // Neither call can be cancelled: the caller makes one of the polled fds readable (its wake fd).
-import { runtime } from "./runtime.ts";
+import { type HostWorker, runtime, startWorker } from "./runtime.ts";
 import { libcPath } from "./libc.ts";
 import { layout } from "./layout.ts";
+import { openLibrary } from "./native.ts";
 import { pollWorkerSource } from "./poll-worker.ts";
 
-// deno-lint-ignore no-explicit-any
-const g = globalThis as any;
+// One Blob URL per thread, made on first use (a Blob URL stays valid until revoked).
+let pollWorkerBlobUrl: string | null = null;
+function pollWorkerUrl(): string {
+  pollWorkerBlobUrl ??= URL.createObjectURL(new Blob([pollWorkerSource], { type: "text/javascript" }));
+  return pollWorkerBlobUrl;
+}
 
 export interface OffThreadWaiter {
   /** pollfd array to fill before wait() (layout.pollfd entries); valid until the next grow. */
@@ -23,19 +29,18 @@ export interface OffThreadWaiter {
   close(): void;
 }
 
-let denoPoll: ((fds: Uint8Array, n: bigint, timeout: number) => Promise<number>) | null = null;
+/** poll(2) bound nonblocking: Deno runs it on a helper thread. */
+type NonblockingPoll = (fds: Uint8Array, n: bigint, timeout: number) => Promise<number>;
+let denoPoll: NonblockingPoll | null = null;
 
 class DenoWaiter implements OffThreadWaiter {
   readonly pollfds: Uint8Array;
   busy = false;
   constructor(readonly capacity: number) {
     this.pollfds = new Uint8Array(new ArrayBuffer(capacity * layout.pollfd.size));
-    if (!denoPoll) {
-      const lib = g.Deno.dlopen(libcPath, {
-        poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
-      });
-      denoPoll = lib.symbols.poll;
-    }
+    denoPoll ??= openLibrary<{ poll: NonblockingPoll }>(libcPath, {
+      poll: { args: ["buf", "u64", "i32"], result: "i32", nonblocking: true },
+    }).symbols.poll;
   }
   async wait(nfds: number, timeoutMs: number): Promise<number> {
     this.busy = true;
@@ -48,44 +53,42 @@ class DenoWaiter implements OffThreadWaiter {
   close(): void {}
 }
 
-// One Blob URL per thread, made on first use (a Blob URL stays valid until revoked).
-let pollWorkerBlobUrl: string | null = null;
-function pollWorkerUrl(): string {
-  pollWorkerBlobUrl ??= URL.createObjectURL(new Blob([pollWorkerSource], { type: "text/javascript" }));
-  return pollWorkerBlobUrl;
-}
-
 class BunWaiter implements OffThreadWaiter {
   readonly pollfds: Uint8Array;
   busy = false;
   private readonly ctl = new Int32Array(new SharedArrayBuffer(32));
-  // deno-lint-ignore no-explicit-any
-  private readonly worker: any;
-  private pending: ((r: number) => void) | null = null;
+  private readonly worker: HostWorker;
+  private pending: { resolve(r: number): void; reject(e: Error): void } | null = null;
   private readonly ready: Promise<void>;
   constructor(readonly capacity: number) {
     const fds = new SharedArrayBuffer(capacity * layout.pollfd.size);
     this.pollfds = new Uint8Array(fds);
-    this.worker = new g.Worker(pollWorkerUrl());
     let onReady!: () => void;
     this.ready = new Promise((r) => (onReady = r));
-    this.worker.onmessage = (e: { data: unknown }) => {
-      if (typeof e.data === "object" && e.data && "ready" in e.data) return onReady();
-      const resolve = this.pending;
-      this.pending = null;
-      this.worker.unref?.();
-      resolve?.(Atomics.load(this.ctl, 3));
-    };
-    this.worker.postMessage({ ctl: this.ctl.buffer, fds, libc: libcPath });
-    this.worker.unref?.();
+    this.worker = startWorker(pollWorkerUrl(), {
+      message: (data) => {
+        if (typeof data === "object" && data && "ready" in data) return onReady();
+        const pending = this.pending;
+        this.pending = null;
+        this.worker.unref();
+        pending?.resolve(Atomics.load(this.ctl, 3));
+      },
+      error: (e) => {
+        const pending = this.pending;
+        this.pending = null;
+        pending?.reject(new Error(`the off-thread poll Worker failed: ${e.message}`));
+      },
+    });
+    this.worker.post({ ctl: this.ctl.buffer, fds, libc: libcPath });
+    this.worker.unref();
   }
   async wait(nfds: number, timeoutMs: number): Promise<number> {
     this.busy = true;
     try {
       // The Worker holds the process open only while a wait is outstanding.
-      this.worker.ref?.();
+      this.worker.ref();
       await this.ready;
-      const result = new Promise<number>((r) => (this.pending = r));
+      const result = new Promise<number>((resolve, reject) => (this.pending = { resolve, reject }));
       this.ctl[1] = nfds;
       this.ctl[2] = timeoutMs;
       Atomics.add(this.ctl, 0, 1);

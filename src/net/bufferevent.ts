@@ -6,12 +6,13 @@
 // flushed right after it returns (one send or writev per request/response round), and output written
 // anywhere else is flushed at the start of the next loop iteration (through the base's
 // active-later queue). Only when the socket buffer is full does the fd wait for EV.WRITE.
-import { Errno, SyscallError, constants as C, errnoCell, libc, sys } from "../ffi/mod.ts";
+import { Errno, SyscallError, constants as C, errnoCell, libc } from "../ffi/mod.ts";
 import type { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { EV } from "../core/flags.ts";
 import { EvBuffer } from "./evbuffer.ts";
-import { type AddressSpec, type SocketAddress, domainOf, encodeAddress, resolveAddress } from "../ffi/sockaddr.ts";
+import type { AddressSpec, SocketAddress } from "../ffi/sockaddr.ts";
+import { startConnect } from "./socket.ts";
 
 /** What the event callback reports (libevent's BEV_EVENT_*). */
 export const BEV = Object.freeze({
@@ -198,15 +199,12 @@ export class BufferEvent {
   connect(address: AddressSpec | SocketAddress): this {
     this.checkLive();
     if (this.fdValue >= 0) throw new Error("this bufferevent already has a socket");
-    const addr = resolveAddress(address);
-    const fd = sys.streamSocket(domainOf(addr));
+    const { fd, errno, address: addr } = startConnect(address);
     this.attach(fd);
-    const { bytes, length } = encodeAddress(addr);
-    if (libc.connect(fd, bytes, length) === 0) {
+    if (errno === 0) {
       this.base.once(-1, EV.TIMEOUT, () => this.connected(null));
       return this;
     }
-    const errno = errnoCell[0];
     if (errno !== Errno.EINPROGRESS && errno !== Errno.EAGAIN) {
       const err = new SyscallError("connect", errno, [fd, addr]);
       this.base.once(-1, EV.TIMEOUT, () => this.connected(err));

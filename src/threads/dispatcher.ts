@@ -1,15 +1,14 @@
-// The dispatcher of seeds 000/002 (memcached's model): one base accepts connections and hands each
-// to a worker base, which then owns it entirely. The choice is memcached's round robin,
+// The dispatcher (memcached's model): one base accepts connections, through a Listener, and hands
+// each to a worker base, which then owns it entirely. The choice is memcached's round robin,
 // `tid = (last_thread + 1) % n`, or the least-loaded worker by the shared per-worker connection
 // count (incremented here when an fd is sent, decremented by the worker when it closes one).
 //
 // A worker whose queue is full is skipped; when every worker is full or gone, the connection is
-// closed and reported (onError), never dropped silently.
-import { Errno, SyscallError, libc } from "../ffi/mod.ts";
+// closed and reported (onError), never dropped silently. Running out of descriptors is the
+// Listener's to handle (it sheds waiting connections through a spare descriptor).
+import { libc } from "../ffi/mod.ts";
 import type { EventBase } from "../core/base.ts";
-import type { Event } from "../core/event.ts";
-import { EV } from "../core/flags.ts";
-import { acceptAll, boundPort, listenTcp } from "./sockets.ts";
+import { Listener } from "../net/listener.ts";
 
 /** Where connections can go: a WorkerHandle, or anything shaped like one. */
 export interface FdTarget {
@@ -54,9 +53,8 @@ export class Dispatcher {
   /** Hand-offs per target. */
   readonly perTarget: number[];
   private last = -1;
-  private readonly event: Event;
+  private readonly listener: Listener;
   private readonly policy: DispatchPolicy;
-  private readonly ownsFd: boolean;
   private isClosed = false;
 
   /**
@@ -74,11 +72,12 @@ export class Dispatcher {
     if (policy !== "round-robin" && policy !== "least-loaded") throw new RangeError(`policy must be "round-robin" or "least-loaded", got ${JSON.stringify(policy)}`);
     this.policy = policy;
     this.perTarget = targets.map(() => 0);
-    this.ownsFd = !("fd" in listen);
-    this.fd = "fd" in listen ? listen.fd : listenTcp(listen.port, listen.host, options.backlog);
-    this.port = boundPort(this.fd);
-    this.event = base.event(this.fd, EV.READ | EV.PERSIST, () => this.onReadable());
-    this.event.add();
+    this.listener = new Listener(base, "fd" in listen ? listen : { host: listen.host ?? "127.0.0.1", port: listen.port },
+      (fd) => this.handOff(fd), { backlog: options.backlog, closeFd: !("fd" in listen) });
+    this.listener.onError((err) => this.report(err));
+    this.fd = this.listener.fd;
+    const address = this.listener.address;
+    this.port = address.family === "unix" ? 0 : address.port;
   }
 
   /** Whether close() was called. */
@@ -95,21 +94,7 @@ export class Dispatcher {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    this.event.close();
-    if (this.ownsFd) libc.close(this.fd);
-  }
-
-  private onReadable(): void {
-    const errno = acceptAll(this.fd, (fd) => this.handOff(fd));
-    if (errno === 0) return;
-    this.report(new SyscallError("accept4", errno, [this.fd]));
-    if (errno === Errno.EMFILE || errno === Errno.ENFILE) {
-      // Out of descriptors: pause instead of spinning on a listener that stays readable.
-      this.event.del();
-      this.base.once(-1, EV.TIMEOUT, () => {
-        if (!this.isClosed) this.event.add();
-      }, 100);
-    }
+    this.listener.close();
   }
 
   /** Sends `fd` to the next target; closes it when none can take it. */

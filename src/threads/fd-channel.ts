@@ -1,4 +1,4 @@
-// Passing descriptors between processes (seed 000's send_fd/recv_fd): an FdChannel over an
+// Passing descriptors between processes (the classic send_fd/recv_fd): an FdChannel over an
 // AF_UNIX stream socket sends messages of zero or more fds plus a small payload with
 // sendmsg + SCM_RIGHTS, and receives them with MSG_CMSG_CLOEXEC (see ScmRights in src/ffi/scm.ts,
 // which walks every control message and reports MSG_CTRUNC).
@@ -21,7 +21,7 @@ import { ScmRights, libc, sys } from "../ffi/mod.ts";
 import type { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { EV } from "../core/flags.ts";
-import { connectUnix, listenUnix } from "./sockets.ts";
+import { connectUnix, listenUnix } from "../net/socket.ts";
 
 const MAGIC = 0xef;
 const VERSION = 1;

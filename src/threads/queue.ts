@@ -1,5 +1,5 @@
-// The cross-thread mailbox of a base: seed 002's "message notification + synchronisation layer"
-// (model 3). Work goes into a bounded queue in shared memory; the base is told with ONE write to
+// The cross-thread mailbox of a base: the notification and synchronisation layer between threads
+// (memcached's model: a queue per worker plus a wake-up). Work goes into a bounded queue in shared memory; the base is told with ONE write to
 // its wake fd per batch, and drains the queue inside its own loop.
 //
 // Ownership rule: another thread never touches a base's objects (its events, its evmap, its

@@ -6,8 +6,7 @@
 // runs from a bundle (where this file does not exist on its own), the user's module itself, which
 // carries evffi inside it. Either way the first evaluation of this module in a Worker of that name
 // starts the protocol, once.
-import "../core/signal.ts"; // evaluated first, so the worker's own signal source below replaces it
-import { EventBase, setSignalSource } from "../core/base.ts";
+import { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { EVLOOP } from "../core/flags.ts";
 import { constants as C, errnoCell, errnoName, libc, parentPort, workerName } from "../ffi/mod.ts";
@@ -74,15 +73,12 @@ async function run(init: WorkerInit): Promise<void> {
   try {
     const b = new EventBase(init.base);
     base = b;
-    setSignalSource({
-      add: (owner, signal) => {
-        if (owner !== b) throw new Error("in a Worker only the worker's own base can watch signals (they are forwarded from the main thread)");
-        post({ type: "signal", op: "add", signal, pending: b.crossThreadHandle().pendingSignals });
-      },
-      del: (owner, signal) => {
-        if (owner === b) post({ type: "signal", op: "del", signal, pending: b.crossThreadHandle().pendingSignals });
-      },
-    });
+    // The host's listeners run on the main thread, not here while the loop blocks in the kernel:
+    // the main thread counts this base's signals into its shared counters and wakes it.
+    b.signalSource = {
+      add: (_target, signal) => post({ type: "signal", op: "add", signal, pending: b.crossThreadHandle().pendingSignals }),
+      del: (_target, signal) => post({ type: "signal", op: "del", signal, pending: b.crossThreadHandle().pendingSignals }),
+    };
 
     const adopt = (fd: number, data: Uint8Array) => {
       const problem = socketProblem(fd);

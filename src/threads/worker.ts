@@ -1,4 +1,4 @@
-// Worker bases: one EventBase per Worker, as in the seeds' memcached model. spawnBase() starts a
+// Worker bases: one EventBase per Worker, as in memcached's threading model. spawnBase() starts a
 // Worker running evffi's entry script (worker-entry.ts), which creates the base, imports the
 // user's module, calls its default export with a WorkerContext and runs
 // `base.loopSync(EVLOOP.NO_EXIT_ON_EMPTY)` until stopped.

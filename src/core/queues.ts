@@ -1,0 +1,250 @@
+// The active queues: one FIFO per priority of events whose callbacks are due, plus the queue of
+// activations deferred to the next iteration (libevent's active_later_queue), and running them
+// (libevent's event_process_active). The three counters the loop decides on live here and are
+// changed nowhere else:
+//   activeTotal  events in the priority queues, internal ones included (N_ACTIVE_CALLBACKS);
+//   activeUser   non-internal events in the priority queues and the later queue;
+//   addedUser    non-internal events that are added (on an fd or signal, or with a timeout).
+// checkIntegrity() recounts them from the structures, for tests.
+import type { EventBase } from "./base.ts";
+import { delInternal } from "./event-ops.ts";
+import type { Event } from "./event.ts";
+import { evmapInconsistency } from "./evmap.ts";
+import { allEvents } from "./inspect.ts";
+import {
+  EV, LIST_ACTIVE, LIST_ACTIVE_LATER, LIST_FINALIZING, LIST_FREE_AFTER_FINALIZE, LIST_FREED, LIST_INSERTED,
+  LIST_INTERNAL, LIST_TIMEOUT,
+} from "./flags.ts";
+import { rearmPersistent, timersInconsistency } from "./timers.ts";
+import { poke } from "./wake.ts";
+
+/** One priority's queue of active events, linked through the events. */
+export class ActiveQueue {
+  head: Event | null = null;
+  tail: Event | null = null;
+}
+
+const MAX_PRIORITIES = 256;
+
+/** `n` empty priority queues; throws RangeError outside 1..256. */
+export function makeQueues(n: number): ActiveQueue[] {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PRIORITIES) throw new RangeError(`priorities must be an integer 1..${MAX_PRIORITIES}, got ${n}`);
+  return Array.from({ length: n }, () => new ActiveQueue());
+}
+
+/** Sets an "added" bit (LIST_INSERTED or LIST_TIMEOUT), counting the event on its first one. */
+export function markAdded(base: EventBase, ev: Event, bit: number): void {
+  if (!(ev.state & (LIST_INSERTED | LIST_TIMEOUT)) && !(ev.state & LIST_INTERNAL)) base.addedUser++;
+  ev.state |= bit;
+}
+
+/** Clears an "added" bit, uncounting the event when it was its last one. */
+export function markRemoved(base: EventBase, ev: Event, bit: number): void {
+  ev.state &= ~bit;
+  if (!(ev.state & (LIST_INSERTED | LIST_TIMEOUT)) && !(ev.state & LIST_INTERNAL)) base.addedUser--;
+}
+
+/** libevent's event_active_nolock_: queue `ev` with `res`, or merge `res` into its pending activation. */
+export function activate(base: EventBase, ev: Event, res: number, ncalls: number): void {
+  const state = ev.state;
+  if (state & LIST_FINALIZING) return;
+  if (state & LIST_ACTIVE) {
+    ev.res |= res;
+    if (ev.events & EV.SIGNAL) ev.extras().ncalls += ncalls;
+    return;
+  }
+  if (state & LIST_ACTIVE_LATER) {
+    ev.res |= res;
+    removeActive(base, ev);
+  } else {
+    ev.res = res;
+  }
+  if (ev.priorityValue < base.runningPriority) base.continueRequested = true;
+  if (ev.events & EV.SIGNAL) ev.extras().ncalls += ncalls;
+  insertActive(base, ev);
+}
+
+/** Queues an activation for the next loop iteration (libevent's event_active_later_). */
+export function activateLater(base: EventBase, ev: Event, res: number): void {
+  if (ev.state & (LIST_ACTIVE | LIST_ACTIVE_LATER)) {
+    ev.res |= res;
+    return;
+  }
+  ev.res = res;
+  ev.state |= LIST_ACTIVE_LATER;
+  const q = base.activeLaterQueue;
+  ev.prevActive = q.tail;
+  ev.nextActive = null;
+  if (q.tail) q.tail.nextActive = ev;
+  else q.head = ev;
+  q.tail = ev;
+  if (!(ev.state & LIST_INTERNAL)) base.activeUser++;
+  if (base.waiting) poke(base);
+}
+
+/** Moves the deferred activations into their priority queues, at the top of an iteration. */
+export function moveLaterEventsActive(base: EventBase): void {
+  const later = base.activeLaterQueue;
+  let ev = later.head;
+  if (ev === null) return;
+  later.head = later.tail = null;
+  while (ev !== null) {
+    const next: Event | null = ev.nextActive;
+    ev.state &= ~LIST_ACTIVE_LATER;
+    if (!(ev.state & LIST_INTERNAL)) base.activeUser--;
+    insertActive(base, ev);
+    ev = next;
+  }
+}
+
+/** Appends `ev` to its priority's queue. */
+export function insertActive(base: EventBase, ev: Event): void {
+  const q = base.activeQueues[ev.priorityValue];
+  ev.state |= LIST_ACTIVE;
+  ev.nextActive = null;
+  ev.prevActive = q.tail;
+  if (q.tail) q.tail.nextActive = ev;
+  else q.head = ev;
+  q.tail = ev;
+  base.activeTotal++;
+  if (!(ev.state & LIST_INTERNAL)) base.activeUser++;
+  // An activation from host code (a timer, a promise) while the loop waits off-thread.
+  if (base.waiting) poke(base);
+}
+
+/** Unlinks `ev` from the priority queue or the later queue it is in. */
+export function removeActive(base: EventBase, ev: Event): void {
+  const q = ev.state & LIST_ACTIVE_LATER ? base.activeLaterQueue : base.activeQueues[ev.priorityValue];
+  if (ev.prevActive) ev.prevActive.nextActive = ev.nextActive;
+  else q.head = ev.nextActive;
+  if (ev.nextActive) ev.nextActive.prevActive = ev.prevActive;
+  else q.tail = ev.prevActive;
+  ev.nextActive = ev.prevActive = null;
+  if (ev.state & LIST_ACTIVE) base.activeTotal--;
+  if (!(ev.state & LIST_INTERNAL)) base.activeUser--;
+  ev.state &= ~(LIST_ACTIVE | LIST_ACTIVE_LATER);
+}
+
+/**
+ * Runs the highest non-empty priority queue (libevent's event_process_active). Returns how many
+ * user callbacks ran, or -1 when the loop must stop (break, or a callback threw).
+ */
+export function processActive(base: EventBase): number {
+  const queues = base.activeQueues;
+  for (let p = 0; p < queues.length; p++) {
+    const q = queues[p];
+    if (q.head === null) continue;
+    base.runningPriority = p;
+    const ran = processQueue(base, q);
+    base.runningPriority = -1;
+    if (ran < 0) return ran;
+    // A queue with real work ran: lower priorities wait for the next iteration.
+    if (ran > 0) return ran;
+  }
+  return 0;
+}
+
+function processQueue(base: EventBase, q: ActiveQueue): number {
+  let ran = 0;
+  let ev: Event | null;
+  while ((ev = q.head) !== null) {
+    const state = ev.state;
+    if (ev.events & EV.PERSIST && !(state & LIST_FINALIZING)) removeActive(base, ev);
+    else delInternal(base, ev);
+    if (!(state & LIST_INTERNAL)) ran++;
+    const res = ev.res;
+    ev.res = 0;
+    try {
+      let r: unknown;
+      if (state & LIST_FINALIZING) {
+        r = runFinalizer(ev);
+      } else if (ev.events & EV.SIGNAL) {
+        r = ev.callback(ev.fd, res, ev.arg);
+        ev.ext!.ncalls = 0;
+      } else {
+        if (ev.ext !== null && ev.ext.persistMs >= 0 && ev.events & EV.PERSIST) rearmPersistent(base, ev, res);
+        r = ev.callback(ev.fd, res, ev.arg);
+      }
+      if (r !== undefined && isThenable(r)) watchAsyncCallback(base, r);
+    } catch (error) {
+      base.callbackError = { error };
+      return -1;
+    }
+    if (base.breakRequested) return -1;
+    if (base.continueRequested) break;
+  }
+  return ran;
+}
+
+function runFinalizer(ev: Event): unknown {
+  const finalizer = ev.ext!.finalizer!;
+  ev.ext!.finalizer = null;
+  if (ev.state & LIST_FREE_AFTER_FINALIZE) ev.state |= LIST_FREED;
+  ev.state &= ~(LIST_FINALIZING | LIST_FREE_AFTER_FINALIZE);
+  return finalizer(ev, ev.arg);
+}
+
+function isThenable(r: unknown): r is PromiseLike<unknown> {
+  return typeof r === "object" && r !== null && typeof (r as PromiseLike<unknown>).then === "function";
+}
+
+/** A rejected promise from a callback surfaces like a thrown error. */
+function watchAsyncCallback(base: EventBase, p: PromiseLike<unknown>): void {
+  base.asyncPending++;
+  p.then(() => {
+    base.asyncPending--;
+    if (base.waiting) poke(base);
+  }, (error) => {
+    base.asyncPending--;
+    if (!base.callbackError) base.callbackError = { error };
+    if (base.waiting) poke(base);
+  });
+}
+
+/** Rethrows a callback's failure (sync throw, or an async callback's rejection seen since). */
+export function throwPendingError(base: EventBase): void {
+  const failure = base.callbackError;
+  if (failure) {
+    base.callbackError = null;
+    throw failure.error;
+  }
+}
+
+/** Why the active queues disagree with their counters or their events, or null. */
+function queuesInconsistency(base: EventBase): string | null {
+  let total = 0, user = 0;
+  const walk = (q: ActiveQueue, bit: number, priority: number, name: string): string | null => {
+    let prev: Event | null = null;
+    for (let ev = q.head; ev !== null; prev = ev, ev = ev.nextActive) {
+      if (ev.prevActive !== prev) return `${name}: an event's back link is wrong`;
+      if ((ev.state & (LIST_ACTIVE | LIST_ACTIVE_LATER)) !== bit) return `${name}: an event's state 0x${ev.state.toString(16)} does not say it is there`;
+      if (priority >= 0 && ev.priorityValue !== priority) return `${name}: holds an event of priority ${ev.priorityValue}`;
+      if (bit === LIST_ACTIVE) total++;
+      if (!(ev.state & LIST_INTERNAL)) user++;
+    }
+    if (q.tail !== prev) return `${name}: the tail is not the last event`;
+    return null;
+  };
+  for (let p = 0; p < base.activeQueues.length; p++) {
+    const problem = walk(base.activeQueues[p], LIST_ACTIVE, p, `active queue ${p}`);
+    if (problem) return problem;
+  }
+  const problem = walk(base.activeLaterQueue, LIST_ACTIVE_LATER, -1, "the later queue");
+  if (problem) return problem;
+  if (total !== base.activeTotal) return `activeTotal is ${base.activeTotal} but the queues hold ${total} events`;
+  if (user !== base.activeUser) return `activeUser is ${base.activeUser} but the queues hold ${user} user events`;
+  let added = 0;
+  for (const ev of allEvents(base)) if (ev.state & (LIST_INSERTED | LIST_TIMEOUT)) added++;
+  if (added !== base.addedUser) return `addedUser is ${base.addedUser} but ${added} user events are added`;
+  return null;
+}
+
+/**
+ * Throws an Error naming the first inconsistency among the base's structures: the counters
+ * against the queues, the timer heap's order and positions, the common-timeout queues, and each
+ * fd's per-bit counts against its events.
+ */
+export function checkIntegrity(base: EventBase): void {
+  const problem = queuesInconsistency(base) ?? timersInconsistency(base) ?? evmapInconsistency(base);
+  if (problem) throw new Error(`EventBase (${base.method}) is inconsistent: ${problem}`);
+}
