@@ -10,10 +10,11 @@ import type { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { EV } from "../core/flags.ts";
 import {
-  addressBuffer, constants as C, decodeAddress, encodeAddress, Errno, errnoCell, hasSymbol, layout as L, libc,
+  constants as C, decodeAddress, encodeAddress, Errno, errnoCell, hasSymbol, layout as L, libc,
   resolveAddress, setU64, type SocketAddress, StableBuffer, SyscallError, sys, u64arg,
 } from "../ffi/mod.ts";
 import type { AddressSpec } from "../ffi/sockaddr.ts";
+import { localAddress, peerAddress } from "./socket.ts";
 
 /** What kind of datagram socket: UDP, or a Unix socket that keeps message boundaries. */
 export type DatagramType = "udp4" | "udp6" | "unix" | "unix-seqpacket";
@@ -202,18 +203,14 @@ export class DatagramSocket {
     if (sockType !== C.SOCK_DGRAM && sockType !== C.SOCK_SEQPACKET) {
       throw new TypeError(`fd ${fd} is not a datagram or seqpacket socket (SO_TYPE ${sockType})`);
     }
-    const { bytes, length } = addressBuffer();
-    if (libc.getsockname(fd, bytes, new Uint8Array(length.buffer)) === -1) throw new SyscallError("getsockname", errnoCell[0], [fd]);
-    const family = decodeAddress(bytes, length[0]!).family;
+    const family = localAddress(fd).family;
     const type: DatagramType = sockType === C.SOCK_SEQPACKET ? "unix-seqpacket" : family === "ipv4" ? "udp4" : family === "ipv6" ? "udp6" : "unix";
     return new DatagramSocket(base, type, { ...options, fd });
   }
 
   /** The local address (the port the kernel picked after `bind: { port: 0 }`). */
   get address(): SocketAddress {
-    const { bytes, length } = addressBuffer();
-    if (libc.getsockname(this.fd, bytes, new Uint8Array(length.buffer)) === -1) throw new SyscallError("getsockname", errnoCell[0], [this.fd]);
-    return decodeAddress(bytes, length[0]!);
+    return localAddress(this.fd);
   }
 
   /** Sets the default destination; only datagrams from it arrive afterwards. */
@@ -449,7 +446,10 @@ function writeSize(view: DataView, offset: number, size: 4 | 8, value: number): 
 
 /** The connected peer's address, or null when the socket has none (ENOTCONN). */
 function peerOf(fd: number): SocketAddress | null {
-  const { bytes, length } = addressBuffer();
-  if (libc.getpeername(fd, bytes, new Uint8Array(length.buffer)) === -1) return null;
-  return decodeAddress(bytes, length[0]!);
+  try {
+    return peerAddress(fd);
+  } catch (err) {
+    if (err instanceof SyscallError && err.code === "ENOTCONN") return null;
+    throw err;
+  }
 }

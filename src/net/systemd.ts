@@ -8,8 +8,9 @@
 //   LISTEN_FDNAMES their names, colon-separated (FileDescriptorName=, "unknown" when unnamed).
 // - NOTIFY_SOCKET is a Unix datagram socket, a path or an abstract name written with a leading "@";
 //   each datagram holds newline-separated VAR=value assignments such as READY=1.
-import { addressBuffer, constants as C, decodeAddress, errnoCell, getEnv, libc, type SocketAddress, SyscallError, sys, u64arg, unsetEnv } from "../ffi/mod.ts";
+import { constants as C, errnoCell, getEnv, libc, type SocketAddress, SyscallError, sys, u64arg, unsetEnv } from "../ffi/mod.ts";
 import { encodeAddress, resolveAddress } from "../ffi/sockaddr.ts";
+import { localAddress } from "./socket.ts";
 
 /** fd of the first inherited socket. */
 const LISTEN_FDS_START = 3;
@@ -87,12 +88,10 @@ export function describeSocket(fd: number): Omit<InheritedSocket, "fd" | "name">
     throw err;
   }
   const listening = type !== C.SOCK_DGRAM && sys.getsockoptInt(fd, C.SOL_SOCKET, C.SO_ACCEPTCONN) !== 0;
-  const { bytes, length } = addressBuffer();
-  if (libc.getsockname(fd, bytes, new Uint8Array(length.buffer)) === -1) throw new SyscallError("getsockname", errnoCell[0], [fd]);
   return {
     type: type === C.SOCK_STREAM ? "stream" : type === C.SOCK_SEQPACKET ? "seqpacket" : "datagram",
     listening,
-    address: decodeAddress(bytes, length[0]!),
+    address: localAddress(fd),
   };
 }
 
