@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #ifdef __linux__
 #include <sys/epoll.h>
@@ -52,6 +53,12 @@ int main(void) {
   F(sockaddr_in6, sin6_addr); F(sockaddr_in6, sin6_scope_id);
   S(sockaddr_un); F(sockaddr_un, sun_family); F(sockaddr_un, sun_path);
   S(rlimit); F(rlimit, rlim_cur); F(rlimit, rlim_max);
+  /* siginfo_t is a typedef (no struct tag), and si_pid/si_status are macros into a union. */
+  num("siginfo.size", (long long)sizeof(siginfo_t));
+  num("siginfo.si_signo", (long long)offsetof(siginfo_t, si_signo));
+  num("siginfo.si_code", (long long)offsetof(siginfo_t, si_code));
+  num("siginfo.si_pid", (long long)offsetof(siginfo_t, si_pid));
+  num("siginfo.si_status", (long long)offsetof(siginfo_t, si_status));
 #ifdef HAVE_KQUEUE
   S(kevent); F(kevent, ident); F(kevent, filter); F(kevent, flags); F(kevent, fflags); F(kevent, data); F(kevent, udata);
 #endif
@@ -214,6 +221,30 @@ int main(void) {
 #endif
 #ifdef SO_LINGER
   num("SO_LINGER", (long long)SO_LINGER);
+#endif
+#ifdef O_RDWR
+  num("O_RDWR", (long long)O_RDWR);
+#endif
+#if defined(P_PID) || defined(__linux__)
+  num("P_PID", (long long)P_PID);
+#endif
+#if defined(P_PIDFD) || defined(__linux__)
+  num("P_PIDFD", (long long)P_PIDFD);
+#endif
+#ifdef WEXITED
+  num("WEXITED", (long long)WEXITED);
+#endif
+#ifdef WNOHANG
+  num("WNOHANG", (long long)WNOHANG);
+#endif
+#ifdef CLD_EXITED
+  num("CLD_EXITED", (long long)CLD_EXITED);
+#endif
+#ifdef CLD_KILLED
+  num("CLD_KILLED", (long long)CLD_KILLED);
+#endif
+#ifdef CLD_DUMPED
+  num("CLD_DUMPED", (long long)CLD_DUMPED);
 #endif
 #ifdef TCP_KEEPIDLE
   num("TCP_KEEPIDLE", (long long)TCP_KEEPIDLE);

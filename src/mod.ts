@@ -33,6 +33,10 @@ export type { DatagramOptions, DatagramType, MessageCallback, MessageInfo } from
 export { getSocketOptions, setSocketOptions, tcpInfo } from "./net/socket-options.ts";
 export type { KeepAlive, SocketOptions, SocketOptionValues, TcpInfo } from "./net/socket-options.ts";
 export { describeSocket, listenFds, sdNotify, watchdogInterval } from "./net/systemd.ts";
+export { ProcessWatcher } from "./process/watch.ts";
+export type { ProcessExit } from "./process/watch.ts";
+export { ChildProcess, spawnProcess } from "./process/spawn.ts";
+export type { SpawnProcessOptions, StdioMode } from "./process/spawn.ts";
 export type { InheritedSocket, ListenFdsOptions, NotifyState } from "./net/systemd.ts";
 export { formatAddress, resolveAddress } from "./ffi/sockaddr.ts";
 export type { AddressSpec, SocketAddress } from "./ffi/sockaddr.ts";

@@ -38,6 +38,9 @@ describe(`layout tables for ${platform}`, { skip: noCompiler }, () => {
       ["sockaddr_in6.scope_id", L.sockaddr_in6.scope_id, "sockaddr_in6.sin6_scope_id"],
       ["sockaddr_un", L.sockaddr_un.size, "sockaddr_un.size"], ["sockaddr_un.path", L.sockaddr_un.path, "sockaddr_un.sun_path"],
       ["rlimit", L.rlimit.size, "rlimit.size"], ["rlimit.cur", L.rlimit.cur, "rlimit.rlim_cur"], ["rlimit.max", L.rlimit.max, "rlimit.rlim_max"],
+      ["siginfo", L.siginfo.size, "siginfo.size"], ["siginfo.signo", L.siginfo.signo, "siginfo.si_signo"],
+      ["siginfo.code", L.siginfo.code, "siginfo.si_code"], ["siginfo.pid", L.siginfo.pid, "siginfo.si_pid"],
+      ["siginfo.status", L.siginfo.status, "siginfo.si_status"],
     ];
     if ("epoll_event.size" in c) {
       pairs.push(["epoll_event", L.epoll_event.size, "epoll_event.size"], ["epoll_event.events", L.epoll_event.events, "epoll_event.events"],

@@ -25,6 +25,8 @@ export interface Layout {
   sockaddr_in6: { size: number; family: number; port: number; flowinfo: number; addr: number; scope_id: number };
   sockaddr_un: { size: number; family: number; path: number };
   rlimit: { size: number; cur: number; max: number };
+  /** siginfo_t as waitid() fills it for a child: signal, code (CLD_*), pid, status. */
+  siginfo: { size: number; signo: number; code: number; pid: number; status: number };
 }
 
 const linuxX64: Layout = {
@@ -42,6 +44,7 @@ const linuxX64: Layout = {
   sockaddr_in6: { size: 28, family: 0, port: 2, flowinfo: 4, addr: 8, scope_id: 24 },
   sockaddr_un: { size: 110, family: 0, path: 2 },
   rlimit: { size: 16, cur: 0, max: 8 },
+  siginfo: { size: 128, signo: 0, code: 8, pid: 16, status: 24 },
 };
 
 const linuxArm64: Layout = { ...linuxX64, epoll_event: { size: 16, events: 0, data: 8 } };
@@ -61,6 +64,8 @@ const darwin: Layout = {
   sockaddr_in6: { size: 28, family: 1, port: 2, flowinfo: 4, addr: 8, scope_id: 24 },
   sockaddr_un: { size: 106, family: 1, path: 2 },
   rlimit: { size: 16, cur: 0, max: 8 },
+  // <sys/signal.h>: si_signo, si_errno, si_code, then si_pid and si_uid, then si_status.
+  siginfo: { size: 104, signo: 0, code: 8, pid: 12, status: 20 },
 };
 
 // FreeBSD 12+: 64-byte kevent (ext[4] after udata), otherwise BSD-like.
@@ -70,6 +75,7 @@ const freebsd: Layout = {
   msghdr: { size: 48, name: 0, namelen: 8, iov: 16, iovlen: 24, iovlenSize: 4, control: 32, controllen: 40, controllenSize: 4, flags: 44 },
   cmsghdr: { size: 12, len: 0, lenSize: 4, level: 4, type: 8, data: 16, align: 8 },
   sockaddr_un: { size: 106, family: 1, path: 2 },
+  siginfo: { size: 80, signo: 0, code: 8, pid: 12, status: 20 },
 };
 
 export const layouts: Record<string, Layout> = {
@@ -87,7 +93,7 @@ export const layout: Layout = layouts[platform];
 const linuxConstants = {
   AF_UNIX: 1, AF_INET: 2, AF_INET6: 10,
   SOCK_STREAM: 1, SOCK_DGRAM: 2, SOCK_NONBLOCK: 0o4000, SOCK_CLOEXEC: 0o2000000,
-  O_NONBLOCK: 0o4000, O_CLOEXEC: 0o2000000,
+  O_NONBLOCK: 0o4000, O_CLOEXEC: 0o2000000, O_RDWR: 2,
   F_GETFD: 1, F_SETFD: 2, F_GETFL: 3, F_SETFL: 4, FD_CLOEXEC: 1, F_DUPFD_CLOEXEC: 1030,
   EPOLL_CLOEXEC: 0o2000000, EPOLL_CTL_ADD: 1, EPOLL_CTL_DEL: 2, EPOLL_CTL_MOD: 3,
   EPOLLIN: 0x1, EPOLLPRI: 0x2, EPOLLOUT: 0x4, EPOLLERR: 0x8, EPOLLHUP: 0x10, EPOLLRDHUP: 0x2000,
@@ -103,6 +109,7 @@ const linuxConstants = {
   IPV6_MULTICAST_HOPS: 18, IPV6_MULTICAST_LOOP: 19, IPV6_JOIN_GROUP: 20, IPV6_LEAVE_GROUP: 21,
   TCP_KEEPIDLE: 4, TCP_KEEPINTVL: 5, TCP_KEEPCNT: 6, TCP_DEFER_ACCEPT: 9, TCP_INFO: 11, TCP_FASTOPEN: 23,
   SO_BINDTODEVICE: 25, IP_TRANSPARENT: 19,
+  P_PID: 1, P_PIDFD: 3, WEXITED: 4, WNOHANG: 1, CLD_EXITED: 1, CLD_KILLED: 2, CLD_DUMPED: 3,
   SCM_RIGHTS: 1, MSG_PEEK: 0x2, MSG_CTRUNC: 0x8, MSG_TRUNC: 0x20, MSG_DONTWAIT: 0x40, MSG_WAITALL: 0x100,
   MSG_NOSIGNAL: 0x4000, MSG_CMSG_CLOEXEC: 0x40000000,
   SHUT_RD: 0, SHUT_WR: 1, SHUT_RDWR: 2,
@@ -118,7 +125,7 @@ export type Constants = typeof linuxConstants;
 const darwinConstants: Constants = {
   AF_UNIX: 1, AF_INET: 2, AF_INET6: 30,
   SOCK_STREAM: 1, SOCK_DGRAM: 2, SOCK_NONBLOCK: 0, SOCK_CLOEXEC: 0, // absent: set with fcntl
-  O_NONBLOCK: 0x4, O_CLOEXEC: 0x1000000,
+  O_NONBLOCK: 0x4, O_CLOEXEC: 0x1000000, O_RDWR: 2,
   F_GETFD: 1, F_SETFD: 2, F_GETFL: 3, F_SETFL: 4, FD_CLOEXEC: 1, F_DUPFD_CLOEXEC: 67,
   EPOLL_CLOEXEC: 0, EPOLL_CTL_ADD: 0, EPOLL_CTL_DEL: 0, EPOLL_CTL_MOD: 0,
   EPOLLIN: 0, EPOLLPRI: 0, EPOLLOUT: 0, EPOLLERR: 0, EPOLLHUP: 0, EPOLLRDHUP: 0, EPOLLONESHOT: 0, EPOLLET: 0,
@@ -134,6 +141,8 @@ const darwinConstants: Constants = {
   // <netinet/tcp.h>: macOS calls the idle time TCP_KEEPALIVE. 0: the option does not exist here.
   TCP_KEEPIDLE: 0x10, TCP_KEEPINTVL: 0x101, TCP_KEEPCNT: 0x102, TCP_DEFER_ACCEPT: 0, TCP_INFO: 0, TCP_FASTOPEN: 0x105,
   SO_BINDTODEVICE: 0, IP_TRANSPARENT: 0,
+  // <sys/wait.h>, <sys/signal.h>; no pidfds (P_PIDFD 0): processes are watched with EVFILT_PROC there.
+  P_PID: 1, P_PIDFD: 0, WEXITED: 4, WNOHANG: 1, CLD_EXITED: 1, CLD_KILLED: 2, CLD_DUMPED: 3,
   SCM_RIGHTS: 1, MSG_PEEK: 0x2, MSG_CTRUNC: 0x20, MSG_TRUNC: 0x10, MSG_DONTWAIT: 0x80, MSG_WAITALL: 0x40,
   MSG_NOSIGNAL: 0x80000, MSG_CMSG_CLOEXEC: 0,
   SHUT_RD: 0, SHUT_WR: 1, SHUT_RDWR: 2,

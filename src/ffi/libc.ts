@@ -54,6 +54,17 @@ export interface Libc {
   getrlimit(resource: number, rlim: Buf): number;
   setrlimit(resource: number, rlim: Buf): number;
   unlink(path: Buf): number;
+  /** Linux 5.3+ (glibc 2.36): an fd that becomes readable when the process ends. */
+  pidfd_open(pid: number, flags: number): number;
+  pidfd_send_signal(pidfd: number, sig: number, info: Buf | null, flags: number): number;
+  waitid(idtype: number, id: number, info: Buf, options: number): number;
+  /** Returns an errno (0 on success), not -1. */
+  posix_spawnp(pid: Buf, file: Buf, fileActions: Buf, attr: Buf | null, argv: Buf, envp: Buf): number;
+  posix_spawn_file_actions_init(actions: Buf): number;
+  posix_spawn_file_actions_destroy(actions: Buf): number;
+  posix_spawn_file_actions_adddup2(actions: Buf, fd: number, newFd: number): number;
+  posix_spawn_file_actions_addchdir_np(actions: Buf, path: Buf): number;
+  posix_spawn_file_actions_addopen(actions: Buf, fd: number, path: Buf, oflag: number, mode: number): number;
   /** open(2) without a mode (never with O_CREAT). */
   open(path: Buf, flags: number): number;
   epoll_create1(flags: number): number;
@@ -115,6 +126,15 @@ const specs: Record<string, SymbolSpec> = {
   getrlimit: { args: [i32, buf], result: i32 },
   setrlimit: { args: [i32, buf], result: i32 },
   unlink: { args: [buf], result: i32 },
+  pidfd_open: { args: [i32, u32], result: i32, optional: true },
+  pidfd_send_signal: { args: [i32, i32, nbuf, u32], result: i32, optional: true },
+  waitid: { args: [i32, u32, buf, i32], result: i32 },
+  posix_spawnp: { args: [buf, buf, buf, nbuf, buf, buf], result: i32 },
+  posix_spawn_file_actions_init: { args: [buf], result: i32 },
+  posix_spawn_file_actions_destroy: { args: [buf], result: i32 },
+  posix_spawn_file_actions_adddup2: { args: [buf, i32, i32], result: i32 },
+  posix_spawn_file_actions_addchdir_np: { args: [buf, buf], result: i32, optional: true },
+  posix_spawn_file_actions_addopen: { args: [buf, i32, buf, i32, u32], result: i32 },
   // open is variadic; only the fixed arguments are passed (no O_CREAT, so no mode).
   open: { args: [buf, i32], result: i32 },
   epoll_create1: { args: [i32], result: i32, optional: true },

@@ -49,6 +49,18 @@ export function getEnv(name: string): string | undefined {
   }
 }
 
+/** The whole environment (empty without --allow-env on Deno). */
+export function environment(): Record<string, string> {
+  try {
+    if (runtime === "deno") return g.Deno.env.toObject();
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(g.process.env)) if (typeof v === "string") env[k] = v;
+    return env;
+  } catch {
+    return {};
+  }
+}
+
 /** Removes an environment variable (so child processes do not inherit it). False without --allow-env on Deno. */
 export function unsetEnv(name: string): boolean {
   try {

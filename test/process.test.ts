@@ -1,0 +1,93 @@
+// Child processes and pids on the reactor: spawnProcess (posix_spawn, stdio as BufferEvents) and
+// ProcessWatcher (pidfd), with real processes on every backend.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { BEV, type BufferEvent, os, ProcessWatcher, spawnProcess, SyscallError } from "./deps.ts";
+import { backendVariants, withBase } from "./helpers.ts";
+
+const openFds = () => readdirSync("/proc/self/fd").length;
+
+/** Collects a BufferEvent's input until EOF. */
+function collect(bev: BufferEvent, into: { text: string }): void {
+  bev.setCallbacks((b) => void (into.text += new TextDecoder().decode(b.read())), null, (b, what) => {
+    if (what & (BEV.EOF | BEV.ERROR)) b.close();
+  });
+}
+
+for (const variant of backendVariants()) {
+  describe(`processes on ${variant.label}`, { skip: os !== "linux" && "pidfds are Linux's" }, () => {
+    it("spawnProcess: stdin in, stdout and stderr out, the exit code reported once", () => {
+      withBase(variant, (base) => {
+        const before = openFds();
+        const out = { text: "" }, err = { text: "" };
+        const exits: unknown[] = [];
+        const child = spawnProcess(base, ["sh", "-c", "tr a-z A-Z; echo oops >&2; exit 7"], { onExit: (e) => void exits.push(e) });
+        collect(child.stdout!, out);
+        collect(child.stderr!, err);
+        child.stdin!.write("hello from the parent\n");
+        child.stdin!.shutdownWrite();
+        base.loopSync();
+        assert.equal(out.text, "HELLO FROM THE PARENT\n");
+        assert.equal(err.text, "oops\n");
+        assert.deepEqual(exits, [{ pid: child.pid, code: 7, signal: null, statusKnown: true }]);
+        assert.deepEqual(child.exit, exits[0]);
+        child.close();
+        assert.equal(openFds(), before, "no fd left open");
+      });
+    });
+
+    it("a child killed by a signal reports the signal's name; cwd, env and ignored stdio apply", async () => {
+      const out = { text: "" };
+      const exited = withBase(variant, (base) => {
+        const child = spawnProcess(base, ["sh", "-c", 'echo "$PWD $GREETING"; exec sleep 30'], {
+          cwd: tmpdir(), env: { GREETING: "hi", PATH: process.env.PATH ?? "/usr/bin:/bin" }, stdin: "ignore", stderr: "ignore",
+        });
+        assert.equal(child.stdin, null);
+        assert.equal(child.stderr, null);
+        child.stdout!.setCallbacks((b) => {
+          out.text += new TextDecoder().decode(b.read());
+          if (out.text.endsWith("\n")) child.kill("SIGKILL");
+        }, null, (b) => b.close());
+        base.loopSync();
+        assert.deepEqual(child.exit, { pid: child.pid, code: null, signal: "SIGKILL", statusKnown: true });
+        child.close();
+        return child.exited.then((e) => [e, child.pid] as const);
+      });
+      assert.equal(out.text, `${tmpdir()} hi\n`);
+      const [exit, pid] = await exited;
+      assert.equal(exit.pid, pid, "exited resolves with the same report");
+    });
+
+    it("ProcessWatcher sees the end of a process it did not start as its child's status-less end", () => {
+      withBase(variant, (base) => {
+        // The runtime's own child_process reaps it; the pidfd still reports that it ended.
+        const sleeper = spawn("sleep", ["0.05"], { stdio: "ignore" });
+        const exits: unknown[] = [];
+        new ProcessWatcher(base, sleeper.pid!, (e) => void exits.push(e.pid));
+        base.loopSync();
+        assert.deepEqual(exits, [sleeper.pid]);
+      });
+    });
+  });
+}
+
+describe("processes: bad input", { skip: os !== "linux" && "pidfds are Linux's" }, () => {
+  it("names the problem and leaves nothing open", () => {
+    withBase(backendVariants()[0]!, (base) => {
+      const before = openFds();
+      assert.throws(() => spawnProcess(base, ["definitely-not-a-program-evffi"]), (e: Error) => e instanceof SyscallError && e.code === "ENOENT" && /PATH/.test(e.message));
+      assert.throws(() => spawnProcess(base, []), /non-empty array of strings/);
+      assert.throws(() => spawnProcess(base, ["sh"], { stdout: "file" as never }), /stdout must be "pipe", "inherit" or "ignore", got "file"/);
+      assert.throws(() => spawnProcess(base, ["sh", "a\0b"]), /NUL/);
+      assert.throws(() => new ProcessWatcher(base, 0, () => {}), TypeError);
+      // A pid that is surely unused: the kernel's pid_max is below 2^22.
+      assert.throws(() => new ProcessWatcher(base, 4_194_304 + 17, () => {}), (e: Error) => e instanceof SyscallError && e.code === "ESRCH");
+      assert.equal(openFds(), before);
+      assert.equal(base.count(), 0);
+    });
+  });
+});
