@@ -11,6 +11,7 @@ import type { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { EV } from "../core/flags.ts";
 import { EvBuffer } from "./evbuffer.ts";
+import type { EvBufferCallback, EvBufferChange } from "./evbuffer-callback.ts";
 import { type AddressSpec, type SocketAddress, domainOf, encodeAddress, resolveAddress } from "../ffi/sockaddr.ts";
 
 /** What the event callback reports (libevent's BEV_EVENT_*). */
@@ -57,6 +58,12 @@ export class BufferEvent {
   private writeTimeout: number | null = null;
   /** Reading is paused because the input reached the high watermark. */
   private readSuspended = false;
+  /**
+   * While reading is paused at the high watermark: a change callback on the input, so that bytes
+   * taken from it by any means (input.drain(), removeBuffer(), ...) resume reading, as libevent's
+   * input-buffer callback does. Registered only while paused: the input costs nothing extra otherwise.
+   */
+  private inputWatch: EvBufferCallback | null = null;
   private inReadCallback = false;
   private flushScheduled = false;
   private shutdownPending = false;
@@ -97,8 +104,11 @@ export class BufferEvent {
     this.checkLive();
     this.enabled |= what & (EV.READ | EV.WRITE);
     if (what & EV.READ) {
-      this.readSuspended = this.readHigh > 0 && this.input.length >= this.readHigh;
-      this.armRead();
+      if (this.readHigh > 0 && this.input.length >= this.readHigh) this.suspendReading();
+      else {
+        this.readSuspended = false;
+        this.armRead();
+      }
     }
     if (what & EV.WRITE && this.output.length > 0) this.scheduleFlush();
     return this;
@@ -226,6 +236,8 @@ export class BufferEvent {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.inputWatch?.remove();
+    this.inputWatch = null;
     this.readEvent?.close();
     this.writeEvent?.close();
     this.flushEvent.close();
@@ -254,9 +266,21 @@ export class BufferEvent {
   private maybeResumeReading(): void {
     if (this.readSuspended && (this.readHigh === 0 || this.input.length < this.readHigh)) {
       this.readSuspended = false;
+      this.inputWatch?.remove();
+      this.inputWatch = null;
       this.armRead();
     }
   }
+
+  private suspendReading(): void {
+    this.readSuspended = true;
+    this.readEvent?.del();
+    this.inputWatch ??= this.input.addCallback(this.onInputChange);
+  }
+
+  private readonly onInputChange = (_input: EvBuffer, change: EvBufferChange): void => {
+    if (change.deleted > 0) this.maybeResumeReading();
+  };
 
   private onReadable(what: number): void {
     if (what & EV.TIMEOUT) {
@@ -267,8 +291,7 @@ export class BufferEvent {
     }
     const room = this.readHigh > 0 ? this.readHigh - this.input.length : READ_CHUNK;
     if (room <= 0) {
-      this.readSuspended = true;
-      this.readEvent!.del();
+      this.suspendReading();
       return;
     }
     let n: number;
@@ -291,10 +314,7 @@ export class BufferEvent {
       else this.report(BEV.READING | BEV.EOF, null);
       return;
     }
-    if (this.readHigh > 0 && this.input.length >= this.readHigh) {
-      this.readSuspended = true;
-      this.readEvent!.del();
-    }
+    if (this.readHigh > 0 && this.input.length >= this.readHigh) this.suspendReading();
     if (this.input.length >= this.readLow && this.readCb) {
       this.inReadCallback = true;
       try {
@@ -369,15 +389,20 @@ export class BufferEvent {
         this.report(BEV.WRITING | BEV.ERROR, err as SyscallError);
         return;
       }
-      void n;
+      if (n <= 0) {
+        if (!this.writeEvent!.isPending) this.writeEvent!.add(this.writeTimeout);
+        return; // the socket took nothing: no progress to report
+      }
     }
     if (this.output.length > 0) {
       if (!this.writeEvent!.isPending) this.writeEvent!.add(this.writeTimeout);
-      return;
+    } else {
+      if (this.writeEvent!.isPending) this.writeEvent!.del();
+      if (this.shutdownPending) this.doShutdown();
     }
-    if (this.writeEvent!.isPending) this.writeEvent!.del();
-    if (this.shutdownPending) this.doShutdown();
-    if (this.writeCb && this.output.length <= this.writeLow) this.writeCb(this);
+    // As libevent: after every write that leaves the output at or below the low watermark, not
+    // only once it is empty, so a producer can refill before the socket runs dry.
+    if (this.writeCb && this.output.length <= this.writeLow && !this.isClosed) this.writeCb(this);
   }
 
   private doShutdown(): void {
