@@ -79,6 +79,7 @@ export class EvBufferCallback {
  * rethrown after all ran.
  */
 export function notifyChange(buffer: EvBuffer, entries: readonly EvBufferCallback[], added: number, deleted: number): void {
+  if (added === 0 && deleted === 0) return;
   const change: EvBufferChange = { origSize: buffer.length - added + deleted, added, deleted };
   let failure: unknown = null, failed = false;
   for (const entry of entries) {
