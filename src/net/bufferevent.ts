@@ -10,22 +10,18 @@ import { Errno, SyscallError, constants as C, errnoCell, libc, sys } from "../ff
 import type { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { EV } from "../core/flags.ts";
-import { EvBuffer } from "./evbuffer.ts";
-import type { EvBufferCallback, EvBufferChange } from "./evbuffer-callback.ts";
+import {
+  AbstractBufferEvent, BEV, BEV_FLUSH, type DataCallback as BaseDataCallback, SUSPEND_WATERMARK,
+  type StatusCallback as BaseStatusCallback,
+} from "./abstract-bufferevent.ts";
 import { type AddressSpec, type SocketAddress, domainOf, encodeAddress, resolveAddress } from "../ffi/sockaddr.ts";
 
-/** What the event callback reports (libevent's BEV_EVENT_*). */
-export const BEV = Object.freeze({
-  READING: 0x01,
-  WRITING: 0x02,
-  EOF: 0x10,
-  ERROR: 0x20,
-  TIMEOUT: 0x40,
-  CONNECTED: 0x80,
-});
+export { BEV, BEV_FLUSH } from "./abstract-bufferevent.ts";
 
-export type DataCallback = (bev: BufferEvent) => void;
-export type StatusCallback = (bev: BufferEvent, what: number, error: SyscallError | null) => void;
+/** The read/write callback of a socket BufferEvent. */
+export type DataCallback = BaseDataCallback<BufferEvent>;
+/** The event callback of a socket BufferEvent. */
+export type StatusCallback = BaseStatusCallback<BufferEvent>;
 
 export interface BufferEventOptions {
   /** Close the fd when the bufferevent is closed (default true). */
@@ -38,42 +34,32 @@ const READ_CHUNK = 256 * 1024;
 const soError = new Int32Array(1);
 const soErrorLength = new Uint32Array(1);
 
-export class BufferEvent {
-  /** Bytes received and not yet consumed. */
-  readonly input = new EvBuffer();
-  /** Bytes queued for sending. */
-  readonly output = new EvBuffer();
+/**
+ * A buffered socket (or pipe, or tty): libevent's bufferevent_socket.
+ *
+ * @example
+ * ```ts
+ * const bev = new BufferEvent(base, fd);
+ * bev.setCallbacks((b) => b.writeBuffer(b.input), null, (b, what) => (what & (BEV.EOF | BEV.ERROR)) && b.close());
+ * bev.enable(EV.READ);
+ * ```
+ */
+export class BufferEvent extends AbstractBufferEvent {
   private fdValue: number;
   private readEvent: Event | null = null;
   private writeEvent: Event | null = null;
   private readonly flushEvent: Event;
-  private readCb: DataCallback | null = null;
-  private writeCb: DataCallback | null = null;
-  private eventCb: StatusCallback | null = null;
-  private enabled = EV.WRITE;
-  private readLow = 0;
-  private readHigh = 0;
-  private writeLow = 0;
   private readTimeout: number | null = null;
   private writeTimeout: number | null = null;
-  /** Reading is paused because the input reached the high watermark. */
-  private readSuspended = false;
-  /**
-   * While reading is paused at the high watermark: a change callback on the input, so that bytes
-   * taken from it by any means (input.drain(), removeBuffer(), ...) resume reading, as libevent's
-   * input-buffer callback does. Registered only while paused: the input costs nothing extra otherwise.
-   */
-  private inputWatch: EvBufferCallback | null = null;
   private inReadCallback = false;
   private flushScheduled = false;
-  private shutdownPending = false;
   private connecting = false;
-  private isClosed = false;
   private readonly closeFd: boolean;
 
   /** Wraps a connected, non-blocking socket `fd` (or -1, to `connect()` later). */
-  constructor(readonly base: EventBase, fd: number, options: BufferEventOptions = {}) {
+  constructor(base: EventBase, fd: number, options: BufferEventOptions = {}) {
     if (!Number.isInteger(fd) || fd < -1) throw new RangeError(`fd must be an integer >= -1, got ${String(fd)}`);
+    super(base);
     this.fdValue = fd;
     this.closeFd = options.closeFd ?? true;
     this.flushEvent = base.event(-1, 0, () => this.flushNow());
@@ -91,61 +77,6 @@ export class BufferEvent {
     this.writeEvent = this.base.event(fd, EV.WRITE | EV.PERSIST, (_fd, what) => this.onWritable(what));
   }
 
-  /** Sets the callbacks (null removes one). Returns this. */
-  setCallbacks(read: DataCallback | null, write: DataCallback | null = null, event: StatusCallback | null = null): this {
-    this.readCb = read;
-    this.writeCb = write;
-    this.eventCb = event;
-    return this;
-  }
-
-  /** Starts reading and/or writing (EV.READ | EV.WRITE). Writing is enabled from the start. */
-  enable(what: number): this {
-    this.checkLive();
-    this.enabled |= what & (EV.READ | EV.WRITE);
-    if (what & EV.READ) {
-      if (this.readHigh > 0 && this.input.length >= this.readHigh) this.suspendReading();
-      else {
-        this.readSuspended = false;
-        this.armRead();
-      }
-    }
-    if (what & EV.WRITE && this.output.length > 0) this.scheduleFlush();
-    return this;
-  }
-
-  /** Stops reading and/or writing. */
-  disable(what: number): this {
-    this.checkLive();
-    this.enabled &= ~what;
-    if (what & EV.READ) this.readEvent?.del();
-    if (what & EV.WRITE) this.writeEvent?.del();
-    return this;
-  }
-
-  /** Which of EV.READ / EV.WRITE are enabled. */
-  get enabledEvents(): number {
-    return this.enabled;
-  }
-
-  /**
-   * Watermarks. EV.READ: the read callback runs once `low` bytes are buffered, and reading pauses
-   * while `high` (if nonzero) are buffered, so a slow consumer cannot grow memory without bound.
-   * EV.WRITE: the write callback runs when the output drains to `low` bytes or fewer.
-   */
-  setWatermark(what: number, low: number, high = 0): this {
-    for (const [name, v] of [["low", low], ["high", high]] as const) {
-      if (!Number.isInteger(v) || v < 0) throw new RangeError(`${name} watermark must be a non-negative integer, got ${String(v)}`);
-    }
-    if (what & EV.READ) {
-      this.readLow = low;
-      this.readHigh = high && high < low ? low : high;
-      this.maybeResumeReading();
-    }
-    if (what & EV.WRITE) this.writeLow = low;
-    return this;
-  }
-
   /** Per-direction timeouts in ms (null: none). The event callback gets TIMEOUT|READING or TIMEOUT|WRITING. */
   setTimeouts(readMs: number | null, writeMs: number | null): this {
     this.readTimeout = readMs;
@@ -155,41 +86,13 @@ export class BufferEvent {
     return this;
   }
 
-  /** Queues bytes for sending. */
-  write(data: Uint8Array | string): this {
+  /**
+   * Sends what is buffered now, as far as the socket takes it (libevent's bufferevent_flush).
+   * BEV_FLUSH.FINISHED also shuts the write side down once the output drains.
+   */
+  flush(mode: number = BEV_FLUSH.NORMAL): void {
     this.checkLive();
-    if (this.shutdownPending) throw new Error("cannot write after shutdownWrite()");
-    this.output.add(data);
-    this.scheduleFlush();
-    return this;
-  }
-
-  /** Moves all of `buffer`'s bytes to the output (no copy) and sends them. */
-  writeBuffer(buffer: EvBuffer): this {
-    this.checkLive();
-    if (this.shutdownPending) throw new Error("cannot write after shutdownWrite()");
-    this.output.addBuffer(buffer);
-    if (buffer === this.input) this.maybeResumeReading();
-    this.scheduleFlush();
-    return this;
-  }
-
-  /** Removes and returns up to `n` bytes of input (all by default). */
-  read(n = this.input.length): Uint8Array {
-    const out = this.input.remove(Math.min(n, this.input.length));
-    this.maybeResumeReading();
-    return out;
-  }
-
-  /** Drops `n` bytes of input. */
-  drainInput(n: number): void {
-    this.input.drain(n);
-    this.maybeResumeReading();
-  }
-
-  /** Sends what is buffered now, as far as the socket takes it (libevent's bufferevent_flush). */
-  flush(): void {
-    this.checkLive();
+    if (mode === BEV_FLUSH.FINISHED) this.shutdownPending = true;
     this.flushNow();
   }
 
@@ -227,60 +130,45 @@ export class BufferEvent {
     return this;
   }
 
-  /** Same as close(), for `using`. */
-  [Symbol.dispose](): void {
-    this.close();
+  // ---- the vtable -------------------------------------------------------------------------------
+
+  protected enableHook(what: number): void {
+    if (what & EV.READ) this.armRead();
+    if (what & EV.WRITE && this.output.length > 0) this.scheduleFlush();
   }
 
-  /** Releases the bufferevent: its events, its buffers, and the fd unless closeFd was false. */
-  close(): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
-    this.inputWatch?.remove();
-    this.inputWatch = null;
+  protected disableHook(what: number): void {
+    if (what & EV.READ) this.readEvent?.del();
+    if (what & EV.WRITE) this.writeEvent?.del();
+  }
+
+  protected outputQueued(): void {
+    this.scheduleFlush();
+  }
+
+  protected override readingSuspended(): void {
+    this.readEvent?.del();
+  }
+
+  protected readingResumed(): void {
+    this.armRead();
+  }
+
+  /** Releases the events and the fd unless closeFd was false. */
+  protected closeHook(): void {
     this.readEvent?.close();
     this.writeEvent?.close();
     this.flushEvent.close();
-    this.input.drain(this.input.length);
-    this.output.drain(this.output.length);
     if (this.closeFd && this.fdValue >= 0) libc.close(this.fdValue);
   }
 
-  /** Whether free() was called. */
-  get closed(): boolean {
-    return this.isClosed;
-  }
-
   // ---- internals -------------------------------------------------------------------------------
-
-  private checkLive(): void {
-    if (this.isClosed) throw new Error("this bufferevent is closed");
-  }
 
   private armRead(): void {
     if (!this.readEvent || this.isClosed) return;
     if (this.enabled & EV.READ && !this.readSuspended) this.readEvent.add(this.readTimeout);
     else this.readEvent.del();
   }
-
-  private maybeResumeReading(): void {
-    if (this.readSuspended && (this.readHigh === 0 || this.input.length < this.readHigh)) {
-      this.readSuspended = false;
-      this.inputWatch?.remove();
-      this.inputWatch = null;
-      this.armRead();
-    }
-  }
-
-  private suspendReading(): void {
-    this.readSuspended = true;
-    this.readEvent?.del();
-    this.inputWatch ??= this.input.addCallback(this.onInputChange);
-  }
-
-  private readonly onInputChange = (_input: EvBuffer, change: EvBufferChange): void => {
-    if (change.deleted > 0) this.maybeResumeReading();
-  };
 
   private onReadable(what: number): void {
     if (what & EV.TIMEOUT) {
@@ -291,7 +179,7 @@ export class BufferEvent {
     }
     const room = this.readHigh > 0 ? this.readHigh - this.input.length : READ_CHUNK;
     if (room <= 0) {
-      this.suspendReading();
+      this.suspendReading(SUSPEND_WATERMARK);
       return;
     }
     let n: number;
@@ -314,7 +202,7 @@ export class BufferEvent {
       else this.report(BEV.READING | BEV.EOF, null);
       return;
     }
-    if (this.readHigh > 0 && this.input.length >= this.readHigh) this.suspendReading();
+    if (this.readHigh > 0 && this.input.length >= this.readHigh) this.suspendReading(SUSPEND_WATERMARK);
     if (this.input.length >= this.readLow && this.readCb) {
       this.inReadCallback = true;
       try {
@@ -410,10 +298,5 @@ export class BufferEvent {
     if (libc.shutdown(this.fdValue, C.SHUT_WR) === -1 && errnoCell[0] !== Errno.ENOTCONN) {
       this.report(BEV.WRITING | BEV.ERROR, new SyscallError("shutdown", errnoCell[0], [this.fdValue, "SHUT_WR"]));
     }
-  }
-
-  private report(what: number, err: SyscallError | null): void {
-    if (this.eventCb) this.eventCb(this, what, err);
-    else if (what & (BEV.ERROR | BEV.EOF | BEV.TIMEOUT)) this.close();
   }
 }
