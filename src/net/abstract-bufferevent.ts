@@ -57,9 +57,10 @@ export abstract class AbstractBufferEvent {
   readonly input: EvBuffer = new EvBuffer();
   /** Bytes queued for sending. */
   readonly output: EvBuffer = new EvBuffer();
-  protected readCb: DataCallback<this> | null = null;
-  protected writeCb: DataCallback<this> | null = null;
-  protected eventCb: StatusCallback<this> | null = null;
+  // Typed for the base class, so every kind stays assignable to it; setCallbacks() takes `this`'s type.
+  protected readCb: DataCallback | null = null;
+  protected writeCb: DataCallback | null = null;
+  protected eventCb: StatusCallback | null = null;
   protected enabled: number = EV.WRITE;
   protected readLow = 0;
   protected readHigh = 0;
@@ -84,9 +85,9 @@ export abstract class AbstractBufferEvent {
     for (const [name, cb] of [["read", read], ["write", write], ["event", event]] as const) {
       if (cb !== null && typeof cb !== "function") throw new TypeError(`the ${name} callback must be a function or null, got ${typeof cb}`);
     }
-    this.readCb = read;
-    this.writeCb = write;
-    this.eventCb = event;
+    this.readCb = read as DataCallback | null;
+    this.writeCb = write as DataCallback | null;
+    this.eventCb = event as StatusCallback | null;
     return this;
   }
 
