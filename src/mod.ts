@@ -22,6 +22,8 @@ export { EvBufferCallback } from "./net/evbuffer-callback.ts";
 export type { EvBufferChange, EvBufferChangeCallback } from "./net/evbuffer-callback.ts";
 export type { BufferEnd } from "./net/evbuffer.ts";
 export { PairedBufferEvent, bufferEventPair } from "./net/bufferevent-pair.ts";
+export { RateLimit, RateLimitGroup } from "./net/rate-limit.ts";
+export type { RateLimitOptions, RateLimitState } from "./net/rate-limit.ts";
 export { Listener, localAddress, peerAddress } from "./net/listener.ts";
 export type { ListenerOptions, AcceptCallback } from "./net/listener.ts";
 export { resolveAddress, formatAddress } from "./ffi/sockaddr.ts";

@@ -11,10 +11,11 @@ import type { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { EV } from "../core/flags.ts";
 import {
-  AbstractBufferEvent, BEV, BEV_FLUSH, type DataCallback as BaseDataCallback, SUSPEND_WATERMARK,
+  AbstractBufferEvent, BEV, BEV_FLUSH, type DataCallback as BaseDataCallback, SUSPEND_RATE, SUSPEND_WATERMARK,
   type StatusCallback as BaseStatusCallback,
 } from "./abstract-bufferevent.ts";
 import { type AddressSpec, type SocketAddress, domainOf, encodeAddress, resolveAddress } from "../ffi/sockaddr.ts";
+import { RATE_READ, RATE_WRITE, type RateLimit, RateLimitGroup, type RateLimitState, type RateLimited, RateLimiter } from "./rate-limit.ts";
 
 export { BEV, BEV_FLUSH } from "./abstract-bufferevent.ts";
 
@@ -44,7 +45,7 @@ const soErrorLength = new Uint32Array(1);
  * bev.enable(EV.READ);
  * ```
  */
-export class BufferEvent extends AbstractBufferEvent {
+export class BufferEvent extends AbstractBufferEvent implements RateLimited {
   private fdValue: number;
   private readEvent: Event | null = null;
   private writeEvent: Event | null = null;
@@ -55,6 +56,10 @@ export class BufferEvent extends AbstractBufferEvent {
   private flushScheduled = false;
   private connecting = false;
   private readonly closeFd: boolean;
+  /** Rate limits, once setRateLimit() or setRateLimitGroup() was called: null costs one check per read/write. */
+  private limiter: RateLimiter | null = null;
+  /** A write waits for the write bucket to refill. */
+  private writeRateBlocked = false;
 
   /** Wraps a connected, non-blocking socket `fd` (or -1, to `connect()` later). */
   constructor(base: EventBase, fd: number, options: BufferEventOptions = {}) {
@@ -130,6 +135,65 @@ export class BufferEvent extends AbstractBufferEvent {
     return this;
   }
 
+  // ---- rate limits -------------------------------------------------------------------------------
+
+  /**
+   * Limits this bufferevent's reads and writes with its own token bucket (libevent's
+   * bufferevent_set_rate_limit); null removes it. See RateLimit.
+   *
+   * @example
+   * ```ts
+   * bev.setRateLimit(new RateLimit({ readRate: 16384, writeRate: Infinity, tickMs: 100 }));   // 160 KB/s in
+   * ```
+   */
+  setRateLimit(limit: RateLimit | null): this {
+    this.checkLive();
+    (this.limiter ??= new RateLimiter(this.base, this)).setLimit(limit);
+    this.rateLimitRefilled(); // a removed or looser limit lets paused I/O go on
+    return this;
+  }
+
+  /** Makes this bufferevent share `group`'s bucket (null: leaves its group). */
+  setRateLimitGroup(group: RateLimitGroup | null): this {
+    this.checkLive();
+    if (group !== null && !(group instanceof RateLimitGroup)) throw new TypeError(`setRateLimitGroup takes a RateLimitGroup or null, got ${typeof group}`);
+    if (group !== null && group.base !== this.base) throw new RangeError("the group belongs to another event base");
+    (this.limiter ??= new RateLimiter(this.base, this)).setGroup(group);
+    this.rateLimitRefilled();
+    return this;
+  }
+
+  /** The current limits and bucket levels (Infinity where nothing limits). */
+  get rateLimits(): RateLimitState {
+    const l = this.limiter;
+    if (l === null) return { readLimit: Infinity, writeLimit: Infinity, maxToRead: Infinity, maxToWrite: Infinity };
+    return { readLimit: l.ownLevel(RATE_READ), writeLimit: l.ownLevel(RATE_WRITE), maxToRead: l.allowance(RATE_READ), maxToWrite: l.allowance(RATE_WRITE) };
+  }
+
+  /** Takes `n` bytes from the own read bucket as if read (negative gives allowance back). */
+  decrementReadLimit(n: number): void {
+    if (!Number.isInteger(n)) throw new RangeError(`decrementReadLimit takes an integer, got ${String(n)}`);
+    this.limiter?.decrement(RATE_READ, n);
+    if (n < 0) this.rateLimitRefilled();
+  }
+
+  /** Takes `n` bytes from the own write bucket as if written. */
+  decrementWriteLimit(n: number): void {
+    if (!Number.isInteger(n)) throw new RangeError(`decrementWriteLimit takes an integer, got ${String(n)}`);
+    this.limiter?.decrement(RATE_WRITE, n);
+    if (n < 0) this.rateLimitRefilled();
+  }
+
+  /** @internal A bucket refilled: resume what waited for it. */
+  rateLimitRefilled(): void {
+    if (this.isClosed) return;
+    if (this.readSuspended & SUSPEND_RATE) this.resumeReading(SUSPEND_RATE);
+    if (this.writeRateBlocked) {
+      this.writeRateBlocked = false;
+      if (this.output.length > 0) this.scheduleFlush();
+    }
+  }
+
   // ---- the vtable -------------------------------------------------------------------------------
 
   protected enableHook(what: number): void {
@@ -156,6 +220,7 @@ export class BufferEvent extends AbstractBufferEvent {
 
   /** Releases the events and the fd unless closeFd was false. */
   protected closeHook(): void {
+    this.limiter?.close();
     this.readEvent?.close();
     this.writeEvent?.close();
     this.flushEvent.close();
@@ -177,10 +242,19 @@ export class BufferEvent extends AbstractBufferEvent {
       this.report(BEV.READING | BEV.TIMEOUT, null);
       return;
     }
-    const room = this.readHigh > 0 ? this.readHigh - this.input.length : READ_CHUNK;
+    let room = this.readHigh > 0 ? this.readHigh - this.input.length : READ_CHUNK;
     if (room <= 0) {
       this.suspendReading(SUSPEND_WATERMARK);
       return;
+    }
+    if (this.limiter !== null) {
+      const allowed = this.limiter.allowance(RATE_READ);
+      if (allowed <= 0) {
+        this.suspendReading(SUSPEND_RATE);
+        this.limiter.waitForRefill();
+        return;
+      }
+      if (room > allowed) room = allowed;
     }
     let n: number;
     try {
@@ -201,6 +275,13 @@ export class BufferEvent extends AbstractBufferEvent {
       if (taken !== 0) this.report(BEV.READING | BEV.ERROR, new SyscallError("recv", taken, [this.fdValue]));
       else this.report(BEV.READING | BEV.EOF, null);
       return;
+    }
+    if (this.limiter !== null) {
+      this.limiter.took(RATE_READ, n);
+      if (this.limiter.allowance(RATE_READ) <= 0) {
+        this.suspendReading(SUSPEND_RATE);
+        this.limiter.waitForRefill();
+      }
     }
     if (this.readHigh > 0 && this.input.length >= this.readHigh) this.suspendReading(SUSPEND_WATERMARK);
     if (this.input.length >= this.readLow && this.readCb) {
@@ -268,9 +349,19 @@ export class BufferEvent extends AbstractBufferEvent {
     this.flushScheduled = false;
     if (this.isClosed || this.connecting || this.fdValue < 0) return;
     if (this.output.length > 0) {
+      let max = Infinity;
+      if (this.limiter !== null) {
+        max = this.limiter.allowance(RATE_WRITE);
+        if (max <= 0) {
+          this.writeRateBlocked = true;
+          if (this.writeEvent!.isPending) this.writeEvent!.del();
+          this.limiter.waitForRefill();
+          return;
+        }
+      }
       let n: number;
       try {
-        n = this.output.writeSocket(this.fdValue);
+        n = this.output.writeSocket(this.fdValue, max);
       } catch (err) {
         this.writeEvent!.del();
         this.enabled &= ~EV.WRITE;
@@ -281,6 +372,7 @@ export class BufferEvent extends AbstractBufferEvent {
         if (!this.writeEvent!.isPending) this.writeEvent!.add(this.writeTimeout);
         return; // the socket took nothing: no progress to report
       }
+      if (this.limiter !== null) this.limiter.took(RATE_WRITE, n);
     }
     if (this.output.length > 0) {
       if (!this.writeEvent!.isPending) this.writeEvent!.add(this.writeTimeout);
