@@ -23,6 +23,8 @@ export type { EvBufferChange, EvBufferChangeCallback } from "./net/evbuffer-call
 export type { BufferEnd } from "./net/evbuffer.ts";
 export { PairedBufferEvent, bufferEventPair } from "./net/bufferevent-pair.ts";
 export { RateLimit, RateLimitGroup } from "./net/rate-limit.ts";
+export { FilteredBufferEvent } from "./net/bufferevent-filter.ts";
+export type { BufferFilter, FilterResult, FilteredBufferEventOptions } from "./net/bufferevent-filter.ts";
 export type { RateLimitOptions, RateLimitState } from "./net/rate-limit.ts";
 export { Listener, localAddress, peerAddress } from "./net/listener.ts";
 export type { ListenerOptions, AcceptCallback } from "./net/listener.ts";
