@@ -639,7 +639,11 @@ export class EvBuffer {
 
   private drainBytes(n: number): void {
     this.reserved = null;
-    const releases = this.unlinkFront(n);
+    // The common case inline (one plain chunk, partly or wholly drained): this runs after every send.
+    const h = this.head;
+    let releases: (() => void)[] | null = null;
+    if (h !== null && h.release === null && n < h.end - h.start) h.start += n;
+    else releases = this.unlinkFront(n);
     this.total -= n;
     // Callbacks run after the buffer is consistent; one that throws does not stop the others.
     if (this.callbacks !== null && n > 0) {
