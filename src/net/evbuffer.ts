@@ -639,11 +639,15 @@ export class EvBuffer {
 
   private drainBytes(n: number): void {
     this.reserved = null;
-    // The common case inline (one plain chunk, partly or wholly drained): this runs after every send.
+    // The common cases inline (a plain first chunk partly drained, or a lone one wholly): this runs
+    // after every send.
     const h = this.head;
     let releases: (() => void)[] | null = null;
     if (h !== null && h.release === null && n < h.end - h.start) h.start += n;
-    else releases = this.unlinkFront(n);
+    else if (h !== null && h === this.tail && h.release === null && n === this.total) {
+      recycle(h);
+      this.head = this.tail = null;
+    } else releases = this.unlinkFront(n);
     this.total -= n;
     // Callbacks run after the buffer is consistent; one that throws does not stop the others.
     if (this.callbacks !== null && n > 0) {
