@@ -114,8 +114,12 @@ for (const variant of backendVariants()) {
         group.decrementReadLimit(-100); // the remaining member may read 100 more
         spin(base, () => members[1].input.length > inputs[1], 10);
         assert.equal(members[1].input.length, inputs[1] + 100);
+        group.close(); // the remaining member leaves it and reads on
+        assert.ok(group.closed);
+        spin(base, () => members[1].input.length === 5000);
+        assert.equal(members[1].input.length, 5000);
+        assert.throws(() => members[0].setRateLimitGroup(group), /closed/);
         for (const m of members) m.close();
-        group.close();
       } finally {
         base.close();
         for (const p of pairs) p.forEach((fd) => sys.close(fd));

@@ -153,6 +153,7 @@ export class RateLimitGroup {
   private minShareValue = 64;
   private readTotal = 0;
   private writeTotal = 0;
+  private isClosed = false;
 
   constructor(readonly base: EventBase, limit: RateLimit) {
     if (!(limit instanceof RateLimit)) throw new TypeError(`RateLimitGroup takes a RateLimit, got ${typeof limit}`);
@@ -246,10 +247,24 @@ export class RateLimitGroup {
     this.bucket.waitForRefill();
   }
 
-  /** Stops the refill timer; members keep their own limits but leave the group. */
+  /** Stops the refill timer; the members leave the group (their own limits stay) and go on unlimited by it. */
   close(): void {
-    this.members.clear();
+    if (this.isClosed) return;
+    this.isClosed = true;
     this.bucket.close();
+    const members = [...this.members];
+    this.members.clear();
+    for (const member of members) member.rateLimitRefilled();
+  }
+
+  /** Whether close() was called. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Same as close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 }
 
@@ -269,13 +284,17 @@ export class RateLimiter {
   }
 
   setGroup(group: RateLimitGroup | null): void {
+    if (group?.closed) throw new Error("the rate limit group is closed");
     this.group?.members.delete(this.owner);
     this.group = group;
     group?.members.add(this.owner);
   }
 
-  get idle(): boolean {
-    return this.own === null && this.group === null;
+  /** The group, unless it was closed meanwhile (then this bufferevent has left it). */
+  private liveGroup(): RateLimitGroup | null {
+    const g = this.group;
+    if (g !== null && g.closed) this.group = null;
+    return this.group;
   }
 
   /** Bytes the next read (READ) or write (WRITE) may move; 0 means wait for a refill. */
@@ -285,7 +304,8 @@ export class RateLimiter {
       this.own.update();
       n = Math.max(0, this.own.levels[direction]);
     }
-    if (this.group !== null) n = Math.min(n, this.group.share(direction));
+    const group = this.liveGroup();
+    if (group !== null) n = Math.min(n, group.share(direction));
     return n;
   }
 
@@ -295,13 +315,13 @@ export class RateLimiter {
       this.own.take(direction, n);
       if (this.own.levels[direction] <= 0) this.own.waitForRefill();
     }
-    this.group?.took(direction, n);
+    this.liveGroup()?.took(direction, n);
   }
 
   /** Something is paused for want of allowance: make sure a refill will say so. */
   waitForRefill(): void {
     if (this.own !== null && (this.own.levels[READ] <= 0 || this.own.levels[WRITE] <= 0)) this.own.waitForRefill();
-    this.group?.waitForRefill();
+    this.liveGroup()?.waitForRefill();
   }
 
   ownLevel(direction: number): number {
