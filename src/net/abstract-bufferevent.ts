@@ -138,7 +138,15 @@ export abstract class AbstractBufferEvent {
     return this;
   }
 
-  /** The watermarks of EV.READ or EV.WRITE (libevent's bufferevent_getwatermark). */
+  /**
+   * The watermarks of EV.READ or EV.WRITE (libevent's bufferevent_getwatermark).
+   *
+   * @example
+   * ```ts
+   * bev.setWatermark(EV.READ, 4, 65536);
+   * bev.getWatermark(EV.READ);   // { low: 4, high: 65536 }
+   * ```
+   */
   getWatermark(what: number): { low: number; high: number } {
     if (what === EV.READ) return { low: this.readLow, high: this.readHigh };
     if (what === EV.WRITE) return { low: this.writeLow, high: this.writeHigh };

@@ -153,7 +153,16 @@ export class BufferEvent extends AbstractBufferEvent implements RateLimited {
     return this;
   }
 
-  /** Makes this bufferevent share `group`'s bucket (null: leaves its group). */
+  /**
+   * Makes this bufferevent share `group`'s bucket (null: leaves its group); libevent's
+   * bufferevent_add_to_rate_limit_group.
+   *
+   * @example
+   * ```ts
+   * const group = new RateLimitGroup(base, new RateLimit({ readRate: 1 << 20, writeRate: 1 << 20 }));
+   * new BufferEvent(base, fd).setRateLimitGroup(group).enable(EV.READ);
+   * ```
+   */
   setRateLimitGroup(group: RateLimitGroup | null): this {
     this.checkLive();
     if (group !== null && !(group instanceof RateLimitGroup)) throw new TypeError(`setRateLimitGroup takes a RateLimitGroup or null, got ${typeof group}`);
@@ -163,14 +172,30 @@ export class BufferEvent extends AbstractBufferEvent implements RateLimited {
     return this;
   }
 
-  /** The current limits and bucket levels (Infinity where nothing limits). */
+  /**
+   * The current limits and bucket levels (Infinity where nothing limits): libevent's
+   * bufferevent_get_read_limit, _get_write_limit, _get_max_to_read and _get_max_to_write.
+   *
+   * @example
+   * ```ts
+   * const { maxToRead, writeLimit } = bev.rateLimits;
+   * ```
+   */
   get rateLimits(): RateLimitState {
     const l = this.limiter;
     if (l === null) return { readLimit: Infinity, writeLimit: Infinity, maxToRead: Infinity, maxToWrite: Infinity };
     return { readLimit: l.ownLevel(RATE_READ), writeLimit: l.ownLevel(RATE_WRITE), maxToRead: l.allowance(RATE_READ), maxToWrite: l.allowance(RATE_WRITE) };
   }
 
-  /** Takes `n` bytes from the own read bucket as if read (negative gives allowance back). */
+  /**
+   * Takes `n` bytes from the own read bucket as if read (negative gives allowance back and resumes
+   * a read that waited for it).
+   *
+   * @example
+   * ```ts
+   * bev.decrementReadLimit(headerBytes);   // count bytes that arrived by another path
+   * ```
+   */
   decrementReadLimit(n: number): void {
     if (!Number.isInteger(n)) throw new RangeError(`decrementReadLimit takes an integer, got ${String(n)}`);
     this.limiter?.decrement(RATE_READ, n);

@@ -517,6 +517,13 @@ export class EvBuffer {
   /**
    * Moves all of `other`'s bytes to the front of this buffer, before everything stored (chunks are
    * relinked, not copied; libevent's evbuffer_prepend_buffer).
+   *
+   * @example
+   * ```ts
+   * const body = new EvBuffer().add("hello");
+   * const head = new EvBuffer().add(`Content-Length: ${body.length}\r\n\r\n`);  // known only now
+   * body.prependBuffer(head);   // body: the head, then "hello"; head is empty
+   * ```
    */
   prependBuffer(other: EvBuffer): this {
     if (!(other instanceof EvBuffer)) throw new TypeError(`prependBuffer takes an EvBuffer, got ${show(other)}`);
@@ -987,6 +994,11 @@ export class EvBuffer {
   /**
    * Makes room for `n` more bytes at the end in one piece, so that the next `n` bytes added (or
    * read) need no further chunk (libevent's evbuffer_expand). The length does not change.
+   *
+   * @example
+   * ```ts
+   * out.expand(record.length).add(record);   // one contiguous chunk holds the whole record
+   * ```
    */
   expand(n: number): this {
     countArg(n, "expand size");
@@ -1267,7 +1279,16 @@ export class EvBuffer {
     return entry;
   }
 
-  /** Unregisters a callback (its entry, or the function given to addCallback); returns whether it was registered. */
+  /**
+   * Unregisters a callback (its entry, or the function given to addCallback); returns whether it was registered.
+   *
+   * @example
+   * ```ts
+   * const onChange = () => {};
+   * buffer.addCallback(onChange);
+   * buffer.removeCallback(onChange);   // true
+   * ```
+   */
   removeCallback(entry: EvBufferCallback | EvBufferChangeCallback): boolean {
     const list = this.callbacks;
     if (list === null) return false;

@@ -160,7 +160,14 @@ export class RateLimitGroup {
     this.bucket = new TokenBucket(base, limit, () => this.refilled());
   }
 
-  /** Replaces the configuration; the current levels are kept, capped at the new bursts. */
+  /**
+   * Replaces the configuration; the current levels are kept, capped at the new bursts.
+   *
+   * @example
+   * ```ts
+   * group.setLimit(new RateLimit({ readRate: 2 << 20, writeRate: 2 << 20 }));   // night-time: double
+   * ```
+   */
   setLimit(limit: RateLimit): void {
     if (!(limit instanceof RateLimit)) throw new TypeError(`setLimit takes a RateLimit, got ${typeof limit}`);
     this.bucket.limit = limit;
