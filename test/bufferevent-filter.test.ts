@@ -187,6 +187,28 @@ for (const variant of backendVariants()) {
       }
     });
 
+    it("bytes the underlying bufferevent read before the filter was enabled are filtered at the next iteration", () => {
+      const base = new EventBase(variant.options);
+      try {
+        const [a, b] = bufferEventPair(base);
+        b.enable(EV.READ);
+        a.write(new Uint8Array([0, 0, 0, 3, 97, 98, 99]));
+        base.loopSync();
+        assert.equal(b.input.length, 7, "read by the pair end alone");
+        const framed = new FilteredBufferEvent(b, unframe, frame);
+        let got = "";
+        framed.setCallbacks((end) => void (got += text(end.read())));
+        framed.enable(EV.READ);
+        assert.equal(got, "", "not inside enable()");
+        base.loopSync();
+        assert.equal(got, "abc");
+        framed.close();
+        a.close();
+      } finally {
+        base.close();
+      }
+    });
+
     it("flush(FLUSH) runs the output filter at once even with nothing new written", () => {
       const base = new EventBase(variant.options);
       try {

@@ -106,7 +106,11 @@ export class FilteredBufferEvent<U extends AbstractBufferEvent = AbstractBufferE
   // ---- the vtable -------------------------------------------------------------------------------
 
   protected enableHook(what: number): void {
-    if (what & EV.READ && this.readSuspended === 0) this.underlying.enable(EV.READ);
+    if (what & EV.READ && this.readSuspended === 0) {
+      this.underlying.enable(EV.READ);
+      // Bytes the underlying bufferevent read before: filtered at the next iteration, not inside enable().
+      if (this.underlying.input.length > 0) this.base.activateLater(this.resumeEvent, EV.READ);
+    }
     if (what & EV.WRITE) {
       this.underlying.enable(EV.WRITE);
       this.processOutput(BEV_FLUSH.NORMAL);
