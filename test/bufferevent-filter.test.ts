@@ -209,6 +209,24 @@ for (const variant of backendVariants()) {
       }
     });
 
+    it("setTimeouts goes to the underlying bufferevent; its timeout reaches the filter's event callback", () => {
+      const base = new EventBase(variant.options);
+      const [x, y] = sys.socketpair();
+      try {
+        const framed = new FilteredBufferEvent(new BufferEvent(base, x), unframe, frame);
+        let what = 0;
+        framed.setCallbacks(null, null, (b, w) => {
+          what = w;
+          b.close();
+        }).setTimeouts(5, null).enable(EV.READ);
+        base.loopSync();
+        assert.equal(what, BEV.TIMEOUT | BEV.READING);
+      } finally {
+        base.close();
+        sys.close(y);
+      }
+    });
+
     it("flush(FLUSH) runs the output filter at once even with nothing new written", () => {
       const base = new EventBase(variant.options);
       try {

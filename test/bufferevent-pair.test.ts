@@ -153,6 +153,30 @@ for (const variant of backendVariants()) {
       }
     });
 
+    it("timeouts: a silent partner times the reader out; output nobody takes times the writer out", () => {
+      const base = new EventBase(variant.options);
+      try {
+        const [a, b] = bufferEventPair(base);
+        const events: string[] = [];
+        const log = (name: string) => (_end: unknown, what: number) => void events.push(`${name} ${what === (BEV.TIMEOUT | BEV.READING) ? "read timeout" : what === (BEV.TIMEOUT | BEV.WRITING) ? "write timeout" : what}`);
+        b.setCallbacks(null, null, log("b")).setTimeouts(5, null).enable(EV.READ);
+        assert.equal(base.loopSync(), 1, "the timeout fired, then nothing was left");
+        assert.deepEqual(events, ["b read timeout"]);
+        assert.equal(b.enabledEvents & EV.READ, 0, "reading is disabled by its timeout");
+
+        const [c, d] = bufferEventPair(base);
+        c.setCallbacks(null, null, log("c")).setTimeouts(null, 5);
+        c.write("nobody reads this"); // d never enables reading
+        base.loopSync();
+        assert.deepEqual(events, ["b read timeout", "c write timeout"]);
+        assert.equal(c.output.length, 17, "the bytes are still queued, not lost");
+        assert.throws(() => c.setTimeouts(-1, null), { name: "RangeError", message: /-1/ });
+        for (const end of [a, b, c, d]) end.close();
+      } finally {
+        base.close();
+      }
+    });
+
     it("a read callback that throws: the error leaves the loop, nothing is lost, the next loop goes on", () => {
       const base = new EventBase(variant.options);
       try {

@@ -194,6 +194,13 @@ export abstract class AbstractBufferEvent {
   /** Half-close: no more writes; the other side sees the end of the stream once the output drains. */
   abstract shutdownWrite(): void;
 
+  /**
+   * Per-direction timeouts in ms (null: none): the event callback gets BEV.TIMEOUT | READING when
+   * reading is enabled and nothing arrives for `readMs`, BEV.TIMEOUT | WRITING when output waits
+   * and nothing goes out for `writeMs`; that direction is then disabled (enable() it to go on).
+   */
+  abstract setTimeouts(readMs: number | null, writeMs: number | null): this;
+
   /** Same as close(), for `using`. */
   [Symbol.dispose](): void {
     this.close();

@@ -103,6 +103,21 @@ export class FilteredBufferEvent<U extends AbstractBufferEvent = AbstractBufferE
     if (!this.isClosed) this.underlying.shutdownWrite();
   }
 
+  /**
+   * Sets the timeouts of the underlying bufferevent (a filter has none of its own); its timeout
+   * events reach this filter's event callback.
+   *
+   * @example
+   * ```ts
+   * framed.setTimeouts(30_000, null);
+   * ```
+   */
+  setTimeouts(readMs: number | null, writeMs: number | null): this {
+    this.checkLive();
+    this.underlying.setTimeouts(readMs, writeMs);
+    return this;
+  }
+
   // ---- the vtable -------------------------------------------------------------------------------
 
   protected enableHook(what: number): void {

@@ -32,6 +32,11 @@ export class PairedBufferEvent extends AbstractBufferEvent {
   private transferScheduled = false;
   /** shutdownWrite()/flush(FINISHED): the partner is told EOF once the output has gone over. */
   private eofToSend = false;
+  private readTimeout: number | null = null;
+  private writeTimeout: number | null = null;
+  /** Timers for setTimeouts(): with no fd, nothing else notices that nothing moved. */
+  private readTimer: Event | null = null;
+  private writeTimer: Event | null = null;
 
   /** @internal Made in twos by bufferEventPair(). */
   constructor(base: EventBase) {
@@ -74,23 +79,60 @@ export class PairedBufferEvent extends AbstractBufferEvent {
     this.scheduleTransfer();
   }
 
+  /**
+   * Per-direction timeouts in ms (null: none), kept by timers since a pair has no fd: reading times
+   * out when it is enabled (and not paused at the high watermark) and nothing arrives for `readMs`;
+   * writing when output waits and none of it moves for `writeMs`.
+   *
+   * @example
+   * ```ts
+   * const [a, b] = bufferEventPair(base);
+   * b.setTimeouts(1000, null).enable(EV.READ);   // TIMEOUT | READING if a stays silent for 1 s
+   * ```
+   */
+  setTimeouts(readMs: number | null, writeMs: number | null): this {
+    this.checkLive();
+    for (const [name, v] of [["readMs", readMs], ["writeMs", writeMs]] as const) {
+      if (v !== null && (typeof v !== "number" || !(v >= 0) || !Number.isFinite(v))) throw new RangeError(`${name} must be a non-negative number or null, got ${String(v)}`);
+    }
+    this.readTimeout = readMs;
+    this.writeTimeout = writeMs;
+    this.armReadTimer();
+    this.armWriteTimer(true);
+    return this;
+  }
+
   // ---- the vtable -------------------------------------------------------------------------------
 
   protected enableHook(what: number): void {
-    if (what & EV.WRITE) this.scheduleTransfer();
-    if (what & EV.READ) this.partnerEnd?.scheduleTransfer();
+    if (what & EV.WRITE) {
+      this.scheduleTransfer();
+      this.armWriteTimer(false);
+    }
+    if (what & EV.READ) {
+      this.partnerEnd?.scheduleTransfer();
+      this.armReadTimer();
+    }
   }
 
-  protected disableHook(_what: number): void {
+  protected disableHook(what: number): void {
     // Nothing polls: a disabled direction simply is not moved (transfer() checks both ends).
+    if (what & EV.READ) this.readTimer?.del();
+    if (what & EV.WRITE) this.writeTimer?.del();
   }
 
   protected outputQueued(): void {
     this.scheduleTransfer();
+    this.armWriteTimer(false);
+  }
+
+  protected override readingSuspended(): void {
+    this.readTimer?.del(); // paused by our own watermark: not the peer's silence
   }
 
   protected readingResumed(): void {
     this.partnerEnd?.scheduleTransfer();
+    this.armReadTimer();
   }
 
   /**
@@ -99,6 +141,8 @@ export class PairedBufferEvent extends AbstractBufferEvent {
    */
   protected closeHook(): void {
     this.transferEvent.close();
+    this.readTimer?.close();
+    this.writeTimer?.close();
     const partner = this.partnerEnd;
     if (partner === null) return;
     this.partnerEnd = null;
@@ -110,6 +154,32 @@ export class PairedBufferEvent extends AbstractBufferEvent {
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  /** (Re)starts the read timeout while reading is on; called again whenever bytes arrive. */
+  private armReadTimer(): void {
+    if (this.readTimeout === null || !(this.enabled & EV.READ) || this.readSuspended !== 0 || this.isClosed) {
+      this.readTimer?.del();
+      return;
+    }
+    this.readTimer ??= this.base.event(-1, 0, () => {
+      this.enabled &= ~EV.READ;
+      this.report(BEV.TIMEOUT | BEV.READING, null);
+    });
+    this.readTimer.add(this.readTimeout);
+  }
+
+  /** Starts the write timeout while output waits (`restart`: also when it already runs, after progress). */
+  private armWriteTimer(restart: boolean): void {
+    if (this.writeTimeout === null || !(this.enabled & EV.WRITE) || this.output.length === 0 || this.isClosed) {
+      this.writeTimer?.del();
+      return;
+    }
+    this.writeTimer ??= this.base.event(-1, 0, () => {
+      this.enabled &= ~EV.WRITE;
+      this.report(BEV.TIMEOUT | BEV.WRITING, null);
+    });
+    if (restart || !this.writeTimer.isPending) this.writeTimer.add(this.writeTimeout);
+  }
 
   private scheduleTransfer(): void {
     if (this.transferScheduled || this.isClosed) return;
@@ -147,6 +217,10 @@ export class PairedBufferEvent extends AbstractBufferEvent {
       }
       moved = this.output.removeBuffer(partner.input, n);
       if (partner.readHigh > 0 && partner.input.length >= partner.readHigh) partner.suspendReading(SUSPEND_WATERMARK);
+    }
+    if (moved > 0) {
+      partner.armReadTimer();
+      this.armWriteTimer(true);
     }
     const finished = this.eofToSend && this.output.length === 0;
     if (finished) this.eofToSend = false;

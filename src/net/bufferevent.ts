@@ -82,7 +82,15 @@ export class BufferEvent extends AbstractBufferEvent implements RateLimited {
     this.writeEvent = this.base.event(fd, EV.WRITE | EV.PERSIST, (_fd, what) => this.onWritable(what));
   }
 
-  /** Per-direction timeouts in ms (null: none). The event callback gets TIMEOUT|READING or TIMEOUT|WRITING. */
+  /**
+   * Per-direction timeouts in ms (null: none), kept by the fd's events. The event callback gets
+   * TIMEOUT|READING or TIMEOUT|WRITING.
+   *
+   * @example
+   * ```ts
+   * bev.setTimeouts(30_000, 10_000);   // idle readers and stuck writers are reported
+   * ```
+   */
   setTimeouts(readMs: number | null, writeMs: number | null): this {
     this.readTimeout = readMs;
     this.writeTimeout = writeMs;
