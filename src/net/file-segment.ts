@@ -14,13 +14,13 @@ interface FileCalls {
 // Bound here rather than in the shared libc table: only file segments use them. macOS and the BSDs
 // have a sendfile with another signature (and headers/trailers), so it is bound on Linux only and
 // elsewhere a segment is read in and sent like any other bytes.
-const calls = openLibrary<FileCalls>(libcPath, {
-  sendfile: { args: ["i32", "i32", "buf", "u64"], result: "i32", optional: os !== "linux" },
-  pread: { args: ["i32", "buf", "u64", "i64"], result: "i32" },
-}).symbols;
-
 /** Whether segments go to the kernel with sendfile (Linux) or are read in first (elsewhere). */
 export const hasSendfile: boolean = os === "linux";
+
+const calls = openLibrary<FileCalls>(libcPath, {
+  pread: { args: ["i32", "buf", "u64", "i64"], result: "i32" },
+  ...(hasSendfile ? { sendfile: { args: ["i32", "i32", "buf", "u64"], result: "i32" } } : {}),
+}).symbols;
 
 // sendfile's in/out offset: one per thread, passed as a view for a one-shot call.
 const offsetCell = new BigInt64Array(1);
