@@ -47,6 +47,11 @@
 //   or copied out never pay for one. A referenced view that was detached or shrunk in the meantime
 //   (ArrayBuffer transfer/resize) is refused with a TypeError instead of handing the kernel freed
 //   memory.
+//
+// Change callbacks, freezing, file ranges. Each is a field that stays null or zero until used, and
+// the calls that change the buffer test it: a buffer that uses none of them pays a compare per
+// call (docs/api.md, "Costs"). File ranges (addFile) are chunks with no memory; writev stops in
+// front of one and sendfile sends it; anything that reads bytes first reads every range in.
 import { Errno, MAX_IO, StableBuffer, SyscallError, type U64Arg, addressOf, constants as C, errnoCell, layout, libc, u64arg } from "../ffi/mod.ts";
 import { type EvBufferChangeCallback, EvBufferCallback, notifyChange } from "./evbuffer-callback.ts";
 import { FileSegment, hasSendfile, readFileRange, sendFileRange } from "./file-segment.ts";
