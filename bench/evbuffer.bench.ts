@@ -3,6 +3,7 @@
 //   (uncached, and cached per ArrayBuffer), then the whole add/addReference + writev round trip
 //   through a socketpair, per view size;
 // - kernel I/O: 64 KiB moved with one writeTo and one readFrom;
+// - a small request/response round: add + writeSocket + readSocket + drain, the per-message path;
 // - parsing: search("\r\n\r\n") and readLine("crlf") over a request head.
 //   node scripts/run.mjs bench/evbuffer.bench.ts
 import { bench, group, run, summary } from "mitata";
@@ -59,6 +60,25 @@ group("kernel I/O, 64 KiB", () => {
     into.drain(into.length);
   });
   bench("readFrom on an empty socket (EAGAIN)", () => into.readFrom(c));
+});
+
+group("a small request/response round over a socketpair (a server's hot path)", () => {
+  const request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  const response = new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+  const out = new EvBuffer();
+  const into = new EvBuffer();
+  bench("add(string) + writeSocket + readSocket + drain", () => {
+    out.add(request);
+    out.writeSocket(a);
+    into.readSocket(c);
+    into.drain(into.length);
+  });
+  bench("add(bytes) + writeSocket + readSocket + remove", () => {
+    out.add(response);
+    out.writeSocket(a);
+    into.readSocket(c);
+    return into.remove(into.length);
+  });
 });
 
 group("parsing a request head", () => {

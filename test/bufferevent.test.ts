@@ -346,6 +346,61 @@ for (const variant of backendVariants()) {
   });
 }
 
+for (const variant of backendVariants()) {
+  describe(`bufferevent watermarks as libevent's on ${variant.label}`, () => {
+    it("the write callback runs once a write leaves the output at or below the low watermark, not only when empty", () => {
+      const base = new EventBase(variant.options);
+      const [a, c] = sys.socketpair();
+      try {
+        const total = 16 << 20; // more than any socket buffer takes: the peer never reads
+        const bev = new BufferEvent(base, a, { closeFd: false });
+        const seen: number[] = [];
+        bev.setWatermark(EV.WRITE, total - 1);
+        bev.setCallbacks(null, (b) => void seen.push(b.output.length));
+        bev.write(new Uint8Array(total));
+        for (let i = 0; i < 3 && seen.length === 0; i++) base.loopSync(EVLOOP.NONBLOCK);
+        assert.equal(seen.length, 1, "one write, one callback");
+        assert.ok(seen[0] > 0 && seen[0] <= total - 1, `output at the callback: ${seen[0]}`);
+        bev.close();
+      } finally {
+        base.close();
+        sys.close(a);
+        sys.close(c);
+      }
+    });
+
+    it("draining the input directly (input.drain, not drainInput) resumes reading stopped by the high watermark", () => {
+      const base = new EventBase(variant.options);
+      const [a, c] = sys.socketpair();
+      try {
+        const bev = new BufferEvent(base, a, { closeFd: false });
+        let reads = 0;
+        bev.setWatermark(EV.READ, 0, 1000);
+        bev.setCallbacks(() => void reads++);
+        bev.enable(EV.READ);
+        sys.write(c, new Uint8Array(5000));
+        base.loopSync(EVLOOP.NONBLOCK);
+        assert.equal(bev.input.length, 1000, "reading stops at the high watermark");
+        base.loopSync(EVLOOP.NONBLOCK);
+        assert.equal(bev.input.length, 1000, "and stays stopped while the input is full");
+        bev.input.drain(1000); // outside any callback, as evbuffer_drain(bufferevent_get_input(bev))
+        const buffered = () => bev.input.length;
+        for (let i = 0; i < 3 && buffered() === 0; i++) base.loopSync(EVLOOP.NONBLOCK);
+        assert.equal(bev.input.length, 1000, "reading resumed");
+        bev.input.remove(600);
+        for (let i = 0; i < 3 && buffered() === 400; i++) base.loopSync(EVLOOP.NONBLOCK);
+        assert.equal(bev.input.length, 1000, "any removal below the watermark resumes it");
+        assert.ok(reads >= 3);
+        bev.close();
+      } finally {
+        base.close();
+        sys.close(a);
+        sys.close(c);
+      }
+    });
+  });
+}
+
 describe("bufferevent: bad input", () => {
   it("rejects bad fds, watermarks and writes after free", () => {
     const base = new EventBase();

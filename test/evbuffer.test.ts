@@ -1,6 +1,8 @@
 // EvBuffer: chunk chain operations, searching and line reading across chunk boundaries, in-place
 // writes, references, and readv/writev against real kernel objects (socketpairs and pipes).
 import { describe, it } from "node:test";
+import process from "node:process";
+import { closeSync, openSync, unlinkSync, writeFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import { SyscallError, sys } from "./deps.ts";
 import { heapUsedAfterGc } from "../src/ffi/mod.ts";
@@ -810,5 +812,285 @@ describe("evbuffer: chunk pool", () => {
     } finally {
       EvBuffer.poolLimit = saved;
     }
+  });
+});
+
+describe("evbuffer: change callbacks (evbuffer_add_cb)", () => {
+  it("report origSize, added and deleted for every kind of change, in registration order", () => {
+    const b = new EvBuffer();
+    const log: string[] = [];
+    b.addCallback((buf, { origSize, added, deleted }) => log.push(`1:${origSize}+${added}-${deleted}=${buf.length}`));
+    b.addCallback((_buf, { added, deleted }) => log.push(`2:+${added}-${deleted}`));
+    b.add("hello");
+    b.prepend(">> ");
+    b.drain(3);
+    b.remove(2);
+    b.reserve(10).set(enc.encode("abc"));
+    b.commit(3);
+    b.add(new Uint8Array(0)); // no change, no report
+    assert.deepEqual(log, [
+      "1:0+5-0=5", "2:+5-0",
+      "1:5+3-0=8", "2:+3-0",
+      "1:8+0-3=5", "2:+0-3",
+      "1:5+0-2=3", "2:+0-2",
+      "1:3+3-0=6", "2:+3-0",
+    ]);
+  });
+
+  it("moves between buffers report on both sides", () => {
+    const a = chunked("abc", "def"), d = new EvBuffer().add("xy");
+    const log: string[] = [];
+    a.addCallback((_b, c) => log.push(`a+${c.added}-${c.deleted}`));
+    d.addCallback((_b, c) => log.push(`d+${c.added}-${c.deleted}`));
+    a.removeBuffer(d, 4);
+    d.prependBuffer(a);
+    a.addBuffer(d);
+    assert.deepEqual(log, ["d+4-0", "a+0-4", "d+2-0", "a+0-2", "a+8-0", "d+0-8"]);
+    assert.equal(a.toString(), "efxyabcd");
+  });
+
+  it("socket reads and writes report too", () => {
+    const [x, y] = sys.socketpair();
+    try {
+      const out = new EvBuffer().add("ping over the wire");
+      const into = new EvBuffer();
+      let sent = 0, received = 0;
+      out.addCallback((_b, c) => void (sent += c.deleted));
+      into.addCallback((_b, c) => void (received += c.added));
+      pump(out, x, into, y, 18, undefined, true);
+      assert.equal(sent, 18);
+      assert.equal(received, 18);
+    } finally {
+      sys.close(x);
+      sys.close(y);
+    }
+  });
+
+  it("disabled entries miss changes; suspended ones get the net change once on unsuspend", () => {
+    const b = new EvBuffer();
+    const log: string[] = [];
+    const entry = b.addCallback((_b, c) => log.push(`${c.origSize}+${c.added}-${c.deleted}`));
+    entry.enabled = false;
+    b.add("abc");
+    entry.enabled = true;
+    entry.suspend();
+    assert.ok(entry.suspended);
+    b.add("defg").drain(2);
+    assert.deepEqual(log, []);
+    entry.unsuspend();
+    assert.deepEqual(log, ["3+2-0"]);
+    entry.suspend();
+    entry.unsuspend(); // nothing changed: no report
+    assert.equal(log.length, 1);
+  });
+
+  it("a callback may remove itself or others mid-notification; removed ones are never called", () => {
+    const b = new EvBuffer();
+    let first = 0, second = 0;
+    const e2 = b.addCallback(() => void second++);
+    const e1 = b.addCallback(() => {
+      first++;
+      e1.remove();
+    });
+    b.addCallback(() => void e2.remove());
+    b.add("x");
+    b.add("y");
+    assert.equal(first, 1);
+    assert.equal(second, 1);
+    assert.equal(b.removeCallback(e1), false);
+  });
+
+  it("a throwing callback: the change stands, the others still run, the error reaches the caller", () => {
+    const b = new EvBuffer();
+    let ran = 0;
+    b.addCallback(() => {
+      throw new Error("boom");
+    });
+    b.addCallback(() => void ran++);
+    assert.throws(() => b.add("abc"), /boom/);
+    assert.equal(b.length, 3);
+    assert.equal(ran, 1);
+    assert.throws(() => b.drain(3), /boom/);
+    assert.equal(b.length, 0);
+    assert.equal(ran, 2);
+  });
+
+  it("rejects a non-function", () => {
+    assert.throws(() => new EvBuffer().addCallback(42 as never), { name: "TypeError", message: /42/ });
+  });
+});
+
+describe("evbuffer: freeze (evbuffer_freeze)", () => {
+  it("a frozen front refuses drains, removals, writes and prepends; a frozen back refuses adds and reads", () => {
+    const [x, y] = sys.socketpair();
+    try {
+      const b = new EvBuffer().add("abc");
+      b.freeze("front");
+      assert.ok(b.isFrozen("front") && !b.isFrozen("back"));
+      for (const op of [() => b.drain(1), () => b.remove(1), () => b.prepend("x"), () => b.readLine(), () => b.writeTo(x), () => b.writeSocket(x), () => b.removeBuffer(new EvBuffer(), 1)]) {
+        assert.throws(op, /front is frozen/);
+      }
+      b.add("def"); // the back is open
+      assert.equal(b.toString(), "abcdef");
+      b.unfreeze("front").freeze("back");
+      sys.write(y, "zz");
+      for (const op of [() => b.add("x"), () => b.addReference(new Uint8Array(8192)), () => b.reserve(4), () => b.expand(4), () => b.readFrom(x), () => b.readSocket(x), () => new EvBuffer().add("q").removeBuffer(b, 1), () => b.addBuffer(new EvBuffer().add("q"))]) {
+        assert.throws(op, /back is frozen/);
+      }
+      assert.equal(b.toString(), "abcdef", "nothing changed");
+      b.drain(2);
+      b.unfreeze("back").add("g");
+      assert.equal(b.toString(), "cdefg");
+      assert.throws(() => b.freeze("middle" as never), { name: "RangeError", message: /middle/ });
+    } finally {
+      sys.close(x);
+      sys.close(y);
+    }
+  });
+});
+
+describe("evbuffer: expand, pullup, prependBuffer, searchRange", () => {
+  it("expand makes room for n bytes in one piece; the next add needs no new chunk", () => {
+    const b = new EvBuffer().add("ab");
+    b.expand(CHUNK_SIZE);
+    assert.equal(b.length, 2);
+    b.add(new Uint8Array(CHUNK_SIZE).fill(7));
+    assert.equal(b.peek().length, 2, "the old chunk, then one chunk holding all of the added bytes");
+    const big = new EvBuffer().expand(3 * CHUNK_SIZE);
+    big.add(pattern(3 * CHUNK_SIZE));
+    assert.equal(big.peek().length, 1);
+    assert.deepEqual(big.toBytes(), pattern(3 * CHUNK_SIZE));
+  });
+
+  it("pullup joins the first n bytes across chunks, keeps the rest, and returns null when short", () => {
+    const b = chunked("ab", "cde", "fgh");
+    const v = b.pullup(4)!;
+    assert.equal(text(v), "abcd");
+    assert.equal(b.toString(), "abcdefgh");
+    assert.equal(b.peek()[0].length >= 4, true);
+    assert.equal(b.pullup(9), null);
+    assert.equal(text(b.pullup()!), "abcdefgh");
+    assert.equal(b.peek().length, 1);
+    const big = new EvBuffer();
+    for (let i = 0; i < 3; i++) big.addBuffer(new EvBuffer().add(pattern(CHUNK_SIZE, i)));
+    const whole = big.pullup(2 * CHUNK_SIZE + 5)!;
+    assert.equal(whole.length, 2 * CHUNK_SIZE + 5);
+    assert.deepEqual(whole.subarray(CHUNK_SIZE, 2 * CHUNK_SIZE), pattern(CHUNK_SIZE, 1));
+    assert.equal(big.length, 3 * CHUNK_SIZE);
+    assert.equal(new EvBuffer().pullup(0)!.length, 0);
+  });
+
+  it("pullup over a referenced view copies it and runs its release", () => {
+    let released = 0;
+    const b = new EvBuffer().add("head:").addReference(pattern(REFERENCE_MIN), () => void released++);
+    b.pullup(b.length);
+    assert.equal(released, 1);
+    assert.deepEqual(b.toBytes().subarray(5), pattern(REFERENCE_MIN));
+  });
+
+  it("prependBuffer moves every chunk of the other to the front", () => {
+    const b = chunked("world");
+    const other = chunked("hello", ", ");
+    other.reserve(100); // an uncommitted reservation does not end up inside the chain
+    b.prependBuffer(other);
+    assert.equal(other.length, 0);
+    assert.equal(b.toString(), "hello, world");
+    b.add("!");
+    assert.equal(b.toString(), "hello, world!");
+    assert.throws(() => b.prependBuffer(b), RangeError);
+    assert.throws(() => b.prependBuffer("x" as never), TypeError);
+  });
+
+  it("searchRange finds only matches lying wholly inside [start, end)", () => {
+    const b = chunked("ab\r", "\ncd\r\n", "\r\nef");
+    assert.equal(b.searchRange("\r\n", 0, 4), 2);
+    assert.equal(b.searchRange("\r\n", 0, 3), -1, "the match would end past `end`");
+    assert.equal(b.searchRange("\r\n", 3, 9), 6);
+    assert.equal(b.searchRange("\r\n\r\n", 0, 100), 6);
+    assert.equal(b.searchRange("\r\n\r\n", 0, 9), -1);
+    assert.equal(b.searchRange("", 4, 4), 4);
+    assert.throws(() => b.searchRange("x", 0, -1), { name: "RangeError", message: /-1/ });
+  });
+});
+
+describe("evbuffer: addFile (sendfile)", () => {
+  const path = `/tmp/evffi-evbuffer-file-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const content = pattern(3 * CHUNK_SIZE + 1234, 5);
+
+  function withFile(fn: (fd: number) => void): void {
+    writeFileSync(path, content);
+    const fd = openSync(path, "r");
+    try {
+      fn(fd);
+    } finally {
+      closeSync(fd);
+      unlinkSync(path);
+    }
+  }
+
+  it("sends a file range to a socket between memory bytes, byte-exact, and releases once", () => {
+    withFile((fd) => {
+      const [x, y] = sys.socketpair();
+      try {
+        let released = 0;
+        const out = new EvBuffer().add("<").addFile(fd, 100, 2 * CHUNK_SIZE, () => void released++).add(">");
+        assert.equal(out.length, 2 * CHUNK_SIZE + 2);
+        const into = new EvBuffer();
+        pump(out, x, into, y, 2 * CHUNK_SIZE + 2, undefined, true);
+        const got = into.toBytes();
+        assert.equal(got[0], "<".charCodeAt(0));
+        assert.deepEqual(got.subarray(1, 1 + 2 * CHUNK_SIZE), content.subarray(100, 100 + 2 * CHUNK_SIZE));
+        assert.equal(got[got.length - 1], ">".charCodeAt(0));
+        assert.equal(released, 1);
+      } finally {
+        sys.close(x);
+        sys.close(y);
+      }
+    });
+  });
+
+  it("writes a file range to a pipe with writeTo too", () => {
+    withFile((fd) => {
+      const [r, w] = sys.pipe();
+      try {
+        const out = new EvBuffer().addFile(fd, 0, content.length);
+        const into = new EvBuffer();
+        pump(out, w, into, r, content.length);
+        assert.deepEqual(into.toBytes(), content);
+      } finally {
+        sys.close(r);
+        sys.close(w);
+      }
+    });
+  });
+
+  it("reading the bytes (search, copyOut, readLine, pullup) reads the range in; split ranges release once both parts are gone", () => {
+    withFile((fd) => {
+      let released = 0;
+      const b = new EvBuffer().add("x").addFile(fd, 10, 5000, () => void released++);
+      const dst = new EvBuffer();
+      assert.equal(b.removeBuffer(dst, 1001), 1001); // splits the range: dst holds 1000 of its bytes
+      assert.equal(released, 0);
+      assert.deepEqual(dst.toBytes().subarray(1), content.subarray(10, 1010));
+      assert.equal(released, 0, "the rest is still in b");
+      assert.deepEqual(b.copyOut(4000), content.subarray(1010, 5010));
+      assert.equal(released, 1, "both pieces were read in");
+      const needle = content.subarray(3000, 3008);
+      const first = content.findIndex((_, i) => needle.every((v, j) => content[i + j] === v));
+      const c = new EvBuffer().addFile(fd, 0, content.length);
+      assert.equal(c.search(needle), first);
+      assert.equal(c.length, content.length);
+    });
+  });
+
+  it("a range past the end of the file fails when read in, and the buffer keeps it", () => {
+    withFile((fd) => {
+      const b = new EvBuffer().addFile(fd, content.length - 10, 100);
+      assert.throws(() => b.toBytes(), { name: "RangeError", message: /ends at byte/ });
+      assert.equal(b.length, 100);
+      b.drain(100);
+      assert.throws(() => new EvBuffer().addFile(-1, 0, 1), TypeError);
+      assert.throws(() => new EvBuffer().addFile(fd, -1, 1), RangeError);
+    });
   });
 });

@@ -10,22 +10,20 @@ import { Errno, SyscallError, constants as C, errnoCell, libc } from "../ffi/mod
 import type { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { EV } from "../core/flags.ts";
-import { EvBuffer } from "./evbuffer.ts";
+import {
+  AbstractBufferEvent, BEV, BEV_FLUSH, type DataCallback as BaseDataCallback, SUSPEND_RATE, SUSPEND_WATERMARK,
+  type StatusCallback as BaseStatusCallback,
+} from "./abstract-bufferevent.ts";
 import type { AddressSpec, SocketAddress } from "../ffi/sockaddr.ts";
 import { startConnect } from "./socket.ts";
+import { RATE_READ, RATE_WRITE, type RateLimit, RateLimitGroup, type RateLimitState, type RateLimited, RateLimiter } from "./rate-limit.ts";
 
-/** What the event callback reports (libevent's BEV_EVENT_*). */
-export const BEV = Object.freeze({
-  READING: 0x01,
-  WRITING: 0x02,
-  EOF: 0x10,
-  ERROR: 0x20,
-  TIMEOUT: 0x40,
-  CONNECTED: 0x80,
-});
+export { BEV, BEV_FLUSH } from "./abstract-bufferevent.ts";
 
-export type DataCallback = (bev: BufferEvent) => void;
-export type StatusCallback = (bev: BufferEvent, what: number, error: SyscallError | null) => void;
+/** The read/write callback of a socket BufferEvent. */
+export type DataCallback = BaseDataCallback<BufferEvent>;
+/** The event callback of a socket BufferEvent. */
+export type StatusCallback = BaseStatusCallback<BufferEvent>;
 
 export interface BufferEventOptions {
   /** Close the fd when the bufferevent is closed (default true). */
@@ -38,36 +36,36 @@ const READ_CHUNK = 256 * 1024;
 const soError = new Int32Array(1);
 const soErrorLength = new Uint32Array(1);
 
-export class BufferEvent {
-  /** Bytes received and not yet consumed. */
-  readonly input: EvBuffer = new EvBuffer();
-  /** Bytes queued for sending. */
-  readonly output: EvBuffer = new EvBuffer();
+/**
+ * A buffered socket (or pipe, or tty): libevent's bufferevent_socket.
+ *
+ * @example
+ * ```ts
+ * const bev = new BufferEvent(base, fd);
+ * bev.setCallbacks((b) => b.writeBuffer(b.input), null, (b, what) => (what & (BEV.EOF | BEV.ERROR)) && b.close());
+ * bev.enable(EV.READ);
+ * ```
+ */
+export class BufferEvent extends AbstractBufferEvent {
   private fdValue: number;
   private readEvent: Event | null = null;
   private writeEvent: Event | null = null;
   private readonly flushEvent: Event;
-  private readCb: DataCallback | null = null;
-  private writeCb: DataCallback | null = null;
-  private eventCb: StatusCallback | null = null;
-  private enabled = EV.WRITE;
-  private readLow = 0;
-  private readHigh = 0;
-  private writeLow = 0;
   private readTimeout: number | null = null;
   private writeTimeout: number | null = null;
-  /** Reading is paused because the input reached the high watermark. */
-  private readSuspended = false;
   private inReadCallback = false;
   private flushScheduled = false;
-  private shutdownPending = false;
   private connecting = false;
-  private isClosed = false;
   private readonly closeFd: boolean;
+  /** Rate limits, once setRateLimit() or setRateLimitGroup() was called: null costs one check per read/write. */
+  private limiter: RateLimiter | null = null;
+  /** A write waits for the write bucket to refill. */
+  private writeRateBlocked = false;
 
   /** Wraps a connected, non-blocking socket `fd` (or -1, to `connect()` later). */
-  constructor(readonly base: EventBase, fd: number, options: BufferEventOptions = {}) {
+  constructor(base: EventBase, fd: number, options: BufferEventOptions = {}) {
     if (!Number.isInteger(fd) || fd < -1) throw new RangeError(`fd must be an integer >= -1, got ${String(fd)}`);
+    super(base);
     this.fdValue = fd;
     this.closeFd = options.closeFd ?? true;
     this.flushEvent = base.event(-1, 0, () => this.flushNow());
@@ -85,59 +83,15 @@ export class BufferEvent {
     this.writeEvent = this.base.event(fd, EV.WRITE | EV.PERSIST, (_fd, what) => this.onWritable(what));
   }
 
-  /** Sets the callbacks (null removes one). Returns this. */
-  setCallbacks(read: DataCallback | null, write: DataCallback | null = null, event: StatusCallback | null = null): this {
-    this.readCb = read;
-    this.writeCb = write;
-    this.eventCb = event;
-    return this;
-  }
-
-  /** Starts reading and/or writing (EV.READ | EV.WRITE). Writing is enabled from the start. */
-  enable(what: number): this {
-    this.checkLive();
-    this.enabled |= what & (EV.READ | EV.WRITE);
-    if (what & EV.READ) {
-      this.readSuspended = this.readHigh > 0 && this.input.length >= this.readHigh;
-      this.armRead();
-    }
-    if (what & EV.WRITE && this.output.length > 0) this.scheduleFlush();
-    return this;
-  }
-
-  /** Stops reading and/or writing. */
-  disable(what: number): this {
-    this.checkLive();
-    this.enabled &= ~what;
-    if (what & EV.READ) this.readEvent?.del();
-    if (what & EV.WRITE) this.writeEvent?.del();
-    return this;
-  }
-
-  /** Which of EV.READ / EV.WRITE are enabled. */
-  get enabledEvents(): number {
-    return this.enabled;
-  }
-
   /**
-   * Watermarks. EV.READ: the read callback runs once `low` bytes are buffered, and reading pauses
-   * while `high` (if nonzero) are buffered, so a slow consumer cannot grow memory without bound.
-   * EV.WRITE: the write callback runs when the output drains to `low` bytes or fewer.
+   * Per-direction timeouts in ms (null: none), kept by the fd's events. The event callback gets
+   * TIMEOUT|READING or TIMEOUT|WRITING.
+   *
+   * @example
+   * ```ts
+   * bev.setTimeouts(30_000, 10_000);   // idle readers and stuck writers are reported
+   * ```
    */
-  setWatermark(what: number, low: number, high = 0): this {
-    for (const [name, v] of [["low", low], ["high", high]] as const) {
-      if (!Number.isInteger(v) || v < 0) throw new RangeError(`${name} watermark must be a non-negative integer, got ${String(v)}`);
-    }
-    if (what & EV.READ) {
-      this.readLow = low;
-      this.readHigh = high && high < low ? low : high;
-      this.maybeResumeReading();
-    }
-    if (what & EV.WRITE) this.writeLow = low;
-    return this;
-  }
-
-  /** Per-direction timeouts in ms (null: none). The event callback gets TIMEOUT|READING or TIMEOUT|WRITING. */
   setTimeouts(readMs: number | null, writeMs: number | null): this {
     this.readTimeout = readMs;
     this.writeTimeout = writeMs;
@@ -146,41 +100,13 @@ export class BufferEvent {
     return this;
   }
 
-  /** Queues bytes for sending. */
-  write(data: Uint8Array | string): this {
+  /**
+   * Sends what is buffered now, as far as the socket takes it (libevent's bufferevent_flush).
+   * BEV_FLUSH.FINISHED also shuts the write side down once the output drains.
+   */
+  flush(mode: number = BEV_FLUSH.NORMAL): void {
     this.checkLive();
-    if (this.shutdownPending) throw new Error("cannot write after shutdownWrite()");
-    this.output.add(data);
-    this.scheduleFlush();
-    return this;
-  }
-
-  /** Moves all of `buffer`'s bytes to the output (no copy) and sends them. */
-  writeBuffer(buffer: EvBuffer): this {
-    this.checkLive();
-    if (this.shutdownPending) throw new Error("cannot write after shutdownWrite()");
-    this.output.addBuffer(buffer);
-    if (buffer === this.input) this.maybeResumeReading();
-    this.scheduleFlush();
-    return this;
-  }
-
-  /** Removes and returns up to `n` bytes of input (all by default). */
-  read(n = this.input.length): Uint8Array {
-    const out = this.input.remove(Math.min(n, this.input.length));
-    this.maybeResumeReading();
-    return out;
-  }
-
-  /** Drops `n` bytes of input. */
-  drainInput(n: number): void {
-    this.input.drain(n);
-    this.maybeResumeReading();
-  }
-
-  /** Sends what is buffered now, as far as the socket takes it (libevent's bufferevent_flush). */
-  flush(): void {
-    this.checkLive();
+    if (mode === BEV_FLUSH.FINISHED) this.shutdownPending = true;
     this.flushNow();
   }
 
@@ -215,45 +141,129 @@ export class BufferEvent {
     return this;
   }
 
-  /** Same as close(), for `using`. */
-  [Symbol.dispose](): void {
-    this.close();
+  // ---- rate limits -------------------------------------------------------------------------------
+
+  /**
+   * Limits this bufferevent's reads and writes with its own token bucket (libevent's
+   * bufferevent_set_rate_limit); null removes it. See RateLimit.
+   *
+   * @example
+   * ```ts
+   * bev.setRateLimit(new RateLimit({ readRate: 16384, writeRate: Infinity, tickMs: 100 }));   // 160 KB/s in
+   * ```
+   */
+  setRateLimit(limit: RateLimit | null): this {
+    this.checkLive();
+    (this.limiter ??= new RateLimiter(this.base, this satisfies RateLimited)).setLimit(limit);
+    this.rateLimitRefilled(); // a removed or looser limit lets paused I/O go on
+    return this;
   }
 
-  /** Releases the bufferevent: its events, its buffers, and the fd unless closeFd was false. */
-  close(): void {
+  /**
+   * Makes this bufferevent share `group`'s bucket (null: leaves its group); libevent's
+   * bufferevent_add_to_rate_limit_group.
+   *
+   * @example
+   * ```ts
+   * const group = new RateLimitGroup(base, new RateLimit({ readRate: 1 << 20, writeRate: 1 << 20 }));
+   * new BufferEvent(base, fd).setRateLimitGroup(group).enable(EV.READ);
+   * ```
+   */
+  setRateLimitGroup(group: RateLimitGroup | null): this {
+    this.checkLive();
+    if (group !== null && !(group instanceof RateLimitGroup)) throw new TypeError(`setRateLimitGroup takes a RateLimitGroup or null, got ${typeof group}`);
+    if (group !== null && group.base !== this.base) throw new RangeError("the group belongs to another event base");
+    (this.limiter ??= new RateLimiter(this.base, this satisfies RateLimited)).setGroup(group);
+    this.rateLimitRefilled();
+    return this;
+  }
+
+  /**
+   * The current limits and bucket levels (Infinity where nothing limits): libevent's
+   * bufferevent_get_read_limit, _get_write_limit, _get_max_to_read and _get_max_to_write.
+   *
+   * @example
+   * ```ts
+   * const { maxToRead, writeLimit } = bev.rateLimits;
+   * ```
+   */
+  get rateLimits(): RateLimitState {
+    const l = this.limiter;
+    if (l === null) return { readLimit: Infinity, writeLimit: Infinity, maxToRead: Infinity, maxToWrite: Infinity };
+    return { readLimit: l.ownLevel(RATE_READ), writeLimit: l.ownLevel(RATE_WRITE), maxToRead: l.allowance(RATE_READ), maxToWrite: l.allowance(RATE_WRITE) };
+  }
+
+  /**
+   * Takes `n` bytes from the own read bucket as if read (negative gives allowance back and resumes
+   * a read that waited for it).
+   *
+   * @example
+   * ```ts
+   * bev.decrementReadLimit(headerBytes);   // count bytes that arrived by another path
+   * ```
+   */
+  decrementReadLimit(n: number): void {
+    if (!Number.isInteger(n)) throw new RangeError(`decrementReadLimit takes an integer, got ${String(n)}`);
+    this.limiter?.decrement(RATE_READ, n);
+    if (n < 0) this.rateLimitRefilled();
+  }
+
+  /** Takes `n` bytes from the own write bucket as if written. */
+  decrementWriteLimit(n: number): void {
+    if (!Number.isInteger(n)) throw new RangeError(`decrementWriteLimit takes an integer, got ${String(n)}`);
+    this.limiter?.decrement(RATE_WRITE, n);
+    if (n < 0) this.rateLimitRefilled();
+  }
+
+  /** @internal A bucket refilled: resume what waited for it. */
+  rateLimitRefilled(): void {
     if (this.isClosed) return;
-    this.isClosed = true;
+    if (this.readSuspended & SUSPEND_RATE) this.resumeReading(SUSPEND_RATE);
+    if (this.writeRateBlocked) {
+      this.writeRateBlocked = false;
+      if (this.output.length > 0) this.scheduleFlush();
+    }
+  }
+
+  // ---- the vtable -------------------------------------------------------------------------------
+
+  protected enableHook(what: number): void {
+    if (what & EV.READ) this.armRead();
+    if (what & EV.WRITE && this.output.length > 0) this.scheduleFlush();
+  }
+
+  protected disableHook(what: number): void {
+    if (what & EV.READ) this.readEvent?.del();
+    if (what & EV.WRITE) this.writeEvent?.del();
+  }
+
+  protected outputQueued(): void {
+    this.scheduleFlush();
+  }
+
+  protected override readingSuspended(): void {
+    this.readEvent?.del();
+  }
+
+  protected readingResumed(): void {
+    this.armRead();
+  }
+
+  /** Releases the events and the fd unless closeFd was false. */
+  protected closeHook(): void {
+    this.limiter?.close();
     this.readEvent?.close();
     this.writeEvent?.close();
     this.flushEvent.close();
-    this.input.drain(this.input.length);
-    this.output.drain(this.output.length);
     if (this.closeFd && this.fdValue >= 0) libc.close(this.fdValue);
   }
 
-  /** Whether free() was called. */
-  get closed(): boolean {
-    return this.isClosed;
-  }
-
   // ---- internals -------------------------------------------------------------------------------
-
-  private checkLive(): void {
-    if (this.isClosed) throw new Error("this bufferevent is closed");
-  }
 
   private armRead(): void {
     if (!this.readEvent || this.isClosed) return;
     if (this.enabled & EV.READ && !this.readSuspended) this.readEvent.add(this.readTimeout);
     else this.readEvent.del();
-  }
-
-  private maybeResumeReading(): void {
-    if (this.readSuspended && (this.readHigh === 0 || this.input.length < this.readHigh)) {
-      this.readSuspended = false;
-      this.armRead();
-    }
   }
 
   private onReadable(what: number): void {
@@ -263,11 +273,19 @@ export class BufferEvent {
       this.report(BEV.READING | BEV.TIMEOUT, null);
       return;
     }
-    const room = this.readHigh > 0 ? this.readHigh - this.input.length : READ_CHUNK;
+    let room = this.readHigh > 0 ? this.readHigh - this.input.length : READ_CHUNK;
     if (room <= 0) {
-      this.readSuspended = true;
-      this.readEvent!.del();
+      this.suspendReading(SUSPEND_WATERMARK);
       return;
+    }
+    if (this.limiter !== null) {
+      const allowed = this.limiter.allowance(RATE_READ);
+      if (allowed <= 0) {
+        this.suspendReading(SUSPEND_RATE);
+        this.limiter.waitForRefill();
+        return;
+      }
+      if (room > allowed) room = allowed;
     }
     let n: number;
     try {
@@ -289,10 +307,14 @@ export class BufferEvent {
       else this.report(BEV.READING | BEV.EOF, null);
       return;
     }
-    if (this.readHigh > 0 && this.input.length >= this.readHigh) {
-      this.readSuspended = true;
-      this.readEvent!.del();
+    if (this.limiter !== null) {
+      this.limiter.took(RATE_READ, n);
+      if (this.limiter.allowance(RATE_READ) <= 0) {
+        this.suspendReading(SUSPEND_RATE);
+        this.limiter.waitForRefill();
+      }
     }
+    if (this.readHigh > 0 && this.input.length >= this.readHigh) this.suspendReading(SUSPEND_WATERMARK);
     if (this.input.length >= this.readLow && this.readCb) {
       this.inReadCallback = true;
       try {
@@ -358,24 +380,40 @@ export class BufferEvent {
     this.flushScheduled = false;
     if (this.isClosed || this.connecting || this.fdValue < 0) return;
     if (this.output.length > 0) {
+      let max = Infinity;
+      if (this.limiter !== null) {
+        max = this.limiter.allowance(RATE_WRITE);
+        if (max <= 0) {
+          this.writeRateBlocked = true;
+          if (this.writeEvent!.isPending) this.writeEvent!.del();
+          this.limiter.waitForRefill();
+          return;
+        }
+      }
       let n: number;
       try {
-        n = this.output.writeSocket(this.fdValue);
+        n = this.output.writeSocket(this.fdValue, max);
       } catch (err) {
         this.writeEvent!.del();
         this.enabled &= ~EV.WRITE;
         this.report(BEV.WRITING | BEV.ERROR, err as SyscallError);
         return;
       }
-      void n;
+      if (n <= 0) {
+        if (!this.writeEvent!.isPending) this.writeEvent!.add(this.writeTimeout);
+        return; // the socket took nothing: no progress to report
+      }
+      if (this.limiter !== null) this.limiter.took(RATE_WRITE, n);
     }
     if (this.output.length > 0) {
       if (!this.writeEvent!.isPending) this.writeEvent!.add(this.writeTimeout);
-      return;
+    } else {
+      if (this.writeEvent!.isPending) this.writeEvent!.del();
+      if (this.shutdownPending) this.doShutdown();
     }
-    if (this.writeEvent!.isPending) this.writeEvent!.del();
-    if (this.shutdownPending) this.doShutdown();
-    if (this.writeCb && this.output.length <= this.writeLow) this.writeCb(this);
+    // As libevent: after every write that leaves the output at or below the low watermark, not
+    // only once it is empty, so a producer can refill before the socket runs dry.
+    if (this.writeCb && this.output.length <= this.writeLow && !this.isClosed) this.writeCb(this);
   }
 
   private doShutdown(): void {
@@ -383,10 +421,5 @@ export class BufferEvent {
     if (libc.shutdown(this.fdValue, C.SHUT_WR) === -1 && errnoCell[0] !== Errno.ENOTCONN) {
       this.report(BEV.WRITING | BEV.ERROR, new SyscallError("shutdown", errnoCell[0], [this.fdValue, "SHUT_WR"]));
     }
-  }
-
-  private report(what: number, err: SyscallError | null): void {
-    if (this.eventCb) this.eventCb(this, what, err);
-    else if (what & (BEV.ERROR | BEV.EOF | BEV.TIMEOUT)) this.close();
   }
 }

@@ -47,7 +47,14 @@
 //   or copied out never pay for one. A referenced view that was detached or shrunk in the meantime
 //   (ArrayBuffer transfer/resize) is refused with a TypeError instead of handing the kernel freed
 //   memory.
+//
+// Change callbacks, freezing, file ranges. Each is a field that stays null or zero until used, and
+// the calls that change the buffer test it: a buffer that uses none of them pays a compare per
+// call (docs/api.md, "Costs"). File ranges (addFile) are chunks with no memory; writev stops in
+// front of one and sendfile sends it; anything that reads bytes first reads every range in.
 import { Errno, MAX_IO, StableBuffer, SyscallError, type U64Arg, addressOf, constants as C, errnoCell, layout, libc, u64arg } from "../ffi/mod.ts";
+import { type EvBufferChangeCallback, EvBufferCallback, notifyChange } from "./evbuffer-callback.ts";
+import { FileSegment, hasSendfile, readFileRange, sendFileRange } from "./file-segment.ts";
 
 /** Size of a pooled chunk: the unit of readv/writev memory. */
 export const CHUNK_SIZE = 16 * 1024;
@@ -76,6 +83,14 @@ const POOLED = 0;
 const OWNED = 1;
 /** ...the caller's view from addReference() (read-only to us; `release` runs when drained). */
 const REFERENCE = 2;
+/** ...a range of a file (addFile): no memory; bytes[start, end) stand for file bytes offset + start... */
+const FILE = 3;
+// Kinds >= REFERENCE are not ours to write into: appends, reads and prepends never use their room.
+
+/** Which end of a buffer freeze() fixes. */
+export type BufferEnd = "front" | "back";
+const FROZEN_FRONT = 1;
+const FROZEN_BACK = 2;
 
 class Chunk {
   /** The memory: a whole pooled/owned block, or exactly the caller's view. */
@@ -94,6 +109,9 @@ class Chunk {
   release: (() => void) | null = null;
   /** `address` as a 64-bit FFI argument, made on first use (see addressArg). */
   addressArg: U64Arg | null = null;
+  /** FILE chunks: the file, and the file offset that bytes position 0 stands for. */
+  segment: FileSegment | null = null;
+  fileOffset = 0;
 
   constructor(bytes: Uint8Array, address: number, kind: number) {
     this.bytes = bytes;
@@ -334,6 +352,12 @@ export class EvBuffer {
   private bulkReads = false;
   /** readSocket()/writeSocket() met ENOTSOCK (a pipe, a tty): they use readv/writev from then on. */
   private notSocket = false;
+  /** Change callbacks (copied on write, so a notification iterates a stable array); null when none. */
+  private callbacks: EvBufferCallback[] | null = null;
+  /** FROZEN_FRONT | FROZEN_BACK. */
+  private frozen = 0;
+  /** FILE chunks in the chain: when nonzero, reading bytes first reads the files in (materialize). */
+  private fileSegments = 0;
 
   /** Bytes stored. */
   get length(): number {
@@ -344,6 +368,7 @@ export class EvBuffer {
 
   /** Appends a copy of `data` (a string is encoded as UTF-8). */
   add(data: Uint8Array | string): this {
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_BACK, "add");
     this.reserved = null;
     if (typeof data === "string") {
       // A string that surely fits (3 UTF-8 bytes per UTF-16 unit at most) is encoded in place:
@@ -351,7 +376,7 @@ export class EvBuffer {
       // room, but maybe too little, is filled by the general path below instead.
       const tail = this.tail;
       const len = data.length;
-      const room = tail === null || tail.kind === REFERENCE ? 0 : tail.bytes.length - tail.end;
+      const room = tail === null || tail.kind >= REFERENCE ? 0 : tail.bytes.length - tail.end;
       if (len * 3 <= room || (room === 0 && len * 3 <= CHUNK_SIZE)) {
         if (len === 0) return this;
         let t: Chunk;
@@ -360,10 +385,13 @@ export class EvBuffer {
         const written = len <= SHORT_STRING ? encodeShort(data, t.bytes, t.end) : encoder.encodeInto(data, t.bytes.subarray(t.end)).written;
         t.end += written;
         this.total += written;
+        if (this.callbacks !== null) this.notify(written, 0);
         return this;
       }
     }
-    this.append(bytesArg(data, "add"));
+    const bytes = bytesArg(data, "add");
+    this.append(bytes);
+    if (this.callbacks !== null) this.notify(bytes.length, 0);
     return this;
   }
 
@@ -371,7 +399,7 @@ export class EvBuffer {
     const len = bytes.length;
     let at = 0;
     const t = this.tail;
-    if (t !== null && t.kind !== REFERENCE) {
+    if (t !== null && t.kind < REFERENCE) {
       const n = Math.min(t.bytes.length - t.end, len);
       if (n > 0) {
         t.bytes.set(n === len ? bytes : bytes.subarray(0, n), t.end);
@@ -400,9 +428,11 @@ export class EvBuffer {
   addReference(bytes: Uint8Array, release?: () => void): this {
     if (!(bytes instanceof Uint8Array)) throw new TypeError(`addReference takes a Uint8Array, got ${show(bytes)}`);
     if (release !== undefined && typeof release !== "function") throw new TypeError(`addReference's release must be a function, got ${show(release)}`);
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_BACK, "addReference");
     if (bytes.length < REFERENCE_MIN) {
       this.reserved = null;
       this.append(bytes);
+      if (this.callbacks !== null) this.notify(bytes.length, 0);
       release?.();
       return this;
     }
@@ -413,20 +443,60 @@ export class EvBuffer {
     this.dropEmptyTail();
     this.link(c);
     this.total += bytes.length;
+    if (this.callbacks !== null) this.notify(bytes.length, 0);
+    return this;
+  }
+
+  /**
+   * Appends `length` bytes of the file open as `fd`, from `offset`, without reading them
+   * (libevent's evbuffer_add_file): writeTo()/writeSocket() send them with sendfile() on Linux
+   * (elsewhere, and whenever the bytes themselves are asked for by copyOut, search, peek, ...,
+   * they are read in with pread() first). The file must hold the range until it is sent; `release`
+   * runs once every byte of it was drained or sent (close the fd there, if it is yours).
+   *
+   * @example
+   * ```ts
+   * const fd = fs.openSync("index.html", "r");
+   * const size = fs.fstatSync(fd).size;
+   * bev.output.add(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`).addFile(fd, 0, size, () => fs.closeSync(fd));
+   * ```
+   */
+  addFile(fd: number, offset: number, length: number, release?: () => void): this {
+    fdArg(fd);
+    countArg(offset, "addFile offset");
+    countArg(length, "addFile length");
+    if (release !== undefined && typeof release !== "function") throw new TypeError(`addFile's release must be a function, got ${show(release)}`);
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_BACK, "addFile");
+    if (length === 0) {
+      release?.();
+      return this;
+    }
+    this.reserved = null;
+    this.dropEmptyTail();
+    this.link(fileChunk(new FileSegment(fd, release ?? null), offset, length));
+    this.fileSegments++;
+    this.total += length;
+    if (this.callbacks !== null) this.notify(length, 0);
     return this;
   }
 
   /** Inserts a copy of `data` before everything stored. */
   prepend(data: Uint8Array | string): this {
     const bytes = bytesArg(data, "prepend");
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_FRONT, "prepend");
     this.reserved = null;
     let len = bytes.length;
     if (len === 0) return this;
-    if (this.total === 0) return this.add(bytes);
+    if (this.total === 0) {
+      this.append(bytes);
+      if (this.callbacks !== null) this.notify(len, 0);
+      return this;
+    }
+    const added = len;
     const h = this.head!;
     this.total += len;
     // Room in front of the head's data (left by drains, or by an earlier prepend).
-    if (h.kind !== REFERENCE && h.start > 0) {
+    if (h.kind < REFERENCE && h.start > 0) {
       const n = Math.min(h.start, len);
       h.start -= n;
       h.bytes.set(n === len ? bytes : bytes.subarray(len - n), h.start);
@@ -445,6 +515,40 @@ export class EvBuffer {
       len -= n;
     }
     this.head = first;
+    if (this.callbacks !== null) this.notify(added, 0);
+    return this;
+  }
+
+  /**
+   * Moves all of `other`'s bytes to the front of this buffer, before everything stored (chunks are
+   * relinked, not copied; libevent's evbuffer_prepend_buffer).
+   *
+   * @example
+   * ```ts
+   * const body = new EvBuffer().add("hello");
+   * const head = new EvBuffer().add(`Content-Length: ${body.length}\r\n\r\n`);  // known only now
+   * body.prependBuffer(head);   // body: the head, then "hello"; head is empty
+   * ```
+   */
+  prependBuffer(other: EvBuffer): this {
+    if (!(other instanceof EvBuffer)) throw new TypeError(`prependBuffer takes an EvBuffer, got ${show(other)}`);
+    if (other === this) throw new RangeError("prependBuffer: cannot prepend a buffer to itself");
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_FRONT, "prependBuffer");
+    if (other.frozen !== 0) other.checkFrozen(FROZEN_FRONT, "prependBuffer (source)");
+    this.reserved = null;
+    other.reserved = null;
+    const moved = other.total;
+    if (moved === 0) return this;
+    other.dropEmptyTail(); // only a tail may be empty, and other's tail is about to be inside the chain
+    if (this.head === null) this.tail = other.tail;
+    else other.tail!.next = this.head;
+    this.head = other.head;
+    this.total += moved;
+    this.fileSegments += other.fileSegments;
+    other.head = other.tail = null;
+    other.total = 0;
+    other.fileSegments = 0;
+    this.notifyMove(other, moved);
     return this;
   }
 
@@ -452,6 +556,8 @@ export class EvBuffer {
   addBuffer(other: EvBuffer): this {
     if (!(other instanceof EvBuffer)) throw new TypeError(`addBuffer takes an EvBuffer, got ${show(other)}`);
     if (other === this) throw new RangeError("addBuffer: cannot add a buffer to itself");
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_BACK, "addBuffer");
+    if (other.frozen !== 0) other.checkFrozen(FROZEN_FRONT, "addBuffer (source)");
     this.reserved = null;
     other.reserved = null;
     if (other.total === 0) return this;
@@ -460,9 +566,13 @@ export class EvBuffer {
     if (this.tail === null) this.head = other.head;
     else this.tail.next = other.head;
     this.tail = other.tail;
-    this.total += other.total;
+    const moved = other.total;
+    this.total += moved;
+    this.fileSegments += other.fileSegments;
     other.head = other.tail = null;
     other.total = 0;
+    other.fileSegments = 0;
+    if (this.callbacks !== null || other.callbacks !== null) this.notifyMove(other, moved);
     return this;
   }
 
@@ -474,6 +584,8 @@ export class EvBuffer {
     if (!(dst instanceof EvBuffer)) throw new TypeError(`removeBuffer takes an EvBuffer, got ${show(dst)}`);
     countArg(n, "removeBuffer count");
     if (dst === this) throw new RangeError("removeBuffer: cannot move bytes into the same buffer");
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_FRONT, "removeBuffer");
+    if (dst.frozen !== 0) dst.checkFrozen(FROZEN_BACK, "removeBuffer (destination)");
     n = Math.min(n, this.total);
     if (n === 0) return 0;
     if (n === this.total) {
@@ -483,7 +595,7 @@ export class EvBuffer {
     this.reserved = null;
     dst.reserved = null;
     // Whole chunks that fit in n.
-    let moved = 0;
+    let moved = 0, movedFiles = 0;
     let first: Chunk | null = null, last: Chunk | null = null;
     for (let c = this.head; c !== null && moved + (c.end - c.start) <= n; c = this.head) {
       moved += c.end - c.start;
@@ -491,27 +603,39 @@ export class EvBuffer {
       c.next = null;
       if (c.end === c.start) recycle(c);
       else {
+        if (c.kind === FILE) movedFiles++;
         if (last === null) first = c;
         else last.next = c;
         last = c;
       }
     }
     this.total -= moved;
+    this.fileSegments -= movedFiles;
     if (first !== null) {
       dst.dropEmptyTail();
       if (dst.tail === null) dst.head = first;
       else dst.tail.next = first;
       dst.tail = last;
       dst.total += moved;
+      dst.fileSegments += movedFiles;
     }
-    // The split chunk: copy its leading part.
+    // The split chunk: copy its leading part (a file range is split into two pieces instead).
     if (moved < n) {
       const h = this.head!;
       const take = n - moved;
-      dst.append(h.bytes.subarray(h.start, h.start + take));
+      if (h.kind === FILE) {
+        h.segment!.share();
+        dst.dropEmptyTail();
+        dst.link(fileChunk(h.segment!, h.fileOffset + h.start, take));
+        dst.fileSegments++;
+        dst.total += take;
+      } else {
+        dst.append(h.bytes.subarray(h.start, h.start + take));
+      }
       h.start += take;
       this.total -= take;
     }
+    if (this.callbacks !== null || dst.callbacks !== null) dst.notifyMove(this, n);
     return n;
   }
 
@@ -520,25 +644,52 @@ export class EvBuffer {
   /** Discards the first `n` bytes (everything if n exceeds the length). */
   drain(n: number): this {
     countArg(n, "drain count");
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_FRONT, "drain");
     this.drainBytes(Math.min(n, this.total));
     return this;
   }
 
   private drainBytes(n: number): void {
     this.reserved = null;
+    // The common cases inline (a plain first chunk partly drained, or a lone one wholly): this runs
+    // after every send.
+    const h = this.head;
+    let releases: (() => void)[] | null = null;
+    if (h !== null && h.release === null && n < h.end - h.start) h.start += n;
+    else if (h !== null && h === this.tail && h.release === null && n === this.total) {
+      recycle(h);
+      this.head = this.tail = null;
+    } else releases = this.unlinkFront(n);
+    this.total -= n;
+    // Callbacks run after the buffer is consistent; one that throws does not stop the others.
+    if (this.callbacks !== null && n > 0) {
+      try {
+        this.notify(0, n);
+      } finally {
+        if (releases !== null) runReleases(releases);
+      }
+    } else if (releases !== null) runReleases(releases);
+  }
+
+  /**
+   * Takes the chunks holding the first `n` bytes off the chain (the last one is cut if it holds
+   * more) without changing `total`; returns the release callbacks to run once the buffer is consistent.
+   */
+  private unlinkFront(n: number): (() => void)[] | null {
     let releases: (() => void)[] | null = null;
     if (n === this.total) {
       // Empty: every chunk goes back, including an empty tail.
       for (let c = this.head; c !== null;) {
         const next = c.next;
-        if (c.release !== null) (releases ??= []).push(c.release);
+        if (c.release !== null) {
+          (releases ??= []).push(c.release);
+          if (c.kind === FILE) this.fileSegments--;
+        }
         recycle(c);
         c = next;
       }
       this.head = this.tail = null;
-      this.total = 0;
     } else {
-      this.total -= n;
       let left = n;
       for (let c = this.head!; ; c = this.head!) {
         const avail = c.end - c.start;
@@ -548,19 +699,52 @@ export class EvBuffer {
         }
         left -= avail;
         this.head = c.next;
-        if (c.release !== null) (releases ??= []).push(c.release);
+        if (c.release !== null) {
+          (releases ??= []).push(c.release);
+          if (c.kind === FILE) this.fileSegments--;
+        }
         recycle(c);
       }
     }
-    // Callbacks run after the buffer is consistent; one that throws does not stop the others.
-    if (releases !== null) runReleases(releases);
+    return releases;
   }
 
   /** Copies out and drains the first `n` bytes (fewer if the buffer is shorter). */
   remove(n: number): Uint8Array {
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_FRONT, "remove");
     const out = this.copyOut(n);
     this.drainBytes(out.length);
     return out;
+  }
+
+  /**
+   * Makes the first `n` bytes (all by default) contiguous and returns a view of them (libevent's
+   * evbuffer_pullup); null if fewer are stored. No copy when the first chunk already holds them.
+   * The view aliases the buffer's memory: valid until the buffer next changes, not to be written.
+   *
+   * @example
+   * ```ts
+   * const head = input.pullup(4);        // a length prefix split across reads, now in one piece
+   * if (head !== null) frameLength = new DataView(head.buffer, head.byteOffset, 4).getUint32(0);
+   * ```
+   */
+  pullup(n?: number): Uint8Array | null {
+    const want = n === undefined ? this.total : countArg(n, "pullup size");
+    if (want > this.total) return null;
+    if (want === 0) return NO_BYTES;
+    if (this.fileSegments !== 0) this.materialize();
+    const h = this.head!;
+    if (h.end - h.start >= want) return h.bytes.subarray(h.start, h.start + want);
+    this.reserved = null;
+    const c = want <= CHUNK_SIZE ? takeChunk() : new Chunk(new Uint8Array(new ArrayBuffer(want)), -1, OWNED);
+    this.copyOut(want, c.bytes.subarray(0, want));
+    c.end = want;
+    const releases = this.unlinkFront(want);
+    c.next = this.head;
+    this.head = c;
+    if (this.tail === null) this.tail = c;
+    if (releases !== null) runReleases(releases);
+    return c.bytes.subarray(0, want);
   }
 
   /**
@@ -570,6 +754,7 @@ export class EvBuffer {
   copyOut(n: number, into?: Uint8Array): Uint8Array {
     countArg(n, "copyOut count");
     if (into !== undefined && !(into instanceof Uint8Array)) throw new TypeError(`copyOut's target must be a Uint8Array, got ${show(into)}`);
+    if (this.fileSegments !== 0) this.materialize();
     n = Math.min(n, this.total);
     if (into !== undefined && into.length < n) n = into.length;
     const out = into === undefined ? new Uint8Array(n) : n === into.length ? into : into.subarray(0, n);
@@ -588,6 +773,7 @@ export class EvBuffer {
    */
   peek(n?: number): Uint8Array[] {
     let left = n === undefined ? this.total : Math.min(countArg(n, "peek count"), this.total);
+    if (this.fileSegments !== 0) this.materialize();
     const views: Uint8Array[] = [];
     for (let c = this.head; left > 0; c = c!.next) {
       const take = Math.min(c!.end - c!.start, left);
@@ -604,6 +790,7 @@ export class EvBuffer {
    * the memory is the buffer's own, not to be written, and valid until the buffer next changes.
    */
   firstRegion(): BufferRegion {
+    if (this.fileSegments !== 0) this.materialize();
     const h = this.head;
     return h === null ? { bytes: NO_BYTES, start: 0, end: 0 } : { bytes: h.bytes, start: h.start, end: h.end };
   }
@@ -615,6 +802,7 @@ export class EvBuffer {
 
   /** Everything stored, decoded as UTF-8 (the buffer is unchanged). */
   toString(): string {
+    if (this.fileSegments !== 0) this.materialize();
     const h = this.head;
     if (h !== null && h.end - h.start === this.total) return decoder.decode(h.bytes.subarray(h.start, h.end));
     return decoder.decode(this.toBytes());
@@ -629,8 +817,30 @@ export class EvBuffer {
   search(pattern: Uint8Array | string, start = 0): number {
     const p = patternArg(pattern);
     countArg(start, "search start");
-    if (p.length === 0) return start <= this.total ? start : -1;
-    if (start + p.length > this.total) return -1;
+    return this.find(p, start, this.total);
+  }
+
+  /**
+   * search() for a match lying wholly inside bytes [start, end) (libevent's evbuffer_search_range):
+   * a parser bounds its scan by what it is willing to buffer, or by the end of the current frame.
+   *
+   * @example
+   * ```ts
+   * const eoh = input.searchRange("\r\n\r\n", 0, 8192);   // a head's end within the first 8 KiB, or -1
+   * ```
+   */
+  searchRange(pattern: Uint8Array | string, start: number, end: number): number {
+    const p = patternArg(pattern);
+    countArg(start, "searchRange start");
+    countArg(end, "searchRange end");
+    return this.find(p, start, Math.min(end, this.total));
+  }
+
+  /** Offset of the first match of `p` at or after `start` that ends at or before `limit`, or -1. */
+  private find(p: Uint8Array, start: number, limit: number): number {
+    if (p.length === 0) return start <= limit ? start : -1;
+    if (start + p.length > limit) return -1;
+    if (this.fileSegments !== 0) this.materialize();
     const b0 = p[0];
     let base = 0; // offset of the current chunk's first stored byte
     for (let c = this.head; c !== null; c = c.next) {
@@ -641,7 +851,7 @@ export class EvBuffer {
           const hit = findByte(c.bytes, b0, from, c.end);
           if (hit === -1) break;
           const offset = base + hit - c.start;
-          if (offset + p.length > this.total) return -1;
+          if (offset + p.length > limit) return -1;
           if (p.length === 1 || matchesAt(c, hit + 1, p)) return offset;
           from = hit + 1;
         }
@@ -724,6 +934,8 @@ export class EvBuffer {
    * - "nul": a NUL byte.
    */
   readLine(mode: EolStyle = "crlf"): string | null {
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_FRONT, "readLine");
+    if (this.fileSegments !== 0) this.materialize();
     const at = this.findEol(mode);
     if (at === -1) return null;
     const eol = eolLength;
@@ -735,6 +947,8 @@ export class EvBuffer {
 
   /** Like readLine(), but returns the line's bytes (a copy) without decoding them. */
   readLineBytes(mode: EolStyle = "crlf"): Uint8Array | null {
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_FRONT, "readLineBytes");
+    if (this.fileSegments !== 0) this.materialize();
     const at = this.findEol(mode);
     if (at === -1) return null;
     const eol = eolLength;
@@ -754,8 +968,9 @@ export class EvBuffer {
   reserve(n: number): Uint8Array {
     countArg(n, "reserve size");
     if (n > MAX_IO) throw new RangeError(`reserve size must be at most ${MAX_IO}, got ${n}`);
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_BACK, "reserve");
     let t = this.tail;
-    if (t === null || t.kind === REFERENCE || t.bytes.length - t.end < Math.max(n, 1)) {
+    if (t === null || t.kind >= REFERENCE || t.bytes.length - t.end < Math.max(n, 1)) {
       this.dropEmptyTail();
       if (n <= CHUNK_SIZE) t = takeChunk();
       else t = new Chunk(new Uint8Array(new ArrayBuffer(Math.ceil(n / 4096) * 4096)), -1, OWNED);
@@ -777,6 +992,28 @@ export class EvBuffer {
     this.reserved = null;
     t.end += n;
     this.total += n;
+    if (this.callbacks !== null && n > 0) this.notify(n, 0);
+    return this;
+  }
+
+  /**
+   * Makes room for `n` more bytes at the end in one piece, so that the next `n` bytes added (or
+   * read) need no further chunk (libevent's evbuffer_expand). The length does not change.
+   *
+   * @example
+   * ```ts
+   * out.expand(record.length).add(record);   // one contiguous chunk holds the whole record
+   * ```
+   */
+  expand(n: number): this {
+    countArg(n, "expand size");
+    if (n > MAX_IO) throw new RangeError(`expand size must be at most ${MAX_IO}, got ${n}`);
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_BACK, "expand");
+    const t = this.tail;
+    if (n === 0 || (t !== null && t.kind < REFERENCE && t.bytes.length - t.end >= n)) return this;
+    this.reserved = null;
+    this.dropEmptyTail();
+    this.link(n <= CHUNK_SIZE ? takeChunk() : new Chunk(new Uint8Array(new ArrayBuffer(Math.ceil(n / 4096) * 4096)), -1, OWNED));
     return this;
   }
 
@@ -790,6 +1027,7 @@ export class EvBuffer {
   readFrom(fd: number, max: number = READ_DEFAULT): number {
     fdArg(fd);
     max = readMaxArg(max, "readFrom");
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_BACK, "readFrom");
     return this.readv(fd, max);
   }
 
@@ -797,7 +1035,7 @@ export class EvBuffer {
     this.reserved = null;
     let iovcnt = 0, planned = 0, tailRoom = 0;
     const t = this.tail;
-    if (t !== null && t.kind !== REFERENCE && t.end < t.bytes.length) {
+    if (t !== null && t.kind < REFERENCE && t.end < t.bytes.length) {
       tailRoom = Math.min(t.bytes.length - t.end, max);
       setIovec(iovcnt++, chunkAddress(t) + t.end, tailRoom);
       planned = tailRoom;
@@ -833,6 +1071,7 @@ export class EvBuffer {
     }
     if (n > 0) {
       this.total += n;
+      if (this.callbacks !== null) this.notify(n, 0);
       return n;
     }
     if (n === 0) return 0;
@@ -848,6 +1087,7 @@ export class EvBuffer {
    */
   writeTo(fd: number, max: number = Infinity): number {
     fdArg(fd);
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_FRONT, "writeTo");
     const left = Math.min(writeMaxArg(max, "writeTo"), this.total, MAX_IO);
     return left === 0 ? 0 : this.writev(fd, left);
   }
@@ -863,6 +1103,7 @@ export class EvBuffer {
   readSocket(fd: number, max: number = READ_DEFAULT): number {
     fdArg(fd);
     max = readMaxArg(max, "readSocket");
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_BACK, "readSocket");
     if (this.notSocket) return this.readv(fd, max);
     if (this.bulkReads) {
       const n = this.readv(fd, max);
@@ -871,7 +1112,7 @@ export class EvBuffer {
     }
     this.reserved = null;
     const t = this.tail;
-    const fresh = t === null || t.kind === REFERENCE || t.bytes.length - t.end < RECV_MIN_ROOM;
+    const fresh = t === null || t.kind >= REFERENCE || t.bytes.length - t.end < RECV_MIN_ROOM;
     const c = fresh ? takeChunk() : t!;
     const room = Math.min(c.bytes.length - c.end, max);
     // By address, not by a view: a subarray per call costs 50-300 ns (measured: send + recv of
@@ -887,6 +1128,7 @@ export class EvBuffer {
       if (fresh) this.link(c);
       this.total += n;
       if (n === room && room < max) this.bulkReads = true;
+      if (this.callbacks !== null) this.notify(n, 0);
       return n;
     }
     if (fresh) recycle(c);
@@ -907,10 +1149,11 @@ export class EvBuffer {
    */
   writeSocket(fd: number, max: number = Infinity): number {
     fdArg(fd);
+    if (this.frozen !== 0) this.checkFrozen(FROZEN_FRONT, "writeSocket");
     const left = Math.min(writeMaxArg(max, "writeSocket"), this.total, MAX_IO);
     if (left === 0) return 0;
     const h = this.head!;
-    if (h.end - h.start < left || this.notSocket) return this.writev(fd, left);
+    if (h.end - h.start < left || this.notSocket || h.kind === FILE) return this.writev(fd, left);
     // A referenced view that was detached or shrunk is refused (chunkAddress), as writev's path does.
     if (left !== sendLength) {
       sendLength = left;
@@ -931,8 +1174,10 @@ export class EvBuffer {
   }
 
   private writev(fd: number, left: number): number {
+    if (this.head!.kind === FILE) return this.sendFileHead(fd, left);
     let iovcnt = 0;
     for (let c = this.head; c !== null && left > 0 && iovcnt < WRITE_IOVECS; c = c.next) {
+      if (c.kind === FILE) break; // memory up to a file range goes first; the range with sendfile next
       const len = Math.min(c.end - c.start, left);
       if (len === 0) continue;
       setIovec(iovcnt++, chunkAddress(c) + c.start, len);
@@ -946,6 +1191,162 @@ export class EvBuffer {
     }
     this.drainBytes(n);
     return n;
+  }
+
+  /** Sends (part of) the file range at the head with sendfile(); results as writev's. */
+  private sendFileHead(fd: number, left: number): number {
+    if (!hasSendfile) {
+      this.materialize();
+      return this.writev(fd, left);
+    }
+    const h = this.head!;
+    const count = Math.min(h.end - h.start, left);
+    const offset = h.fileOffset + h.start;
+    const n = sendFileRange(fd, h.segment!.fd, offset, count);
+    if (n === -1) {
+      const errno = errnoCell[0];
+      if (errno === EAGAIN || errno === EINTR) return -1;
+      throw new SyscallError("sendfile", errno, [fd, h.segment!.fd, offset, count]);
+    }
+    if (n === 0) throw new RangeError(`file segment of fd ${h.segment!.fd} ends at byte ${offset}, before the bytes added with addFile()`);
+    this.drainBytes(n);
+    return n;
+  }
+
+  /**
+   * Reads every file range in the chain into pooled chunks (pread), in place: done once, the
+   * first time anything needs the bytes themselves rather than sending them.
+   */
+  private materialize(): void {
+    let prev: Chunk | null = null;
+    let releases: (() => void)[] | null = null;
+    try {
+      for (let c = this.head; c !== null; c = c.next) {
+        if (c.kind !== FILE) {
+          prev = c;
+          continue;
+        }
+        // Read the range into a run of fresh chunks first, so a failed read leaves the chain as it was.
+        let first: Chunk | null = null, last: Chunk | null = null;
+        try {
+          for (let at = c.start; at < c.end;) {
+            const piece = takeChunk();
+            const n = Math.min(CHUNK_SIZE, c.end - at);
+            if (last === null) first = piece;
+            else last.next = piece;
+            last = piece;
+            readFileRange(c.segment!.fd, c.fileOffset + at, piece.bytes.subarray(0, n));
+            piece.end = n;
+            at += n;
+          }
+        } catch (err) {
+          for (let p = first; p !== null;) {
+            const next: Chunk | null = p.next;
+            recycle(p);
+            p = next;
+          }
+          throw err;
+        }
+        if (prev === null) this.head = first;
+        else prev.next = first;
+        last!.next = c.next;
+        if (this.tail === c) this.tail = last;
+        this.fileSegments--;
+        (releases ??= []).push(c.release!);
+        recycle(c);
+        prev = c = last!;
+      }
+    } finally {
+      if (releases !== null) runReleases(releases);
+    }
+  }
+
+  // ---- change callbacks and freezing ------------------------------------------------------------------
+
+  /**
+   * Calls `callback(buffer, { origSize, added, deleted })` after every change to the length
+   * (libevent's evbuffer_add_cb). Returns the registration: `remove()`, `enabled`, `suspend()` /
+   * `unsuspend()`. Callbacks run synchronously, in registration order, once the buffer is
+   * consistent; one that throws does not keep the others from running, and its error is thrown
+   * from the call that changed the buffer (which did change it). A buffer with no callbacks pays
+   * one field check per change.
+   *
+   * @example
+   * ```ts
+   * const entry = buffer.addCallback((b, { added, deleted }) => { if (deleted > 0 && b.length < high) resume(); });
+   * entry.remove();
+   * ```
+   */
+  addCallback(callback: EvBufferChangeCallback): EvBufferCallback {
+    if (typeof callback !== "function") throw new TypeError(`addCallback takes a function, got ${show(callback)}`);
+    const entry = new EvBufferCallback(this, callback);
+    this.callbacks = this.callbacks === null ? [entry] : [...this.callbacks, entry];
+    return entry;
+  }
+
+  /**
+   * Unregisters a callback (its entry, or the function given to addCallback); returns whether it was registered.
+   *
+   * @example
+   * ```ts
+   * const onChange = () => {};
+   * buffer.addCallback(onChange);
+   * buffer.removeCallback(onChange);   // true
+   * ```
+   */
+  removeCallback(entry: EvBufferCallback | EvBufferChangeCallback): boolean {
+    const list = this.callbacks;
+    if (list === null) return false;
+    const found = list.find((e) => e === entry || e.callback === entry);
+    if (found === undefined) return false;
+    found.removed = true;
+    const rest = list.filter((e) => e !== found);
+    this.callbacks = rest.length === 0 ? null : rest;
+    return true;
+  }
+
+  /**
+   * Forbids changes at one end (libevent's evbuffer_freeze): "front" refuses drains, removals,
+   * writes to an fd and prepends; "back" refuses adds, reads from an fd, reserve/commit and
+   * expand. A refused call throws an Error and changes nothing. Bytes a consumer must not eat yet,
+   * or a producer must not append to yet, stay as they are.
+   *
+   * @example
+   * ```ts
+   * output.freeze("back");     // the response is complete: nothing more may be queued
+   * ```
+   */
+  freeze(end: BufferEnd): this {
+    this.frozen |= endBit(end);
+    return this;
+  }
+
+  /** Allows changes at that end again. */
+  unfreeze(end: BufferEnd): this {
+    this.frozen &= ~endBit(end);
+    return this;
+  }
+
+  /** Whether freeze(end) is in force. */
+  isFrozen(end: BufferEnd): boolean {
+    return (this.frozen & endBit(end)) !== 0;
+  }
+
+  private checkFrozen(bit: number, method: string): void {
+    if (this.frozen & bit) throw new Error(`${method}: the buffer's ${bit === FROZEN_FRONT ? "front" : "back"} is frozen`);
+  }
+
+  private notify(added: number, deleted: number): void {
+    notifyChange(this, this.callbacks!, added, deleted);
+  }
+
+  /** After `moved` bytes went from `source` to this buffer: tells both, even if the first throws. */
+  private notifyMove(source: EvBuffer, moved: number): void {
+    try {
+      if (this.callbacks !== null) this.notify(moved, 0);
+    } finally {
+      if (source.callbacks !== null) source.notify(0, moved);
+    }
   }
 
   // ---- pool -------------------------------------------------------------------------------------------
@@ -1035,6 +1436,22 @@ function runReleases(releases: (() => void)[]): void {
     }
   }
   if (failed) throw failure;
+}
+
+function endBit(end: BufferEnd): number {
+  if (end === "front") return FROZEN_FRONT;
+  if (end === "back") return FROZEN_BACK;
+  throw new RangeError(`a buffer's end is "front" or "back", got ${show(end)}`);
+}
+
+/** A chunk standing for `length` bytes of `segment`'s file from `offset`. */
+function fileChunk(segment: FileSegment, offset: number, length: number): Chunk {
+  const c = new Chunk(NO_BYTES, -1, FILE);
+  c.segment = segment;
+  c.fileOffset = offset;
+  c.end = length;
+  c.release = () => segment.done()?.();
+  return c;
 }
 
 const LF_PATTERN = new Uint8Array([LF]);
