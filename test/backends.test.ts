@@ -1,9 +1,10 @@
 // What differs between backends (src/backends/*) behind the same contract, on every backend.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Count, EV, EVLOOP, EventBase, Feature, sys } from "./deps.ts";
+import { Count, EV, EVLOOP, EventBase, Feature, SyscallError, constants as C, sys } from "./deps.ts";
 import { libc } from "../src/ffi/mod.ts";
 import { backendVariants, pair, withBase } from "./helpers.ts";
+import { checkFdOpen, msToTimespec, pollMask } from "../src/backends/helpers.ts";
 
 const NB = EVLOOP.NONBLOCK | EVLOOP.ONCE;
 
@@ -182,5 +183,32 @@ describe("backend specifics", () => {
       base.loopSync();
       assert.equal(got, high);
     });
+  });
+});
+
+describe("backend helpers", () => {
+  it("msToTimespec writes seconds (two words) and nanoseconds, rounding to the nanosecond", () => {
+    const words = new Uint32Array(6).fill(0xffffffff);
+    msToTimespec(words, 2, 2500.0000004);
+    assert.deepEqual([...words], [0xffffffff, 0xffffffff, 2, 0, 500_000_000, 0]);
+    msToTimespec(words, 0, 5_000_000_000 + 1.5); // 58 days: nanoseconds still exact in a double
+    assert.deepEqual([...words.subarray(0, 4)], [5_000_000, 0, 1_500_000, 0]);
+    msToTimespec(words, 0, 2 ** 33 * 1000); // seconds past 32 bits go to the high word
+    assert.deepEqual([...words.subarray(0, 4)], [0, 2, 0, 0]);
+    msToTimespec(words, 0, -5);
+    assert.deepEqual([...words.subarray(0, 4)], [0, 0, 0, 0]);
+  });
+
+  it("checkFdOpen passes an open fd and throws SyscallError EBADF for a closed one", () => {
+    const [a, b] = sys.socketpair();
+    checkFdOpen(a);
+    sys.close(a);
+    sys.close(b);
+    assert.throws(() => checkFdOpen(a), (err: unknown) => err instanceof SyscallError && err.code === "EBADF" && err.syscall === "fcntl");
+  });
+
+  it("pollMask maps READ, WRITE and CLOSED and ignores ET", () => {
+    assert.equal(pollMask(EV.READ | EV.WRITE | EV.CLOSED | EV.ET), C.POLLIN | C.POLLOUT | C.POLLRDHUP);
+    assert.equal(pollMask(0), 0);
   });
 });
