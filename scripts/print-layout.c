@@ -237,6 +237,9 @@ int main(void) {
 #ifdef WNOHANG
   num("WNOHANG", (long long)WNOHANG);
 #endif
+#ifdef WNOWAIT
+  num("WNOWAIT", (long long)WNOWAIT);
+#endif
 #ifdef CLD_EXITED
   num("CLD_EXITED", (long long)CLD_EXITED);
 #endif

@@ -1,10 +1,10 @@
-// What differs between backends, and choosing among them.
+// What differs between backends (src/backends/*) behind the same contract, on every backend.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import process from "node:process";
-import { Count, EV, EVLOOP, EventBase, Feature, methodAvailability, supportedMethods, sys } from "./deps.ts";
+import { Count, EV, EVLOOP, EventBase, Feature, SyscallError, constants as C, sys } from "./deps.ts";
 import { libc } from "../src/ffi/mod.ts";
 import { backendVariants, pair, withBase } from "./helpers.ts";
+import { checkFdOpen, msToTimespec, pollMask } from "../src/backends/helpers.ts";
 
 const NB = EVLOOP.NONBLOCK | EVLOOP.ONCE;
 
@@ -152,19 +152,6 @@ for (const variant of backendVariants()) {
   });
 }
 
-describe("backends this machine lacks", () => {
-  // Shown as skipped with the reason, so a run without kqueue (Linux without libkqueue) says so.
-  for (const m of methodAvailability().filter((m) => !m.available)) {
-    it(`${m.method}: every backend test`, { skip: `${m.method} unavailable: ${m.reason}` }, () => {});
-  }
-  it("each unavailable backend says why, and is missing from supportedMethods", () => {
-    for (const m of methodAvailability()) {
-      assert.equal(supportedMethods().includes(m.method), m.available, m.method);
-      if (!m.available) assert.ok(m.reason && m.reason.length > 10, `${m.method}: ${m.reason}`);
-    }
-  });
-});
-
 describe("backend specifics", () => {
   it("poll: an fd closed while pending is reported READ|WRITE (POLLNVAL), then deleted cleanly", () => {
     withBase({ label: "poll", options: { method: "poll", ignoreEnv: true } }, (base) => {
@@ -197,38 +184,31 @@ describe("backend specifics", () => {
       assert.equal(got, high);
     });
   });
+});
 
-  it("supportedMethods lists this platform's backends in libevent's order", () => {
-    const m = supportedMethods();
-    for (const name of ["poll", "select"]) assert.ok(m.includes(name), `${name} in ${m}`);
-    assert.ok(m.indexOf("poll") < m.indexOf("select"));
-    if (m.includes("epoll")) assert.ok(m.indexOf("epoll") < m.indexOf("poll"));
-    // Native kqueue leads, as in libevent; libkqueue's emulation over epoll is chosen only by name.
-    if (m.includes("kqueue")) assert.equal(m.indexOf("kqueue"), m.includes("epoll") ? m.length - 1 : 0);
+describe("backend helpers", () => {
+  it("msToTimespec writes seconds (two words) and nanoseconds, rounding to the nanosecond", () => {
+    const words = new Uint32Array(6).fill(0xffffffff);
+    msToTimespec(words, 2, 2500.0000004);
+    assert.deepEqual([...words], [0xffffffff, 0xffffffff, 2, 0, 500_000_000, 0]);
+    msToTimespec(words, 0, 5_000_000_000 + 1.5); // 58 days: nanoseconds still exact in a double
+    assert.deepEqual([...words.subarray(0, 4)], [5_000_000, 0, 1_500_000, 0]);
+    msToTimespec(words, 0, 2 ** 33 * 1000); // seconds past 32 bits go to the high word
+    assert.deepEqual([...words.subarray(0, 4)], [0, 2, 0, 0]);
+    msToTimespec(words, 0, -5);
+    assert.deepEqual([...words.subarray(0, 4)], [0, 0, 0, 0]);
   });
 
-  it("avoid, require, method and EVENT_NO<METHOD> choose the backend; nothing qualifying is a clear error", () => {
-    const all = supportedMethods().filter((m) => !m.includes("changelist"));
-    const last = all[all.length - 1];
-    const base = new EventBase({ avoid: all.slice(0, -1), ignoreEnv: true });
-    assert.equal(base.method, last);
-    base.close();
-    assert.throws(() => new EventBase({ method: "no-such", ignoreEnv: true }), /no event backend qualifies.*no-such/);
-    assert.throws(() => new EventBase({ require: Feature.ET | Feature.EARLY_CLOSE | Feature.FDS, ignoreEnv: true }), (err: unknown) => {
-      const msg = (err as Error).message;
-      return /no event backend qualifies/.test(msg) && /poll: offers/.test(msg) && /select: offers FDS/.test(msg);
-    });
-    const first = all[0];
-    process.env[`EVENT_NO${first.toUpperCase()}`] = "1";
-    try {
-      const b2 = new EventBase();
-      assert.notEqual(b2.method, first);
-      b2.close();
-      const b3 = new EventBase({ ignoreEnv: true });
-      assert.equal(b3.method, first, "ignoreEnv ignores EVENT_NO*");
-      b3.close();
-    } finally {
-      delete process.env[`EVENT_NO${first.toUpperCase()}`];
-    }
+  it("checkFdOpen passes an open fd and throws SyscallError EBADF for a closed one", () => {
+    const [a, b] = sys.socketpair();
+    checkFdOpen(a);
+    sys.close(a);
+    sys.close(b);
+    assert.throws(() => checkFdOpen(a), (err: unknown) => err instanceof SyscallError && err.code === "EBADF" && err.syscall === "fcntl");
+  });
+
+  it("pollMask maps READ, WRITE and CLOSED and ignores ET", () => {
+    assert.equal(pollMask(EV.READ | EV.WRITE | EV.CLOSED | EV.ET), C.POLLIN | C.POLLOUT | C.POLLRDHUP);
+    assert.equal(pollMask(0), 0);
   });
 });

@@ -5,7 +5,7 @@ import { EVLOOP, SyscallError, constants as C, sys } from "./deps.ts";
 import { libc } from "../src/ffi/mod.ts";
 import { cstring } from "../src/ffi/sys.ts";
 import { Listener, localAddress, peerAddress } from "../src/net/listener.ts";
-import { decodeAddress, encodeAddress, formatAddress, resolveAddress } from "../src/ffi/sockaddr.ts";
+import { encodeAddress, formatAddress, resolveAddress } from "../src/ffi/sockaddr.ts";
 import { formatResponse, parseRequest } from "../src/net/http.ts";
 import { backendVariants, runChild, withBase } from "./helpers.ts";
 
@@ -17,22 +17,6 @@ function connectTcp(port: number, host = "127.0.0.1"): number {
   libc.connect(fd, bytes, length); // EINPROGRESS is fine: the listener sees the connection anyway
   return fd;
 }
-
-describe("sockaddr", () => {
-  it("encodes and decodes IPv4, IPv6 and Unix addresses", () => {
-    for (const spec of [{ host: "127.0.0.1", port: 8080 }, { host: "::1", port: 443 }, { host: "fe80::1:2", port: 1 }, { path: "/tmp/evffi.sock" }]) {
-      const addr = resolveAddress(spec);
-      const { bytes, length } = encodeAddress(addr);
-      const back = decodeAddress(bytes, length);
-      assert.equal(formatAddress(back), formatAddress(addr));
-    }
-  });
-  it("rejects names it cannot resolve and bad ports, naming the value", () => {
-    assert.throws(() => resolveAddress({ host: "example.com", port: 80 }), { name: "TypeError", message: /example\.com/ });
-    assert.throws(() => resolveAddress({ host: "127.0.0.1", port: 70000 }), { name: "RangeError", message: /70000/ });
-    assert.throws(() => resolveAddress({ path: "x".repeat(200) }), RangeError);
-  });
-});
 
 for (const variant of backendVariants()) {
   describe(`listener on ${variant.label}`, () => {

@@ -62,15 +62,18 @@ for (const variant of backendVariants()) {
       assert.equal(exit.pid, pid, "exited resolves with the same report");
     });
 
-    it("ProcessWatcher sees the end of a process it did not start as its child's status-less end", () => {
-      withBase(variant, (base) => {
-        // The runtime's own child_process reaps it; the pidfd still reports that it ended.
-        const sleeper = spawn("sleep", ["0.05"], { stdio: "ignore" });
-        const exits: unknown[] = [];
-        new ProcessWatcher(base, sleeper.pid!, (e) => void exits.push(e.pid));
+    it("ProcessWatcher reports a runtime-started child's exit code and leaves it for the runtime to reap", async () => {
+      const exits: unknown[] = [];
+      const reaped = withBase(variant, (base) => {
+        const child = spawn("sh", ["-c", "exit 5"], { stdio: "ignore" });
+        const closed = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+        new ProcessWatcher(base, child.pid!, (e) => void exits.push(e));
         base.loopSync();
-        assert.deepEqual(exits, [sleeper.pid]);
+        return closed.then((code) => [code, child.pid] as const);
       });
+      const [runtimeCode, pid] = await reaped;
+      assert.equal(runtimeCode, 5, "the runtime still reaped its child (no ECHILD)");
+      assert.deepEqual(exits, [{ pid, code: 5, signal: null, statusKnown: true }]);
     });
   });
 }

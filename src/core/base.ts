@@ -7,6 +7,9 @@
 //   timers.ts       the timer heap, common timeouts, expiry, persistent re-arm
 //   wake.ts         the wake fd and the cross-thread handle
 //   cooperative.ts  the `await loop()` driver
+//   event-ops.ts    what Event's methods do (add, del, active, ...); addNoCheck and delInternal
+//   signal.ts       the host's signal listeners; options.ts, inspect.ts: options, dump()
+// docs/architecture.md follows one readable socket through them.
 import { getEnv } from "../ffi/mod.ts";
 import type { Backend, BackendConfig, BackendHost, BackendState } from "../backends/backend.ts";
 import { startBackend } from "../backends/registry.ts";

@@ -91,7 +91,17 @@ export class Listener {
     this.event.add();
   }
 
-  /** Pauses accepting (connections wait in the backlog), also from inside the accept callback. */
+  /**
+   * Pauses accepting (connections wait in the backlog), also from inside the accept callback.
+   *
+   * @example
+   * ```ts
+   * const listener = new Listener(base, { port: 8080 }, (fd) => {
+   *   if (++open >= MAX_OPEN) listener.disable(); // enable() again when a connection closes
+   *   serve(fd);
+   * });
+   * ```
+   */
   disable(): void {
     this.checkLive();
     this.accepting = false;

@@ -61,12 +61,29 @@ export function listenOn(address: AddressSpec | SocketAddress, options: ListenOp
   return fd;
 }
 
-/** A listening TCP socket on host:port (port 0 picks a free one, see boundPort). */
+/**
+ * A listening TCP socket on host:port (port 0 picks a free one, see boundPort).
+ *
+ * @example
+ * ```ts
+ * const fd = listenTcp(0);
+ * const port = boundPort(fd);
+ * ```
+ */
 export function listenTcp(port: number, host = "127.0.0.1", backlog = 511): number {
   return listenOn({ host, port }, { backlog });
 }
 
-/** A listening Unix-domain stream socket at `path` (a stale socket file there is removed first). */
+/**
+ * A listening Unix-domain stream socket at `path` (a stale socket file there is removed first).
+ *
+ * @example
+ * ```ts
+ * const fd = listenUnix("/tmp/app.sock");
+ * // ... later
+ * unlinkPath("/tmp/app.sock");
+ * ```
+ */
 export function listenUnix(path: string, backlog = 64): number {
   const addr = resolveAddress({ path });
   unlinkPath(path);
@@ -115,12 +132,27 @@ export function connectUnix(path: string): number {
   return connectWaiting({ path }, path);
 }
 
-/** Connects to host:port over TCP (waits up to 10 s for the handshake). */
+/**
+ * Connects to host:port over TCP (waits up to 10 s for the handshake); the fd is non-blocking.
+ *
+ * @example
+ * ```ts
+ * const fd = connectTcp(8080);
+ * sys.write(fd, "ping");
+ * ```
+ */
 export function connectTcp(port: number, host = "127.0.0.1"): number {
   return connectWaiting({ host, port }, `${host}:${port}`);
 }
 
-/** The address a socket is bound to. */
+/**
+ * The address a socket is bound to.
+ *
+ * @example
+ * ```ts
+ * formatAddress(localAddress(listener.fd)); // "127.0.0.1:43123"
+ * ```
+ */
 export function localAddress(fd: number): SocketAddress {
   const { bytes, length } = addressBuffer();
   if (libc.getsockname(fd, bytes, new Uint8Array(length.buffer)) === -1) throw new SyscallError("getsockname", errnoCell[0], [fd]);
@@ -155,6 +187,11 @@ function acceptOne(listenFd: number): number {
  * Accepts every waiting connection (until EAGAIN), each non-blocking and close-on-exec, and
  * passes it to `onFd`. Returns the errno of a failure other than EAGAIN/EINTR/ECONNABORTED
  * (EMFILE, say), or 0. A bare loop without the spare-descriptor strategy: a Listener has that.
+ *
+ * @example
+ * ```ts
+ * base.event(listenFd, EV.READ | EV.PERSIST, () => acceptAll(listenFd, (fd) => serve(fd))).add();
+ * ```
  */
 export function acceptAll(listenFd: number, onFd: (fd: number) => void): number {
   for (;;) {

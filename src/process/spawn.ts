@@ -97,7 +97,7 @@ export class ChildProcess {
       this.exitValue = exit;
       resolve(exit);
       onExit?.(exit);
-    });
+    }, { reap: true });
   }
 
   /** How the child ended, or null while it runs. */

@@ -1,7 +1,9 @@
 // A process's end as an event on the reactor. Linux gives each process an fd that turns readable
 // when it ends (pidfd_open, Linux 5.3): watching it is an ordinary READ event, for any pid (not
 // only a child), and for a child waitid(P_PIDFD) then reads how it ended without touching other
-// children. No SIGCHLD handler is involved, so the runtime's own child handling is undisturbed.
+// children. No SIGCHLD handler is involved. By default the status is only looked at (WNOWAIT):
+// a child the runtime started (node:child_process, Bun.spawn, Deno.Command) is still reaped by the
+// runtime, which would otherwise fail with ECHILD. Children of spawnProcess are reaped here.
 import type { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { EV } from "../core/flags.ts";
@@ -42,7 +44,13 @@ export class ProcessWatcher {
   private readonly onExit: (exit: ProcessExit) => void;
   private isClosed = false;
 
-  constructor(base: EventBase, pid: number, onExit: (exit: ProcessExit) => void) {
+  private readonly reap: boolean;
+
+  /**
+   * `options.reap`: collect the child's status for good (waitid without WNOWAIT), for children
+   * nothing else will wait for; default false, which leaves a child for its owner to reap.
+   */
+  constructor(base: EventBase, pid: number, onExit: (exit: ProcessExit) => void, options: { reap?: boolean } = {}) {
     if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) {
       throw new TypeError(`pid must be a positive integer, got ${typeof pid === "number" ? pid : `${typeof pid} ${String(pid)}`}`);
     }
@@ -53,6 +61,7 @@ export class ProcessWatcher {
     this.pid = pid;
     this.pidfd = fd;
     this.onExit = onExit;
+    this.reap = options.reap === true;
     this.event = base.event(fd, EV.READ, () => this.ended());
     this.event.add();
   }
@@ -86,8 +95,9 @@ export class ProcessWatcher {
   private ended(): void {
     const exit: ProcessExit = { pid: this.pid, code: null, signal: null, statusKnown: false };
     const info = new Uint8Array(L.siginfo.size);
-    // Reaps a child (its status is ours to take); a process that is not our child gives ECHILD.
-    if (libc.waitid(C.P_PIDFD, this.pidfd, info, C.WEXITED | C.WNOHANG) === 0) {
+    // A process that is not our child gives ECHILD: only its end is known.
+    const flags = C.WEXITED | C.WNOHANG | (this.reap ? 0 : C.WNOWAIT);
+    if (libc.waitid(C.P_PIDFD, this.pidfd, info, flags) === 0) {
       const v = new DataView(info.buffer);
       if (v.getInt32(L.siginfo.pid, true) !== 0) {
         const code = v.getInt32(L.siginfo.code, true);

@@ -58,8 +58,14 @@ export class Dispatcher {
   private isClosed = false;
 
   /**
-   * Listens on `{ port, host? }` (or adopts a listening `{ fd }`) on `base` and hands every
-   * accepted connection to one of `targets`.
+   * Listens on `{ port, host? }` (or adopts a listening `{ fd }`) on `base`, through a Listener,
+   * and hands every accepted connection to one of `targets`.
+   *
+   * @example
+   * ```ts
+   * const workers = await spawnBases(4, new URL("./worker.ts", import.meta.url));
+   * const dispatcher = new Dispatcher(base, { port: 8080 }, workers, { policy: "least-loaded" });
+   * ```
    */
   constructor(
     readonly base: EventBase,
