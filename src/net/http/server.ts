@@ -1,12 +1,12 @@
 // A minimal HTTP/1.1 server on Listener + BufferEvent: keep-alive, pipelining (responses in
 // request order), requests split across reads, bounded header blocks (431) and bodies (413),
 // and bounded memory per connection (reading pauses at the input high watermark).
-import type { EventBase } from "../core/base.ts";
-import { EV } from "../core/flags.ts";
-import { BEV, BufferEvent } from "./bufferevent.ts";
-import { type HttpRequest, type ParseLimits, formatResponse, parseRequest } from "./http.ts";
-import { Listener, type ListenerOptions } from "./listener.ts";
-import type { AddressSpec, SocketAddress } from "../ffi/sockaddr.ts";
+import type { EventBase } from "../../core/base.ts";
+import { EV } from "../../core/flags.ts";
+import { BEV, BufferEvent } from "../bufferevent.ts";
+import { type HttpRequest, type ParseLimits, formatResponse, parseRequest } from "./parser.ts";
+import { Listener, type ListenerOptions } from "../listener.ts";
+import type { AddressSpec, SocketAddress } from "../../ffi/sockaddr.ts";
 
 export interface HttpResponse {
   status?: number;
