@@ -21,10 +21,12 @@ export { Listener, localAddress, peerAddress } from "./net/listener.ts";
 export type { ListenerOptions, AcceptCallback } from "./net/listener.ts";
 export { resolveAddress, formatAddress } from "./ffi/sockaddr.ts";
 export type { SocketAddress, AddressSpec } from "./ffi/sockaddr.ts";
-export { parseRequest, formatResponse } from "./net/http/parser.ts";
+export { parseRequest, parseRequestHead } from "./net/http/parser.ts";
+export { formatResponse, formatHead, httpDate } from "./net/http/response.ts";
+export { ChunkedDecoder } from "./net/http/chunked.ts";
 export { HttpServer } from "./net/http/server.ts";
-export type { HttpHandler, HttpResponse, HttpServerOptions } from "./net/http/server.ts";
-export type { HttpRequest, ParseResult, ParseLimits } from "./net/http/parser.ts";
+export type { HttpHandler, HttpResponse, HttpServerOptions, ResponseBody, UpgradeHandler } from "./net/http/server.ts";
+export type { HttpRequest, ParseResult, HeadResult, ParseLimits } from "./net/http/parser.ts";
 export {
   scriptArgs, sys, SyscallError, NotAvailableError, Errno, errnoName, runtime, runtimeVersion, os, arch, platform, constants, signals,
   ScmRights,
