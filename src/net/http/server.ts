@@ -4,6 +4,7 @@
 // HEAD, Expect: 100-continue, an upgrade hook, and a bound on every buffer and wait (see
 // connection.ts for what each one stops).
 import type { EventBase } from "../../core/base.ts";
+import { libc } from "../../ffi/mod.ts";
 import { BufferEvent } from "../bufferevent.ts";
 import { Listener, type ListenerOptions } from "../listener.ts";
 import type { AddressSpec, SocketAddress } from "../../ffi/sockaddr.ts";
@@ -44,7 +45,10 @@ export interface HttpServerOptions extends ParseLimits, ListenerOptions {
   outputHighWater?: number;
   /** Stop reading while this many requests await their (async) answers (default 16). */
   maxPendingRequests?: number;
-  /** Open connections at most; beyond it the listener stops accepting until one closes (default 10000). */
+  /**
+   * Open connections at most (default 10000). At the limit the listener pauses until one closes;
+   * connections its current accept batch still takes are closed at once.
+   */
   maxConnections?: number;
   /** Called with a handler's error (thrown or rejected; the client gets 500). Default: logged to stderr. */
   onError?: (error: unknown, request: HttpRequest | null) => void;
@@ -161,6 +165,11 @@ export class HttpServer {
   }
 
   private accept(fd: number): void {
+    if (this.connections.size >= this.maxConnections) {
+      // The listener's accept loop runs to EAGAIN after it was paused: what it still takes is shed.
+      libc.close(fd);
+      return;
+    }
     const connection = new HttpConnection(new BufferEvent(this.base, fd), this.config, (c) => this.forget(c));
     this.connections.add(connection);
     if (this.connections.size >= this.maxConnections && this.accepting) {
