@@ -27,6 +27,8 @@ export { ChunkedDecoder } from "./net/http/chunked.ts";
 export { HttpServer } from "./net/http/server.ts";
 export type { HttpHandler, HttpResponse, HttpServerOptions, ResponseBody, UpgradeHandler } from "./net/http/server.ts";
 export type { HttpRequest, ParseResult, HeadResult, ParseLimits } from "./net/http/parser.ts";
+export { serve } from "./net/http/serve.ts";
+export type { ServeOptions, Server } from "./net/http/serve.ts";
 export {
   scriptArgs, sys, SyscallError, NotAvailableError, Errno, errnoName, runtime, runtimeVersion, os, arch, platform, constants, signals,
   ScmRights,
