@@ -231,6 +231,33 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("a paused connection still times out: output that makes no progress for sendTimeoutMs closes it", async () => {
+      await serving(() => ({ body: "y".repeat(16384) }), { outputHighWater: 16384, sendTimeoutMs: 100 }, async (base, port, server) => {
+        const client = new BufferEvent(base, -1);
+        client.setCallbacks(null, null, () => {});
+        client.connect({ host: "127.0.0.1", port });
+        client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(20_000)); // and never reads
+        for (let i = 0; i < 10_000 && server.connectionCount === 0; i++) base.loopSync(EVLOOP.ONCE);
+        assert.equal(server.connectionCount, 1);
+        // The client stays open and silent: only the send timeout can end the connection.
+        for (let i = 0; i < 10_000 && server.connectionCount > 0; i++) base.loopSync(EVLOOP.ONCE);
+        assert.equal(server.connectionCount, 0);
+        client.close();
+      });
+    });
+
+    it("a handler's answer that is not a response gives 500 and reaches onError", async () => {
+      const errors: string[] = [];
+      const handler = ((req: { target: string }) => (req.target === "/null" ? null : { body: 42 })) as unknown as HttpHandler;
+      await serving(handler, { onError: (e) => errors.push((e as Error).message) }, async (base, port) => {
+        const r = await exchange(base, port, "GET /null HTTP/1.1\r\nHost: x\r\n\r\nGET /number HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assert.deepEqual(statuses(r.response), [500, 500]);
+        assert.equal(errors.length, 2);
+        assert.match(errors[0], /null/);
+        assert.match(errors[1], /number/);
+      });
+    });
+
     it("blank lines before a request count toward maxHeaderBytes: 431 and a close", async () => {
       await serving(() => ({ body: "ok" }), { maxHeaderBytes: 1024 }, async (base, port, server) => {
         const r = await exchange(base, port, "\r\n".repeat(600_000));

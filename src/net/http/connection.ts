@@ -167,10 +167,12 @@ export class HttpConnection {
       }
       const first = at;
       let stop = false;
+      let answered = false;
       while (at < end) {
         const r = parseRequestHead(bytes, at, end, config);
         if (r.kind === "incomplete") {
-          if (this.#phase !== HEAD) this.#setPhase(HEAD, config.headersTimeoutMs);
+          // The deadline runs from a head's first byte: a head still arriving keeps its own.
+          if (this.#phase !== HEAD || answered) this.#setPhase(HEAD, config.headersTimeoutMs);
           stop = true;
           break;
         }
@@ -190,6 +192,7 @@ export class HttpConnection {
         if (length === 0 || (length > 0 && end - at >= length)) {
           if (length > 0) request.body = bytes.slice(at, at + length);
           at += length;
+          answered = true;
           this.#dispatch(request);
           if (this.#closing || this.#closed) return;
           if (this.#pending.length >= config.maxPendingRequests || bev.output.length > config.outputHighWater) break;
@@ -309,6 +312,7 @@ export class HttpConnection {
     } catch (err) {
       answer = this.#failed(err, request);
     }
+    if (!isThenable(answer)) answer = this.#checked(answer, request);
     if (this.#pending.length === 0 && !this.#streaming && !isThenable(answer)) {
       this.#respond(request, answer);
       return;
@@ -332,12 +336,22 @@ export class HttpConnection {
     return { status: 500, body: "Internal Server Error" };
   }
 
+  /** The handler's answer if it is one (an object or bytes, with a body of a type sent), else 500. */
+  #checked(value: unknown, request: HttpRequest): HttpResponse | Uint8Array {
+    if (value instanceof Uint8Array) return value;
+    if (typeof value !== "object" || value === null) {
+      return this.#failed(new TypeError(`a handler must return a response object or bytes, got ${value === null ? "null" : typeof value}`), request);
+    }
+    const body = (value as HttpResponse).body;
+    if (body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array) && !isStream(body)) {
+      return this.#failed(new TypeError(`a response body must be a string, Uint8Array, ReadableStream or async iterable, got ${body === null ? "null" : typeof body}`), request);
+    }
+    return value as HttpResponse;
+  }
+
   #settle(slot: Slot, value: HttpResponse | Uint8Array): void {
     if (this.#closed) return;
-    if (!(value instanceof Uint8Array) && (typeof value !== "object" || value === null)) {
-      value = this.#failed(new TypeError(`a handler must return a response object or bytes, got ${value === null ? "null" : typeof value}`), slot.request);
-    }
-    slot.answer = value;
+    slot.answer = this.#checked(value, slot.request);
     this.#flushPending();
   }
 
@@ -380,13 +394,17 @@ export class HttpConnection {
         contentType: answer.contentType, keepAlive, headers: answer.headers, date: currentDate(),
         headOnly: request.method === "HEAD", announceKeepAlive: keepAlive && request.version === 10,
       };
-      const body = answer.body;
+      let body = answer.body;
       try {
-        if (isStream(body) && !statusHasNoBody(status)) {
-          this.#stream(request, status, body, options);
-          return;
+        if (isStream(body)) {
+          if (!statusHasNoBody(status)) {
+            this.#stream(request, status, body, options);
+            return;
+          }
+          void cancelBody(body);
+          body = "";
         }
-        bev.write(formatResponse(status, (body ?? "") as string | Uint8Array, options));
+        bev.write(formatResponse(status, body ?? "", options));
       } catch (err) {
         bev.write(formatResponse(500, "Internal Server Error", { ...options, headers: undefined }));
         this.#config.onError(err, request);
