@@ -7,6 +7,7 @@ import { BEV, BufferEvent, EV, EventBase, HttpServer } from "./deps.ts";
 import { backendVariants, withBase } from "./helpers.ts";
 import { corpus } from "./fixtures/http-corpus.ts";
 import { parseRequest } from "../src/net/http/parser.ts";
+import { ChunkedDecoder } from "../src/net/http/chunked.ts";
 import { formatResponse } from "../src/net/http/response.ts";
 
 describe("http request parser", () => {
@@ -109,6 +110,55 @@ describe("http request parser", () => {
     assert.ok(first.kind === "request" && second.kind === "request");
     assert.deepEqual([first.request.target, first.request.headers], ["/c", [["host", "abc"]]]);
     assert.deepEqual([second.request.target, second.request.headers], ["/d", [["host", "xyz"]]]);
+  });
+
+  it("a header block remembered from an earlier parse still meets a lower maxHeaderCount", () => {
+    const bytes = enc.encode("GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n");
+    assert.equal(parseRequest(bytes).kind, "request");
+    assert.deepEqual(parseRequest(bytes, 0, bytes.length, { maxHeaderCount: 2 }), { kind: "error", status: 431, reason: "Request Header Fields Too Large" });
+  });
+
+  it("decodes a chunked body fed in pieces split at every offset, and rejects what is malformed", () => {
+    const body = enc.encode("4;ext=1\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nX-Trailer: yes\r\n\r\nNEXT");
+    const end = body.length - 4;
+    for (let cut = 0; cut <= end; cut++) {
+      const d = new ChunkedDecoder();
+      const used = d.feed(body, 0, cut) + d.feed(body, cut, body.length);
+      assert.equal(d.error, 0, `cut ${cut}`);
+      assert.ok(d.done, `cut ${cut}`);
+      assert.equal(used, end, "stops at the body's end");
+      assert.equal(new TextDecoder().decode(d.body()), "Wikipedia in\r\n\r\nchunks.");
+      assert.deepEqual(d.trailers, [["x-trailer", "yes"]]);
+    }
+    for (const [bad, status] of [["5\r\nhelloX\r\n0\r\n\r\n", 400], ["5\nhello\r\n0\r\n\r\n", 400], ["g\r\n", 400], ["5;\r\nhello\r\n", 400],
+      ["1" + "0".repeat(20) + "\r\n", 413], ["0\r\nNo-Colon\r\n\r\n", 400], ["0\r\nA: \x00\r\n\r\n", 400]] as const) {
+      const d = new ChunkedDecoder({ maxBodyBytes: 1000 });
+      d.feed(enc.encode(bad), 0, bad.length);
+      assert.equal(d.error, status, JSON.stringify(bad));
+    }
+  });
+
+  it("rejects what could be read two ways (smuggling), with the status the RFC gives", () => {
+    const cases: [string, number][] = [
+      ["POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", 400],
+      ["POST / HTTP/1.1\r\nHost: a\r\nContent-Length : 1\r\n\r\nx", 400],
+      ["POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400],
+      ["POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n", 400],
+      ["POST / HTTP/1.1\r\nHost: a\r\nX: y\r\n Content-Length: 1\r\n\r\nx", 400],
+      ["POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1234567890123456\r\n\r\n", 400],
+      ["POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2000000\r\n\r\n", 413],
+      ["GET /\x00 HTTP/1.1\r\nHost: a\r\n\r\n", 400],
+      ["GET / HTTP/1.1\r\nHost: a\x01\r\n\r\n", 400],
+      ["GET / HTTP/1.1\r\nHost: a\r\nExpect: nothing\r\n\r\n", 417],
+      ["GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400],
+      ["GET / HTTP/3.0\r\nHost: a\r\n\r\n", 505],
+    ];
+    for (const [raw, status] of cases) {
+      const r = parseRequest(Uint8Array.from(raw, (c) => c.charCodeAt(0)));
+      assert.ok(r.kind === "error" && r.status === status, `${JSON.stringify(raw)} -> ${JSON.stringify(r)}`);
+    }
+    const tokens = parseRequest(enc.encode("GET / HTTP/1.1\r\nHost: a\r\nConnection: notclose-really\r\n\r\n"));
+    assert.ok(tokens.kind === "request" && tokens.request.keepAlive, "a token containing 'close' is not close");
   });
 
   it("formats a response with Content-Length", () => {

@@ -167,6 +167,8 @@ export class HttpConnection {
       }
       const first = at;
       let stop = false;
+      // Drained through the bufferevent (drainInput), so that reading paused at its input
+      // watermark resumes even when this runs outside a read callback.
       let answered = false;
       while (at < end) {
         const r = parseRequestHead(bytes, at, end, config);
@@ -184,7 +186,7 @@ export class HttpConnection {
         at += r.consumed;
         const request = r.request;
         if (request.upgrade && config.onUpgrade !== null && this.#pending.length === 0) {
-          input.drain(at - first);
+          bev.drainInput(at - first);
           this.#upgrade(request);
           return;
         }
@@ -209,7 +211,7 @@ export class HttpConnection {
         if (request.expectContinue && this.#pending.length === 0 && !this.#streaming) bev.write(CONTINUE);
         break;
       }
-      input.drain(at - first);
+      bev.drainInput(at - first);
       if (stop) return;
       if (this.#bodyRequest === null && input.length === 0) {
         if (this.#pending.length === 0 && !this.#streaming) this.#setPhase(IDLE, config.keepAliveTimeoutMs);
@@ -233,7 +235,7 @@ export class HttpConnection {
           this.#fail(decoder.error);
           return false;
         }
-        input.drain(used);
+        this.#bev.drainInput(used);
       }
       if (!decoder.done) return false;
       request.body = decoder.body();
@@ -244,7 +246,7 @@ export class HttpConnection {
       while (input.length > 0 && this.#bodyFilled < body.length) {
         const n = Math.min(input.length, body.length - this.#bodyFilled);
         input.copyOut(n, body.subarray(this.#bodyFilled, this.#bodyFilled + n));
-        input.drain(n);
+        this.#bev.drainInput(n);
         this.#bodyFilled += n;
       }
       if (this.#bodyFilled < body.length) return false;
@@ -480,7 +482,7 @@ export class HttpConnection {
   #finish(): void {
     this.#closing = true;
     const bev = this.#bev;
-    bev.input.drain(bev.input.length);
+    bev.drainInput(bev.input.length);
     if (this.#peerEnded) {
       // Nothing more can arrive: close once the answer is out.
       bev.setCallbacks(null, () => this.close(), () => this.close());

@@ -177,6 +177,8 @@ interface HeaderFacts {
   upgradeHeader: boolean;
   hosts: number;
   expectContinue: boolean;
+  /** Header lines: checked against the limit on every use (a cached block may meet a lower one). */
+  count: number;
   /** The raw header lines, CRLF-separated. */
   text: string;
 }
@@ -263,7 +265,7 @@ function readLength(bytes: Uint8Array, from: number, to: number): number {
 function readHeaders(bytes: Uint8Array, from: number, to: number, maxCount: number): HeaderFacts | ErrorStatus {
   const facts: HeaderFacts = {
     contentLength: -1, chunked: false, close: false, keepAlive: false, connectionUpgrade: false,
-    upgradeHeader: false, hosts: 0, expectContinue: false, text: "",
+    upgradeHeader: false, hosts: 0, expectContinue: false, count: 0, text: "",
   };
   let count = 0;
   let codings = 0; // transfer codings seen; chunked must be the last
@@ -326,6 +328,7 @@ function readHeaders(bytes: Uint8Array, from: number, to: number, maxCount: numb
     if (teBad || !facts.chunked || facts.contentLength !== -1) return 400;
     if (teUnknown) return 501;
   }
+  facts.count = count;
   facts.text = to > from ? latin1Slice(bytes, from, to - 2) : "";
   return facts;
 }
@@ -431,13 +434,14 @@ export function parseRequestHead(bytes: Uint8Array, start = 0, end = bytes.lengt
   // Header lines (headersStart === headerEnd + 2 when there are none).
   const headersStart = i + 10;
   const headersEnd = headersStart > headerEnd ? headersStart : headerEnd + 2;
+  const maxCount = limits.maxHeaderCount ?? DEFAULT_LIMITS.maxHeaderCount;
   let facts = lastHeaders.lookup(bytes, headersStart, headersEnd);
   if (facts === null) {
-    const read = readHeaders(bytes, headersStart, headersEnd, limits.maxHeaderCount ?? DEFAULT_LIMITS.maxHeaderCount);
+    const read = readHeaders(bytes, headersStart, headersEnd, maxCount);
     if (typeof read === "number") return ERRORS[read];
     facts = read;
     lastHeaders.store(bytes, headersStart, headersEnd, facts);
-  }
+  } else if (facts.count > maxCount) return ERRORS[431];
   // RFC 9112 3.2: an HTTP/1.1 request without Host, or any with more than one, is 400.
   if (facts.hosts > 1 || (version === 11 && facts.hosts === 0)) return ERRORS[400];
   // RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 means the framing cannot be trusted.
