@@ -61,6 +61,28 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("a live stream's first piece reaches the client before the second is produced", async () => {
+      let controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+      await serving({
+        fetch: () => new Response(new ReadableStream<Uint8Array>({
+          start(c) {
+            controller = c;
+            c.enqueue(new TextEncoder().encode("first;"));
+          },
+        })),
+      }, variant.options, async (server) => {
+        const res = await fetch(server.url);
+        const reader = res.body!.getReader();
+        const one = await reader.read();
+        assert.equal(new TextDecoder().decode(one.value), "first;");
+        controller!.enqueue(new TextEncoder().encode("second"));
+        controller!.close();
+        let rest = "";
+        for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
+        assert.equal(rest, "second");
+      });
+    });
+
     it("a throwing fetch gives 500 and reaches onError; a Response from onError is sent instead", async () => {
       const errors: unknown[] = [];
       await serving({
