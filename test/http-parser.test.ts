@@ -8,7 +8,6 @@ import { backendVariants, withBase } from "./helpers.ts";
 import { corpus } from "./fixtures/http-corpus.ts";
 import { parseRequest } from "../src/net/http/parser.ts";
 import { ChunkedDecoder } from "../src/net/http/chunked.ts";
-import { formatResponse } from "../src/net/http/response.ts";
 
 describe("http request parser", () => {
   const enc = new TextEncoder();
@@ -161,10 +160,6 @@ describe("http request parser", () => {
     assert.ok(tokens.kind === "request" && tokens.request.keepAlive, "a token containing 'close' is not close");
   });
 
-  it("formats a response with Content-Length", () => {
-    const text = new TextDecoder().decode(formatResponse(200, "Hello, World!"));
-    assert.equal(text, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!");
-  });
 });
 
 // ---- the differential test against node:http -----------------------------------------------------

@@ -26,6 +26,19 @@ const DONE = 12;
 const MAX_SIZE_LINE = 4096;
 const latin1 = new TextDecoder("latin1");
 
+/**
+ * Decodes a chunked body fed in pieces of any size.
+ *
+ * @example
+ * ```ts
+ * const decoder = new ChunkedDecoder({ maxBodyBytes: 1 << 20 });
+ * const bytes = new TextEncoder().encode("3\r\nabc\r\n0\r\n\r\n");
+ * decoder.feed(bytes, 0, 5);              // any split works
+ * decoder.feed(bytes, 5, bytes.length);
+ * if (decoder.error) console.log("answer", decoder.error);
+ * else if (decoder.done) console.log(new TextDecoder().decode(decoder.body())); // "abc"
+ * ```
+ */
 export class ChunkedDecoder {
   /** 0, or the status to answer: 400 (malformed), 413 (body too large), 431 (trailers too large). */
   error: 0 | ErrorStatus = 0;

@@ -60,7 +60,10 @@ export function checkField(name: string, value: string): void {
 export function formatHead(status: number, length: number | "chunked" | null, options: FormatOptions = {}): string {
   const { contentType = "text/plain", keepAlive = true, headers, date } = options;
   let head = `HTTP/1.1 ${status} ${statusText(status)}\r\n`;
-  if (contentType && !statusHasNoBody(status)) head += `Content-Type: ${contentType}\r\n`;
+  if (contentType && !statusHasNoBody(status)) {
+    checkField("Content-Type", contentType);
+    head += `Content-Type: ${contentType}\r\n`;
+  }
   if (length === "chunked") head += "Transfer-Encoding: chunked\r\n";
   else if (length !== null) head += `Content-Length: ${length}\r\n`;
   if (!keepAlive) head += "Connection: close\r\n";
@@ -98,7 +101,14 @@ const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const two = (n: number) => (n < 10 ? "0" : "") + n;
 
-/** An IMF-fixdate (RFC 9110 5.6.7) for `ms` since the epoch: "Sun, 06 Nov 1994 08:49:37 GMT". */
+/**
+ * An IMF-fixdate (RFC 9110 5.6.7) for `ms` since the epoch, for the Date header.
+ *
+ * @example
+ * ```ts
+ * httpDate(784111777000); // "Sun, 06 Nov 1994 08:49:37 GMT"
+ * ```
+ */
 export function httpDate(ms: number): string {
   const d = new Date(ms);
   return `${DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ` +
