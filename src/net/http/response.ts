@@ -47,6 +47,8 @@ export function checkField(name: string, value: string): void {
   if (/[\0\r\n]/.test(value)) throw new TypeError(`header ${name}'s value must not contain CR, LF or NUL, got ${JSON.stringify(value)}`);
 }
 
+let lastContentType = "text/plain";
+
 /**
  * A response head: the status line and the fields, ending with the blank line. `length` is the
  * body's length for Content-Length, or "chunked" for a body of unknown length, or null for none
@@ -61,7 +63,10 @@ export function formatHead(status: number, length: number | "chunked" | null, op
   const { contentType = "text/plain", keepAlive = true, headers, date } = options;
   let head = `HTTP/1.1 ${status} ${statusText(status)}\r\n`;
   if (contentType && !statusHasNoBody(status)) {
-    checkField("Content-Type", contentType);
+    if (contentType !== lastContentType) {
+      checkField("Content-Type", contentType);
+      lastContentType = contentType; // most responses repeat one type: check it once
+    }
     head += `Content-Type: ${contentType}\r\n`;
   }
   if (length === "chunked") head += "Transfer-Encoding: chunked\r\n";
