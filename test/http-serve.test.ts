@@ -61,6 +61,32 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("streams a request body to fetch as it arrives", async () => {
+      let release: (() => void) | null = null;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      await serving({
+        fetch: async (req) => {
+          const reader = req.body!.getReader();
+          const first = await reader.read(); // arrives before the client has sent the rest
+          release!();
+          let rest = "";
+          for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
+          return new Response(`${new TextDecoder().decode(first.value)}|${rest}`);
+        },
+      }, variant.options, async (server) => {
+        const body = new ReadableStream<Uint8Array>({
+          async start(c) {
+            c.enqueue(new TextEncoder().encode("first"));
+            await gate;
+            c.enqueue(new TextEncoder().encode("second"));
+            c.close();
+          },
+        });
+        const res = await fetch(server.url, { method: "POST", body, duplex: "half" } as RequestInit);
+        assert.equal(await res.text(), "first|second");
+      });
+    });
+
     it("a live stream's first piece reaches the client before the second is produced", async () => {
       let controller: ReadableStreamDefaultController<Uint8Array> | null = null;
       await serving({

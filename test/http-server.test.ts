@@ -339,6 +339,65 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("streamRequestBodies: the handler runs at the head and reads the body as it arrives, either framing", async () => {
+      const events: string[] = [];
+      const handler: HttpHandler = async (req) => {
+        events.push(`handler ${req.target}`);
+        let text = "";
+        for await (const piece of req.bodyStream!) {
+          text += new TextDecoder().decode(piece);
+          events.push(`piece ${req.target}`);
+        }
+        return { body: `${req.target}:${text}:${JSON.stringify(req.trailers)}` };
+      };
+      await serving(handler, { streamRequestBodies: true }, async (base, port) => {
+        for (const [target, head, first, rest] of [
+          ["/length", "Content-Length: 10\r\n", "01234", "56789"],
+          ["/chunked", "Transfer-Encoding: chunked\r\n", "5\r\n01234\r\n", "5\r\n56789\r\n0\r\nX-T: 1\r\n\r\n"],
+        ]) {
+          let socket: BufferEvent | null = null;
+          const r = await exchange(base, port, (b) => {
+            socket = b;
+            b.write(`POST ${target} HTTP/1.1\r\nHost: x\r\n${head}\r\n${first}`);
+            // The rest goes only once the handler has read the first piece.
+            const wait = base.timer(1, () => {
+              if (events.includes(`piece ${target}`)) {
+                wait.del();
+                socket!.write(rest);
+              }
+            }, { persist: true });
+          }, { cooperative: true, until: (resp) => resp.includes(`${target}:`) && resp.endsWith("]") });
+          assert.match(r.response, new RegExp(`${target}:0123456789:`));
+        }
+        assert.deepEqual(events.slice(0, 2), ["handler /length", "piece /length"]);
+      });
+    });
+
+    it("streamRequestBodies: a body nobody reads is held to a few pieces; reading pauses until the handler reads", async () => {
+      let stream: ReadableStream<Uint8Array> | null = null;
+      await serving((req) => {
+        stream = req.bodyStream;
+        return new Promise(() => {}); // never answers, never reads
+      }, { streamRequestBodies: true, maxBodyBytes: 64 << 20 }, async (base, port, server) => {
+        const client = new BufferEvent(base, -1);
+        client.setCallbacks(null, null, () => {});
+        client.connect({ host: "127.0.0.1", port });
+        client.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${32 << 20}\r\n\r\n`);
+        client.write(new Uint8Array(32 << 20));
+        let still = 0, last = -1;
+        for (let i = 0; i < 100_000 && still < 200; i++) {
+          base.loopSync(EVLOOP.NONBLOCK);
+          still = client.output.length === last ? still + 1 : 0;
+          last = client.output.length;
+        }
+        assert.ok(stream !== null);
+        const [stats] = server.connectionStats;
+        assert.ok(stats.bufferedInput <= 8192 + 65536, `server input ${stats.bufferedInput}`);
+        assert.ok(client.output.length > 0, "the client could not send all 32 MiB");
+        client.close();
+      });
+    });
+
     it("Expect: 100-continue gets 100 before the body is sent; other expectations 417", async () => {
       await serving((req) => ({ body: new TextDecoder().decode(req.body) }), {}, async (base, port) => {
         let sent = false;

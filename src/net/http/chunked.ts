@@ -58,7 +58,11 @@ export class ChunkedDecoder {
   readonly #maxTrailerBytes: number;
   readonly #maxTrailerCount: number;
 
-  constructor(limits: ParseLimits = {}) {
+  readonly #sink: ((piece: Uint8Array) => void) | null;
+
+  /** `sink`, when given, receives each piece of body as it is decoded (body() then stays empty). */
+  constructor(limits: ParseLimits = {}, sink?: (piece: Uint8Array) => void) {
+    this.#sink = sink ?? null;
     this.#maxBody = limits.maxBodyBytes ?? 1 << 20;
     this.#maxTrailerBytes = limits.maxHeaderBytes ?? 8192;
     this.#maxTrailerCount = limits.maxHeaderCount ?? 100;
@@ -119,7 +123,8 @@ export class ChunkedDecoder {
           break;
         case DATA: {
           const n = Math.min(this.#left, to - i);
-          this.#pieces.push(bytes.slice(i, i + n));
+          if (this.#sink !== null) this.#sink(bytes.slice(i, i + n));
+          else this.#pieces.push(bytes.slice(i, i + n));
           this.received += n;
           this.#left -= n;
           i += n;

@@ -66,6 +66,12 @@ export class HttpConnection {
   #bodyBytes: Uint8Array | null = null;
   #bodyFilled = 0;
   #decoder: ChunkedDecoder | null = null;
+  /** With streamRequestBodies: the body's stream (the request is already with the handler). */
+  #bodyStream: ReadableStreamDefaultController<Uint8Array> | null = null;
+  /** Content-Length bytes still to stream. */
+  #bodyLeft = 0;
+  /** Reading stopped until the body stream's reader asks for more. */
+  #bodyWaiting = false;
   /** Requests answered in order; the first may be streaming. */
   readonly #pending: Slot[] = [];
   #streaming = false;
@@ -94,6 +100,7 @@ export class HttpConnection {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#bodyFailed(new Error("the connection closed before the request body ended"));
     this.#timer.close();
     this.#bev.close();
     this.#drained?.();
@@ -136,8 +143,8 @@ export class HttpConnection {
       this.#timer.add(this.#deadline - now);
       return;
     }
-    if ((this.#phase === HEAD || this.#phase === BODY) && this.#pending.length === 0 && !this.#closing) this.#fail(408);
-    else this.close();
+    if ((this.#phase === HEAD || this.#phase === BODY) && this.#pending.length === 0 && !this.#closing && this.#bodyStream === null) this.#fail(408);
+    else this.close(); // (a streamed body's handler learns of it from the stream's error)
   }
 
   // ---- reading ---------------------------------------------------------------------------------
@@ -147,6 +154,16 @@ export class HttpConnection {
     const input = bev.input;
     const config = this.#config;
     while (!this.#closing && !this.#closed) {
+      // A body being streamed to a handler is read whatever is pending (the handler may be the
+      // one waiting for it); only its reader's pace and the output watermark hold it back.
+      if (this.#bodyStream !== null) {
+        if (this.#bodyWaiting || bev.output.length > config.outputHighWater) {
+          if (!this.#bodyWaiting) this.#pause();
+          return;
+        }
+        if (!this.#readBody()) return;
+        continue;
+      }
       if (this.#pending.length >= config.maxPendingRequests || bev.output.length > config.outputHighWater) {
         this.#pause();
         return;
@@ -167,8 +184,6 @@ export class HttpConnection {
       }
       const first = at;
       let stop = false;
-      // Drained through the bufferevent (drainInput), so that reading paused at its input
-      // watermark resumes even when this runs outside a read callback.
       let answered = false;
       while (at < end) {
         const r = parseRequestHead(bytes, at, end, config);
@@ -200,17 +215,33 @@ export class HttpConnection {
           if (this.#pending.length >= config.maxPendingRequests || bev.output.length > config.outputHighWater) break;
           continue;
         }
-        // The body is still arriving: collect it as it comes, out of the input.
+        // The body is still arriving: collect it as it comes, out of the input, or stream it to
+        // a handler that has the request already.
         this.#bodyRequest = request;
-        if (length === CHUNKED) this.#decoder = new ChunkedDecoder(config);
+        const streamed = config.streamRequestBodies;
+        if (length === CHUNKED) this.#decoder = new ChunkedDecoder(config, streamed ? (piece) => this.#bodyStream?.enqueue(piece) : undefined);
+        else if (streamed) this.#bodyLeft = length;
         else {
           this.#bodyBytes = new Uint8Array(length);
           this.#bodyFilled = 0;
         }
         this.#setPhase(BODY, config.bodyTimeoutMs);
         if (request.expectContinue && this.#pending.length === 0 && !this.#streaming) bev.write(CONTINUE);
+        if (streamed) {
+          bev.drainInput(at - first);
+          at = first;
+          request.bodyStream = new ReadableStream<Uint8Array>({
+            start: (controller) => void (this.#bodyStream = controller),
+            pull: () => this.#bodyWanted(),
+            cancel: () => void (this.#bodyStream = null),
+          }, { highWaterMark: 4 });
+          this.#dispatch(request);
+          if (this.#closing || this.#closed) return;
+        }
         break;
       }
+      // Drained through the bufferevent, so that reading paused at its input watermark resumes
+      // even when this runs outside a read callback.
       bev.drainInput(at - first);
       if (stop) return;
       if (this.#bodyRequest === null && input.length === 0) {
@@ -226,6 +257,7 @@ export class HttpConnection {
     const input = this.#bev.input;
     const request = this.#bodyRequest!;
     const decoder = this.#decoder;
+    if (request.bodyStream !== null) return this.#streamBody(request);
     if (decoder !== null) {
       while (input.length > 0 && !decoder.done) {
         const region = input.firstRegion();
@@ -259,6 +291,70 @@ export class HttpConnection {
     return true;
   }
 
+  /**
+   * Feeds the body stream from the input. Stops reading while the stream's queue is full (its
+   * reader is slower than the client) and goes on when the reader pulls.
+   */
+  #streamBody(request: HttpRequest): boolean {
+    const bev = this.#bev;
+    const input = bev.input;
+    const decoder = this.#decoder;
+    while (input.length > 0) {
+      if (decoder !== null) {
+        if (decoder.done) break;
+        const region = input.firstRegion();
+        const used = decoder.feed(region.bytes, region.start, region.end);
+        if (decoder.error !== 0) {
+          this.#bodyFailed(new Error(`the request body is malformed or too large (${decoder.error})`));
+          input.drain(input.length);
+          this.#fail(decoder.error);
+          return false;
+        }
+        bev.drainInput(used);
+        if (decoder.done) break;
+      } else {
+        if (this.#bodyLeft === 0) break;
+        const piece = bev.read(Math.min(input.length, this.#bodyLeft));
+        this.#bodyLeft -= piece.length;
+        this.#bodyStream?.enqueue(piece);
+        if (this.#bodyLeft === 0) break;
+      }
+      const stream = this.#bodyStream;
+      if (stream !== null && (stream.desiredSize ?? 1) <= 0) {
+        this.#bodyWaiting = true;
+        bev.disable(EV.READ);
+        return false;
+      }
+    }
+    if (decoder !== null ? !decoder.done : this.#bodyLeft > 0) return false;
+    if (decoder !== null) request.trailers = decoder.trailers;
+    this.#decoder = null;
+    this.#bodyStream?.close();
+    this.#bodyStream = null;
+    this.#bodyRequest = null;
+    this.#setPhase(BUSY, null);
+    return true;
+  }
+
+  /** The body stream's reader wants more. */
+  #bodyWanted(): void {
+    if (!this.#bodyWaiting || this.#closed) return;
+    this.#bodyWaiting = false;
+    if (!this.#paused) this.#bev.enable(EV.READ);
+    this.#process();
+  }
+
+  /** Ends a body stream with an error (the connection failed or closed before the body ended). */
+  #bodyFailed(reason: Error): void {
+    const stream = this.#bodyStream;
+    this.#bodyStream = null;
+    if (stream !== null) {
+      try {
+        stream.error(reason);
+      } catch { /* already closed by its reader */ }
+    }
+  }
+
   #pause(): void {
     if (this.#paused) return;
     this.#paused = true;
@@ -268,7 +364,7 @@ export class HttpConnection {
   #resume(): void {
     if (!this.#paused || this.#closed) return;
     this.#paused = false;
-    this.#bev.enable(EV.READ);
+    if (!this.#bodyWaiting) this.#bev.enable(EV.READ);
     this.#process();
   }
 

@@ -22,8 +22,13 @@ export interface HttpRequest {
   headers: [string, string][];
   /** Whether the connection stays open after the response (HTTP/1.1 unless "close", HTTP/1.0 only with "keep-alive"). */
   keepAlive: boolean;
-  /** The body (Content-Length bytes, or the chunked body decoded), empty when none. */
+  /** The body (Content-Length bytes, or the chunked body decoded), empty when none or streamed. */
   body: Uint8Array;
+  /**
+   * With the server's streamRequestBodies: the body as it arrives, when it had not all arrived
+   * with the head (the handler then runs before it ends); otherwise null and the body is in `body`.
+   */
+  bodyStream: ReadableStream<Uint8Array> | null;
   /** Trailer fields of a chunked body (lower-cased names), empty when none. */
   trailers: [string, string][];
   /** HTTP/1.1 with "Expect: 100-continue": the client may wait for "100 Continue" before sending the body. */
@@ -358,6 +363,7 @@ class ParsedRequest implements HttpRequest {
   version: 10 | 11;
   keepAlive: boolean;
   body: Uint8Array = NO_BYTES;
+  bodyStream: ReadableStream<Uint8Array> | null = null;
   trailers: [string, string][] = NO_FIELDS;
   expectContinue: boolean;
   upgrade: boolean;
@@ -381,8 +387,8 @@ class ParsedRequest implements HttpRequest {
   }
   /** A plain object with the headers included (JSON.stringify and logging see them too). */
   toJSON(): HttpRequest {
-    const { method, target, version, keepAlive, body, headers, trailers, expectContinue, upgrade } = this;
-    return { method, target, version, headers, keepAlive, body, trailers, expectContinue, upgrade };
+    const { method, target, version, keepAlive, body, bodyStream, headers, trailers, expectContinue, upgrade } = this;
+    return { method, target, version, headers, keepAlive, body, bodyStream, trailers, expectContinue, upgrade };
   }
 }
 

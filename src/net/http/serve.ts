@@ -53,9 +53,13 @@ function toRequest(req: HttpRequest, origin: string): Request {
   }
   const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(req.target) ? req.target
     : host && req.target.startsWith("/") ? `http://${host}${req.target}` : origin + (req.target.startsWith("/") ? req.target.slice(1) : "");
-  const hasBody = !NO_BODY_METHODS.has(req.method) && req.body.length > 0;
   // Headers from the pairs: on Deno this costs a third less than appending one by one.
-  return new Request(url, { method: req.method, headers, body: hasBody ? (req.body as Uint8Array<ArrayBuffer>) : null });
+  if (NO_BODY_METHODS.has(req.method)) {
+    void req.bodyStream?.cancel(); // GET and HEAD cannot carry one in a Request: read and dropped
+    return new Request(url, { method: req.method, headers });
+  }
+  if (req.bodyStream !== null) return new Request(url, { method: req.method, headers, body: req.bodyStream, duplex: "half" } as RequestInit);
+  return new Request(url, { method: req.method, headers, body: req.body.length > 0 ? (req.body as Uint8Array<ArrayBuffer>) : null });
 }
 
 const PENDING = Symbol("pending");
@@ -114,8 +118,8 @@ function logError(error: unknown): void {
 
 /**
  * Starts an HTTP/1.1 server with a fetch-style handler, like Bun.serve and Deno.serve: Web Request
- * in, Web Response (or a Promise of one) out, response bodies streamed. Request bodies arrive whole
- * (bounded by maxBodyBytes) before `fetch` runs, and are presented as the Request's body stream.
+ * in, Web Response (or a Promise of one) out, bodies streamed both ways: `fetch` runs once the
+ * request head is read, and its Request's body delivers the bytes as they arrive.
  *
  * @example
  * ```ts
@@ -147,7 +151,7 @@ export function serve(options: ServeOptions): Server {
   let http: HttpServer;
   try {
     const { fetch: _f, onError: _e, onListen: _l, signal: _s, base: _b, hostname: _h, port: _p, ...limits } = options;
-    http = new HttpServer(base, { host: hostname, port }, answer, { ...limits, onError: (e) => logError(e) });
+    http = new HttpServer(base, { host: hostname, port }, answer, { streamRequestBodies: true, ...limits, onError: (e) => logError(e) });
   } catch (err) {
     if (ownBase) base.close();
     throw err;

@@ -54,6 +54,12 @@ export interface HttpServerOptions extends ParseLimits, ListenerOptions {
   onError?: (error: unknown, request: HttpRequest | null) => void;
   /** Called for a request with "Connection: upgrade" and an Upgrade header; without it such requests reach the handler. */
   onUpgrade?: UpgradeHandler;
+  /**
+   * Hand a request to the handler as soon as its head is read, with its body as `bodyStream`
+   * (read as the handler reads it, so at most a few pieces are held) instead of after the whole
+   * body arrived in `body` (default false).
+   */
+  streamRequestBodies?: boolean;
   /** @deprecated the same as keepAliveTimeoutMs. */
   idleTimeoutMs?: number;
 }
@@ -69,6 +75,7 @@ export interface HttpServerConfig extends Required<ParseLimits> {
   maxPendingRequests: number;
   onError: (error: unknown, request: HttpRequest | null) => void;
   onUpgrade: UpgradeHandler | null;
+  streamRequestBodies: boolean;
 }
 
 function positive(name: string, v: unknown, fallback: number): number {
@@ -124,6 +131,7 @@ export class HttpServer {
       maxPendingRequests: positive("maxPendingRequests", options.maxPendingRequests, 16),
       onError: options.onError ?? logError,
       onUpgrade: options.onUpgrade ?? null,
+      streamRequestBodies: options.streamRequestBodies === true,
     };
     this.maxConnections = positive("maxConnections", options.maxConnections, 10_000);
     if ("port" in address && address.host === undefined) address = { ...address, host: "0.0.0.0" };
