@@ -29,5 +29,7 @@ describe("http responses", () => {
     assert.throws(() => formatHead(200, 0, { headers: [["X-Ok", "a\r\nSet-Cookie: evil"]] }), { name: "TypeError", message: /CR, LF or NUL/ });
     assert.throws(() => formatHead(200, 0, { headers: [["", "x"]] }), TypeError);
     assert.throws(() => formatResponse(200, "x", { contentType: "text/html\r\nX: y" }), { name: "TypeError", message: /Content-Type/ });
+    assert.throws(() => formatResponse(200, "x", { headers: [["Content-Length", "5"]] }), { name: "TypeError", message: /Content-Length/ });
+    assert.throws(() => formatHead(200, "chunked", { headers: [["transfer-encoding", "gzip"]] }), { name: "TypeError", message: /transfer-encoding/ });
   });
 });

@@ -77,6 +77,11 @@ export function formatHead(status: number, length: number | "chunked" | null, op
   if (headers) {
     for (const [k, v] of headers) {
       checkField(k, v);
+      // The framing is written above from `length`; a second one would let a client (or a proxy
+      // in front) read the body two ways.
+      if (k.length >= 14 && /^(content-length|transfer-encoding)$/i.test(k)) {
+        throw new TypeError(`${k} is set by the server from the body; leave it out of headers`);
+      }
       head += `${k}: ${v}\r\n`;
     }
   }
