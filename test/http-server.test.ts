@@ -4,7 +4,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
-import { BEV, BufferEvent, EV, EVLOOP, EventBase, HttpServer, type HttpHandler, type HttpServerOptions } from "./deps.ts";
+import { BEV, BufferEvent, EV, EVLOOP, EventBase, HttpServer, constants as C, type HttpHandler, type HttpServerOptions } from "./deps.ts";
+import { libc } from "../src/ffi/mod.ts";
 import { backendVariants } from "./helpers.ts";
 
 const text = new TextDecoder("latin1");
@@ -473,6 +474,71 @@ for (const variant of backendVariants()) {
         const ten = await exchange(base, port, "GET / HTTP/1.0\r\n\r\n", { cooperative: true });
         assert.equal(ten.ended, "eof");
         assert.equal(ten.response.slice(ten.response.indexOf("\r\n\r\n") + 4).length, body.length);
+      });
+    });
+
+    it("a client reset in the middle of a streamed response stops the stream and frees the connection", async () => {
+      let stopped = false;
+      async function* endless() {
+        try {
+          for (;;) yield "z".repeat(8192);
+        } finally {
+          stopped = true;
+        }
+      }
+      await serving(() => ({ body: endless() }), { outputHighWater: 16384 }, async (base, port, server) => {
+        // Read part of the endless body, then reset: SO_LINGER 0 makes close() send RST.
+        const client = new BufferEvent(base, -1);
+        let reset = false;
+        client.setCallbacks((b) => {
+          if (!reset && b.input.length > 50_000) {
+            reset = true;
+            libc.setsockopt(b.fd, C.SOL_SOCKET, C.SO_LINGER, new Int32Array([1, 0]), 8);
+            b.close();
+            base.loopBreak();
+          }
+        }, null, (b, what) => (what & BEV.CONNECTED) && b.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        client.enable(EV.READ);
+        client.connect({ host: "127.0.0.1", port });
+        await base.loop();
+        for (let i = 0; i < 1000 && server.connectionCount > 0; i++) await base.loop(EVLOOP.ONCE);
+        assert.equal(server.connectionCount, 0);
+        for (let i = 0; i < 100 && !stopped; i++) await base.loop(EVLOOP.NONBLOCK);
+        assert.ok(stopped, "the body's generator was ended");
+      });
+    });
+
+    it("soak: 300 requests on one keep-alive connection, then 100 connections with Connection: close", async () => {
+      await serving((req) => ({ body: req.target }), {}, async (base, port, server) => {
+        // One request at a time on one connection, each sent after the previous answer.
+        let answered = 0;
+        const one = await new Promise<number>((resolve) => {
+          const client = new BufferEvent(base, -1);
+          let buffer = "";
+          client.setCallbacks((b) => {
+            buffer += text.decode(b.read());
+            const n = statuses(buffer).length;
+            if (n > answered) {
+              answered = n;
+              if (n === 300) {
+                b.close();
+                base.loopBreak();
+                resolve(n);
+              } else b.write(`GET /${n} HTTP/1.1\r\nHost: x\r\n\r\n`);
+            }
+          }, null, (b, what) => (what & BEV.CONNECTED) && b.write("GET /0 HTTP/1.1\r\nHost: x\r\n\r\n"));
+          client.enable(EV.READ);
+          client.connect({ host: "127.0.0.1", port });
+          base.loopSync();
+        });
+        assert.equal(one, 300);
+        for (let i = 0; i < 100; i++) {
+          const r = await exchange(base, port, `GET /c${i} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+          assert.equal(r.ended, "eof");
+          assert.match(r.response, new RegExp(`/c${i}$`));
+        }
+        for (let i = 0; i < 1000 && server.connectionCount > 0; i++) base.loopSync(EVLOOP.ONCE);
+        assert.equal(server.connectionCount, 0);
       });
     });
 
