@@ -587,8 +587,8 @@ export class HttpConnection {
       return;
     }
     bev.setCallbacks((b) => b.drainInput(b.input.length), null, () => this.close());
-    if (this.#paused) {
-      this.#paused = false;
+    if (this.#paused || this.#bodyWaiting) {
+      this.#paused = this.#bodyWaiting = false;
       bev.enable(EV.READ);
     }
     bev.shutdownWrite();
