@@ -69,6 +69,37 @@ for (const variant of backendVariants()) {
       assert.equal(openFds(), before, "no fd leaked");
     });
 
+    it("the write callback runs once output drains to the low watermark, before it is empty", () => {
+      const before = openFds();
+      const base = new EventBase(variant.options);
+      try {
+        const listener = echoServer(base);
+        const client = connect(base, portOf(listener));
+        const low = 8 << 20;
+        const seen: number[] = [];
+        client.setCallbacks((b) => b.drainInput(b.input.length), (b) => {
+          seen.push(b.output.length);
+          if (b.output.length === 0) {
+            b.close();
+            listener.close();
+          }
+        }, (b, what) => {
+          // More than one send can move (the socket buffers hold a few MB), so the output passes
+          // through the low watermark with bytes still queued.
+          if (what & BEV.CONNECTED) b.write(new Uint8Array(32 << 20));
+        });
+        client.setWatermark(EV.WRITE, low);
+        client.enable(EV.READ);
+        base.loopSync();
+        assert.ok(seen.some((n) => n > 0 && n <= low), `write callback saw ${JSON.stringify(seen)}`);
+        assert.ok(seen.every((n) => n <= low));
+        assert.equal(seen.at(-1), 0);
+      } finally {
+        base.close();
+      }
+      assert.equal(openFds(), before, "no fd leaked");
+    });
+
     it("works over a pipe too (reads, writes, EOF), as libevent's socket bufferevent does", () => {
       const base = new EventBase(variant.options);
       const [r, w] = sys.pipe();

@@ -359,8 +359,8 @@ export class BufferEvent {
   private flushNow(): void {
     this.flushScheduled = false;
     if (this.isClosed || this.connecting || this.fdValue < 0) return;
+    let n = 0;
     if (this.output.length > 0) {
-      let n: number;
       try {
         n = this.output.writeSocket(this.fdValue);
       } catch (err) {
@@ -369,10 +369,12 @@ export class BufferEvent {
         this.report(BEV.WRITING | BEV.ERROR, err as SyscallError);
         return;
       }
-      void n;
     }
     if (this.output.length > 0) {
       if (!this.writeEvent!.isPending) this.writeEvent!.add(this.writeTimeout);
+      // As libevent: the write callback runs once the output is down to the low watermark, not
+      // only when it is empty, so a producer can refill before the socket runs dry.
+      if (this.writeCb && this.output.length <= this.writeLow && n > 0) this.writeCb(this);
       return;
     }
     if (this.writeEvent!.isPending) this.writeEvent!.del();
