@@ -611,6 +611,7 @@ describe("http server: bad input", () => {
       assert.throws(() => new HttpServer(base, { port: 0 }, "x" as unknown as HttpHandler), { name: "TypeError", message: /string/ });
       assert.throws(() => new HttpServer(base, { port: 0 }, () => ({}), { maxHeaderBytes: 0 }), { name: "RangeError", message: /maxHeaderBytes.*0/ });
       assert.throws(() => new HttpServer(base, { port: 0 }, () => ({}), { headersTimeoutMs: -1 }), { name: "RangeError", message: /headersTimeoutMs.*-1/ });
+      assert.throws(() => new HttpServer(base, { port: 0 }, () => ({}), { outputHighWater: 100, outputLowWater: 200 }), { name: "RangeError", message: /outputLowWater.*200/ });
     } finally {
       base.close();
     }

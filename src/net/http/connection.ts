@@ -6,8 +6,8 @@
 // - a body within bodyTimeoutMs of its head (408); its bytes move out of the input as they come;
 // - between requests, keepAliveTimeoutMs of silence closes the connection;
 // - while unsent output is above outputHighWater, no more requests are read (a client that
-//   pipelines and never reads costs the watermark, not gigabytes), and output that makes no
-//   progress for sendTimeoutMs closes the connection;
+//   pipelines and never reads costs the watermark, not gigabytes) until it is down to
+//   outputLowWater, and output that makes no progress for sendTimeoutMs closes the connection;
 // - at most maxPendingRequests handlers may be unanswered (async ones) before reading pauses.
 // The timeouts live on a timer of their own, not on the read event, so a connection whose reading
 // is paused still times out.
@@ -91,6 +91,7 @@ export class HttpConnection {
     this.#timer = bev.base.event(-1, 0, () => this.#onTimer());
     bev.setCallbacks(() => this.#process(), () => this.#onDrained(), (_b, what) => this.#onStatus(what));
     bev.setWatermark(EV.READ, 0, config.maxHeaderBytes + 65536);
+    bev.setWatermark(EV.WRITE, config.outputLowWater);
     bev.setTimeouts(null, config.sendTimeoutMs);
     this.#setPhase(IDLE, config.keepAliveTimeoutMs);
     bev.enable(EV.READ);
@@ -385,7 +386,7 @@ export class HttpConnection {
     this.close(); // an error, or output that made no progress for sendTimeoutMs
   }
 
-  /** Output drained (the bufferevent's write callback). */
+  /** Output drained to outputLowWater or below (the bufferevent's write callback). */
   #onDrained(): void {
     if (this.#closed) return;
     if (this.#drained !== null) {
@@ -394,7 +395,7 @@ export class HttpConnection {
       wake();
     }
     if (this.#peerEnded && this.#pending.length === 0 && !this.#streaming) {
-      this.close();
+      if (this.#bev.output.length === 0) this.close();
       return;
     }
     if (this.#paused && !this.#closing) this.#resume();
@@ -581,7 +582,7 @@ export class HttpConnection {
     bev.drainInput(bev.input.length);
     if (this.#peerEnded) {
       // Nothing more can arrive: close once the answer is out.
-      bev.setCallbacks(null, () => this.close(), () => this.close());
+      bev.setCallbacks(null, (b) => b.output.length === 0 && this.close(), () => this.close());
       bev.shutdownWrite();
       this.#setPhase(LINGER, 2000);
       return;

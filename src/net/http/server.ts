@@ -41,8 +41,10 @@ export interface HttpServerOptions extends ParseLimits, ListenerOptions {
   bodyTimeoutMs?: number | null;
   /** Close a connection whose unsent output makes no progress for this long, in ms (default 30000). */
   sendTimeoutMs?: number | null;
-  /** Stop reading requests while this many bytes of output are unsent (default 65536). */
+  /** Stop reading requests while more than this many bytes of output are unsent (default 65536). */
   outputHighWater?: number;
+  /** Then read again (and refill a streamed body) once output is down to this many (default outputHighWater / 4). */
+  outputLowWater?: number;
   /** Stop reading while this many requests await their (async) answers (default 16). */
   maxPendingRequests?: number;
   /**
@@ -72,6 +74,7 @@ export interface HttpServerConfig extends Required<ParseLimits> {
   bodyTimeoutMs: number | null;
   sendTimeoutMs: number | null;
   outputHighWater: number;
+  outputLowWater: number;
   maxPendingRequests: number;
   onError: (error: unknown, request: HttpRequest | null) => void;
   onUpgrade: UpgradeHandler | null;
@@ -128,11 +131,17 @@ export class HttpServer {
       bodyTimeoutMs: timeout("bodyTimeoutMs", options.bodyTimeoutMs, 30_000),
       sendTimeoutMs: timeout("sendTimeoutMs", options.sendTimeoutMs, 30_000),
       outputHighWater: positive("outputHighWater", options.outputHighWater, 65536),
+      outputLowWater: 0,
       maxPendingRequests: positive("maxPendingRequests", options.maxPendingRequests, 16),
       onError: options.onError ?? logError,
       onUpgrade: options.onUpgrade ?? null,
       streamRequestBodies: options.streamRequestBodies === true,
     };
+    const low = options.outputLowWater ?? Math.floor(this.config.outputHighWater / 4);
+    if (typeof low !== "number" || !Number.isInteger(low) || low < 0 || low > this.config.outputHighWater) {
+      throw new RangeError(`outputLowWater must be an integer from 0 to outputHighWater (${this.config.outputHighWater}), got ${typeof low === "number" ? low : typeof low}`);
+    }
+    this.config.outputLowWater = low;
     this.maxConnections = positive("maxConnections", options.maxConnections, 10_000);
     if ("port" in address && address.host === undefined) address = { ...address, host: "0.0.0.0" };
     this.listener = new Listener(base, address, (fd) => this.accept(fd), { noDelay: true, ...options });
