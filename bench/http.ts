@@ -6,12 +6,17 @@
 // --pin runs every server on CPU 1 and wrk on CPU 0 (taskset), so that each server has one core
 // of its own and wrk never competes with it: req/s then follows the server's own cost per request,
 // up to what one wrk thread can drive at all (--bare measures that ceiling with a C responder).
-// Run: node scripts/run.mjs bench/http.ts --bun [-- SECONDS ROUNDS] [--pin] [--bare] [--uring] [--only A,B]
+// --pipeline sends 16 pipelined requests per write (wrk with bench/wrk/pipeline.lua).
+// --attack measures hostile clients instead of throughput (bench/attacks.ts): each server's peak
+// RSS under one client that pipelines and never reads, then its fds, RSS and the clients it closed
+// with 2,000 slowloris clients (a header byte every 5 s) for 15 s.
+// Run: node scripts/run.mjs bench/http.ts --bun [-- SECONDS ROUNDS] [--pin] [--bare] [--uring] [--pipeline] [--attack] [--only A,B]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median, waitForPort } from "./servers/harness.ts";
+import { neverReading, slowClients } from "./attacks.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (n: string) => join(root, "node_modules", ".bin", n);
@@ -22,6 +27,8 @@ const onCpu = (cpu: number, argv: string[]) => (pin ? ["taskset", "-c", String(c
 const servers: Record<string, (port: number) => string[]> = {
   "evffi (Bun)": (p) => [bin("bun"), join(root, "examples/http.ts"), String(p)],
   "evffi (Deno)": (p) => [bin("deno"), "run", "-A", join(root, "examples/http.ts"), String(p)],
+  "evffi serve (Bun)": (p) => [bin("bun"), join(root, "bench/servers/evffi-serve.ts"), String(p)],
+  "evffi serve (Deno)": (p) => [bin("deno"), "run", "-A", join(root, "bench/servers/evffi-serve.ts"), String(p)],
   "Bun.serve": (p) => [bin("bun"), join(root, "bench/servers/bun-serve.ts"), String(p)],
   "Deno.serve": (p) => [bin("deno"), "run", "-A", join(root, "bench/servers/deno-serve.ts"), String(p)],
   "node:http": (p) => ["node", join(root, "bench/servers/node-http.mjs"), String(p)],
@@ -45,6 +52,38 @@ const only = process.argv.indexOf("--only");
 if (only >= 0) {
   const keep = new Set((process.argv[only + 1] ?? "").split(","));
   for (const name of Object.keys(servers)) if (!keep.has(name)) delete servers[name];
+}
+
+if (process.argv.includes("--attack")) {
+  await attacks();
+  process.exit(0);
+}
+
+/** --attack: each server against a never-reading pipeliner, then against 2,000 slow clients. */
+async function attacks(): Promise<void> {
+  let attackPort = 19080;
+  const rows: string[] = [];
+  for (const [name, cmd] of Object.entries(servers)) {
+    if (!existsSync(cmd(0)[0]) && cmd(0)[0] !== "node") continue;
+    for (const kind of ["never-reading", "slow clients"] as const) {
+      const port = ++attackPort;
+      const child = spawn(cmd(port)[0], cmd(port).slice(1), { stdio: ["ignore", "ignore", "inherit"] });
+      try {
+        await waitForPort(port);
+        if (kind === "never-reading") {
+          const r = await neverReading(child.pid!, port, Number(seconds));
+          rows.push(`${name.padEnd(19)} never-reading pipeliner: RSS ${r.startMiB.toFixed(0)} -> peak ${r.peakMiB.toFixed(0)} MiB, ${r.requestsSent} requests taken`);
+        } else {
+          const r = await slowClients(child.pid!, port, 2000, 15);
+          rows.push(`${name.padEnd(19)} 2,000 slow clients, 15 s: fds ${r.fdsBefore} -> ${r.fdsAtEnd}, RSS ${r.rssMiB.toFixed(0)} MiB, ${r.closedByServer} closed by the server`);
+        }
+        console.log(rows[rows.length - 1]);
+      } finally {
+        child.kill("SIGKILL");
+      }
+    }
+  }
+  console.log(`\n# hostile clients (never-reading run: ${seconds} s)\n${rows.join("\n")}`);
 }
 
 if (spawnSync("wrk", ["--version"]).error) {
@@ -76,10 +115,12 @@ for (let round = 0; round < Number(rounds); round++) {
     const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "inherit"] });
     try {
       await waitForPort(port);
-      const wrk = onCpu(0, ["wrk", "-t1", "-c64"]);
+      const pipeline = process.argv.includes("--pipeline") ? ["-s", join(root, "bench/wrk/pipeline.lua")] : [];
+      const wrk = onCpu(0, ["wrk", "-t1", "-c64", ...pipeline]);
       spawnSync(wrk[0], [...wrk.slice(1), "-d1s", `http://127.0.0.1:${port}/`]); // warm-up
       const cpuBefore = cpuSeconds(child.pid);
-      const out = spawnSync(wrk[0], [...wrk.slice(1), `-d${seconds}s`, `http://127.0.0.1:${port}/`], { encoding: "utf8" }).stdout;
+      const depth = pipeline.length ? ["--", "16"] : [];
+      const out = spawnSync(wrk[0], [...wrk.slice(1), `-d${seconds}s`, `http://127.0.0.1:${port}/`, ...depth], { encoding: "utf8" }).stdout;
       const cpuUs = (cpuSeconds(child.pid) - cpuBefore) * 1e6;
       const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
       const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
@@ -92,13 +133,13 @@ for (let round = 0; round < Number(rounds); round++) {
     }
   }
 }
-console.log(`\n# wrk -t1 -c64 -d${seconds}s, median of ${rounds} alternating rounds${pin ? ", servers on CPU 1, wrk on CPU 0" : ""} (server CPU per request)`);
+console.log(`\n# wrk -t1 -c64 -d${seconds}s${process.argv.includes("--pipeline") ? ", 16 pipelined requests per write" : ""}, median of ${rounds} alternating rounds${pin ? ", servers on CPU 1, wrk on CPU 0" : ""} (server CPU per request)`);
 for (const [name, list] of Object.entries(results)) {
   console.log(`${name.padEnd(19)} ${String(Math.round(median(list))).padStart(7)} req/s  ${median(cpuPerRequest[name]).toFixed(1).padStart(5)} µs`);
 }
 // Each round runs every server once, close together in time: the ratio within a round cancels
 // most of the machine's drift between rounds, so its median is the steadier comparison.
-const ratioPairs: [string, string][] = [["evffi (Bun)", "Bun.serve"], ["evffi (Deno)", "Deno.serve"]];
+const ratioPairs: [string, string][] = [["evffi (Bun)", "Bun.serve"], ["evffi (Deno)", "Deno.serve"], ["evffi serve (Bun)", "Bun.serve"], ["evffi serve (Deno)", "Deno.serve"]];
 if (results["bare C"]) for (const name of Object.keys(results)) if (name !== "bare C") ratioPairs.push([name, "bare C"]);
 const lines: string[] = [];
 for (const [a, b] of ratioPairs) {

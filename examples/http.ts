@@ -2,7 +2,7 @@
 // 431 for oversized headers. Run: node scripts/run.mjs examples/http.ts [-- PORT]
 // (--self-test: pick a free port, answer one request from itself, exit).
 import { BEV, BufferEvent, EV, EventBase, formatResponse, scriptArgs } from "../src/mod.ts";
-import { HttpServer } from "../src/net/http-server.ts";
+import { HttpServer } from "../src/net/http/server.ts";
 
 const args = scriptArgs();
 const selfTest = args.includes("--self-test");

@@ -1,8 +1,8 @@
-// BufferEvent, Listener and HttpServer over real TCP sockets, with faults: resets, refused connects, half-closes, slow and stalled peers.
+// BufferEvent and Listener over real TCP sockets, with faults: resets, refused connects, half-closes, slow and stalled peers.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
-import { BEV, BufferEvent, EV, EVLOOP, EventBase, HttpServer, Listener, SyscallError, constants as C, formatResponse, sys } from "./deps.ts";
+import { BEV, BufferEvent, EV, EVLOOP, EventBase, Listener, SyscallError, constants as C, sys } from "./deps.ts";
 import { backendVariants } from "./helpers.ts";
 import { libc } from "../src/ffi/mod.ts";
 
@@ -63,6 +63,37 @@ for (const variant of backendVariants()) {
         assert.equal(base.loopSync(), 1);
         assert.equal(mismatch, -1, `first mismatch at byte ${mismatch}`);
         assert.equal(received, total);
+      } finally {
+        base.close();
+      }
+      assert.equal(openFds(), before, "no fd leaked");
+    });
+
+    it("the write callback runs once output drains to the low watermark, before it is empty", () => {
+      const before = openFds();
+      const base = new EventBase(variant.options);
+      try {
+        const listener = echoServer(base);
+        const client = connect(base, portOf(listener));
+        const low = 8 << 20;
+        const seen: number[] = [];
+        client.setCallbacks((b) => b.drainInput(b.input.length), (b) => {
+          seen.push(b.output.length);
+          if (b.output.length === 0) {
+            b.close();
+            listener.close();
+          }
+        }, (b, what) => {
+          // More than one send can move (the socket buffers hold a few MB), so the output passes
+          // through the low watermark with bytes still queued.
+          if (what & BEV.CONNECTED) b.write(new Uint8Array(32 << 20));
+        });
+        client.setWatermark(EV.WRITE, low);
+        client.enable(EV.READ);
+        base.loopSync();
+        assert.ok(seen.some((n) => n > 0 && n <= low), `write callback saw ${JSON.stringify(seen)}`);
+        assert.ok(seen.every((n) => n <= low));
+        assert.equal(seen.at(-1), 0);
       } finally {
         base.close();
       }
@@ -244,106 +275,6 @@ for (const variant of backendVariants()) {
       }
     });
   });
-
-  describe(`http server on ${variant.label}`, () => {
-    function withServer(fn: (base: EventBase, port: number, server: HttpServer) => void): void {
-      const before = openFds();
-      const base = new EventBase(variant.options);
-      try {
-        const server = new HttpServer(base, { port: 0 }, (req) => ({ body: `path=${req.target}` }));
-        fn(base, portOf(server), server);
-        server.close();
-      } finally {
-        base.close();
-      }
-      assert.equal(openFds(), before, "no fd leaked");
-    }
-
-    it("answers 100 pipelined requests in order", () => {
-      withServer((base, port) => {
-        let requests = "";
-        for (let i = 0; i < 100; i++) requests += `GET /${i} HTTP/1.1\r\nHost: x\r\n\r\n`;
-        let response = "";
-        const client = connect(base, port);
-        client.setCallbacks((b) => {
-          response += new TextDecoder().decode(b.read());
-          if ((response.match(/HTTP\/1\.1 200/g) ?? []).length === 100) {
-            b.close();
-            base.loopBreak();
-          }
-        }, null, (b, what) => (what & BEV.CONNECTED) && b.write(requests));
-        client.enable(EV.READ);
-        base.loopSync();
-        const bodies = [...response.matchAll(/path=(\/\d+)/g)].map((m) => m[1]);
-        assert.deepEqual(bodies, Array.from({ length: 100 }, (_, i) => `/${i}`));
-      });
-    });
-
-    it("a request split byte by byte is answered once", () => {
-      withServer((base, port) => {
-        const request = new TextEncoder().encode("GET /split HTTP/1.1\r\nHost: x\r\nX-Long: " + "y".repeat(50) + "\r\n\r\n");
-        let response = "";
-        let at = 0;
-        const client = connect(base, port);
-        const drip = base.timer(0.2, () => {
-          if (at < request.length) client.write(request.subarray(at, ++at));
-        }, { persist: true });
-        client.setCallbacks((b) => {
-          response += new TextDecoder().decode(b.read());
-          if (response.includes("path=/split")) {
-            drip.del();
-            b.close();
-            base.loopBreak();
-          }
-        });
-        client.enable(EV.READ);
-        base.loopSync();
-        assert.equal((response.match(/HTTP\/1\.1 200/g) ?? []).length, 1);
-      });
-    });
-
-    it("an oversized header block gets 431 and a close, with memory bounded", () => {
-      withServer((base, port, server) => {
-        let response = "";
-        let closed = false;
-        const client = connect(base, port);
-        client.setCallbacks((b) => void (response += new TextDecoder().decode(b.read())), null, (b, what) => {
-          if (what & BEV.CONNECTED) b.write("GET / HTTP/1.1\r\nX-Big: " + "z".repeat(1 << 20));
-          else if (what & (BEV.EOF | BEV.ERROR)) {
-            closed = true;
-            b.close();
-            base.loopBreak();
-          }
-        });
-        client.enable(EV.READ);
-        base.loopSync();
-        assert.match(response, /^HTTP\/1\.1 431 /);
-        assert.ok(closed);
-        // The server sees the client's close on a later iteration.
-        for (let i = 0; i < 100 && server.connectionCount > 0; i++) base.loopSync(EVLOOP.ONCE);
-        assert.equal(server.connectionCount, 0);
-      });
-    });
-
-    it("HTTP/1.0 and Connection: close get one response and a close", () => {
-      withServer((base, port) => {
-        let response = "";
-        const client = connect(base, port);
-        client.setCallbacks((b) => void (response += new TextDecoder().decode(b.read())), null, (b, what) => {
-          if (what & BEV.CONNECTED) b.write("GET /a HTTP/1.0\r\n\r\nGET /b HTTP/1.0\r\n\r\n");
-          else if (what & BEV.EOF) {
-            b.close();
-            base.loopBreak();
-          }
-        });
-        client.enable(EV.READ);
-        base.loopSync();
-        assert.match(response, /Connection: close/);
-        assert.equal((response.match(/HTTP\/1\.1 200/g) ?? []).length, 1);
-        assert.match(response, /path=\/a$/);
-      });
-    });
-  });
 }
 
 for (const variant of backendVariants()) {
@@ -411,7 +342,6 @@ describe("bufferevent: bad input", () => {
       assert.throws(() => bev.connect({ host: "not-an-ip", port: 1 }), TypeError);
       bev.close();
       assert.throws(() => bev.write("x"), /closed/);
-      assert.equal(formatResponse(404, "").length > 0, true);
     } finally {
       base.close();
     }

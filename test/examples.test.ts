@@ -13,6 +13,7 @@ const runs: Record<string, { args: string[]; expect: RegExp; linuxOnly?: boolean
   "hello.ts": { args: [], expect: /loop returned 1/ },
   "echo.ts": { args: ["--self-test"], expect: /echoed: hello, echo/ },
   "http.ts": { args: ["--self-test"], expect: /Hello, World!/ },
+  "serve.ts": { args: ["--self-test"], expect: /part 1 \/ part 2 \/ part 3/ },
   "client.ts": { args: [], expect: /you asked for \// },
   "signals.ts": { args: ["--self-test"], expect: /loop returned 1/ },
   "mt-echo.ts": { args: [], expect: /./ },
