@@ -2,7 +2,7 @@
 //
 // Memory. Bytes that the kernel reads into or writes from live in fixed-size chunks (16 KiB) taken
 // from a per-thread pool (each Worker has its own module instance, so its own pool). A pooled
-// chunk is a StableBuffer: its own ArrayBuffer, so its address never moves (FFI-NOTES trap 1), and
+// chunk is a StableBuffer: its own ArrayBuffer, so its address never moves (docs/ffi.md, "Two memory traps"), and
 // that address is computed once, when the chunk is created, then reused for every readv/writev for
 // the life of the thread. Drained chunks go back to the pool (LIFO, so the next read lands in
 // memory that is still in cache); the pool keeps at most `EvBuffer.poolLimit` idle chunks and lets
@@ -154,7 +154,7 @@ function recycle(c: Chunk): void {
 const baseAddresses = new WeakMap<ArrayBufferLike, number>();
 
 /** Address of a non-pooled chunk's bytes[0], resolved once per chunk. */
-function resolveAddress(c: Chunk): number {
+function resolveChunkAddress(c: Chunk): number {
   const view = c.bytes;
   if (view.byteLength !== c.size) {
     throw new TypeError(
@@ -177,7 +177,7 @@ function resolveAddress(c: Chunk): number {
  */
 function chunkAddress(c: Chunk): number {
   const address = c.address;
-  if (c.kind === REFERENCE ? c.bytes.byteLength !== c.size || address < 0 : address < 0) return resolveAddress(c);
+  if (c.kind === REFERENCE ? c.bytes.byteLength !== c.size || address < 0 : address < 0) return resolveChunkAddress(c);
   return address;
 }
 
@@ -340,6 +340,14 @@ export interface BufferRegion {
 }
 
 const NO_BYTES = new Uint8Array(0);
+// End-of-line patterns for readLine, and where findEol() leaves the length of the end of line it
+// found: a module-level slot rather than a returned pair, so a readLine allocates nothing. Read
+// right after the call (nothing runs in between).
+const LF_PATTERN = new Uint8Array([LF]);
+const NUL_PATTERN = new Uint8Array([0]);
+const CRLF_PATTERN = new Uint8Array([CR, LF]);
+let eolLength = 0;
+
 
 export class EvBuffer {
   private head: Chunk | null = null;
@@ -1454,8 +1462,3 @@ function fileChunk(segment: FileSegment, offset: number, length: number): Chunk 
   return c;
 }
 
-const LF_PATTERN = new Uint8Array([LF]);
-const NUL_PATTERN = new Uint8Array([0]);
-const CRLF_PATTERN = new Uint8Array([CR, LF]);
-/** Length of the end of line found by the last findEol() (no callbacks run in between). */
-let eolLength = 0;
