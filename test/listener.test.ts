@@ -146,3 +146,38 @@ describe("listener: bad input", () => {
     });
   });
 });
+
+describe("Listener.fromFd: a socket that already listens", () => {
+  it("takes an inherited listening socket and refuses anything else by name", () => {
+    withBase(backendVariants()[0]!, (base) => {
+      const listening = sys.streamSocket(C.AF_INET);
+      const { bytes, length } = encodeAddress(resolveAddress({ host: "127.0.0.1", port: 0 }));
+      assert.equal(libc.bind(listening, bytes, length), 0);
+      assert.equal(libc.listen(listening, 8), 0);
+      let accepted = 0;
+      const listener = Listener.fromFd(base, listening, (fd, l) => {
+        accepted++;
+        sys.close(fd);
+        l.close();
+      });
+      const client = connectTcp((listener.address as { port: number }).port);
+      base.loopSync();
+      sys.close(client);
+      assert.equal(accepted, 1);
+      assert.ok(listener.closed);
+
+      const unbound = sys.streamSocket(C.AF_INET);
+      const udp = sys.socket(C.AF_INET, C.SOCK_DGRAM);
+      const [r, w] = sys.pipe();
+      try {
+        assert.throws(() => Listener.fromFd(base, unbound, () => {}), /stream socket that is not listening/);
+        assert.throws(() => Listener.fromFd(base, udp, () => {}), /datagram socket that is not listening/);
+        assert.throws(() => Listener.fromFd(base, r, () => {}), /is not a socket/);
+        assert.throws(() => Listener.fromFd(base, -5, () => {}), TypeError);
+        assert.equal(base.count(), 0, "nothing was registered");
+      } finally {
+        for (const fd of [unbound, udp, r, w]) sys.close(fd);
+      }
+    });
+  });
+});

@@ -7,7 +7,7 @@ import type { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { EV } from "../core/flags.ts";
 import { formatAddress, type AddressSpec, type SocketAddress } from "../ffi/sockaddr.ts";
-import { AcceptLoop, listenOn, localAddress } from "./socket.ts";
+import { AcceptLoop, describeSocket, listenOn, localAddress } from "./socket.ts";
 
 export { localAddress, peerAddress } from "./socket.ts";
 
@@ -57,6 +57,11 @@ export class Listener {
     if (typeof onAccept !== "function") throw new TypeError(`onAccept must be a function, got ${typeof onAccept}`);
     this.closeFd = options.closeFd ?? true;
     if ("fd" in address) {
+      // An inherited or passed socket: it must already listen (systemd, a parent, SCM_RIGHTS).
+      const kind = describeSocket(address.fd);
+      if (kind.type === "datagram" || !kind.listening) {
+        throw new TypeError(`fd ${address.fd} is a ${kind.type} socket that is not listening: a Listener needs a socket listen() was called on`);
+      }
       this.fd = address.fd;
       sys.setNonBlocking(this.fd);
     } else {
@@ -67,6 +72,21 @@ export class Listener {
     this.event = base.event(this.fd, EV.READ | EV.PERSIST, () => this.acceptWaiting());
     this.accepting = !options.disabled;
     if (this.accepting) this.event.add();
+  }
+
+  /**
+   * A Listener on a listening socket that already exists: inherited from systemd (see listenFds),
+   * passed by a parent process, or received over SCM_RIGHTS. The socket is checked (TypeError for
+   * a non-socket or one that is not listening); the Listener owns it unless `closeFd` is false.
+   *
+   * @example
+   * ```ts
+   * const [web] = listenFds();
+   * const listener = Listener.fromFd(base, web!.fd, (fd) => serve(fd));
+   * ```
+   */
+  static fromFd(base: EventBase, fd: number, onAccept: AcceptCallback, options: ListenerOptions = {}): Listener {
+    return new Listener(base, { fd }, onAccept, options);
   }
 
   /**

@@ -289,3 +289,36 @@ export class AcceptLoop {
 function openSpare(): number {
   return libc.open(devNull, C.O_CLOEXEC);
 }
+
+/** What kind of socket an fd is (see describeSocket). */
+export interface SocketKind {
+  /** "stream" (TCP, Unix stream), "datagram" (UDP, Unix datagram) or "seqpacket". */
+  type: "stream" | "datagram" | "seqpacket";
+  /** Whether listen() was called on it (SO_ACCEPTCONN): it can go to a Listener or an HTTP server. */
+  listening: boolean;
+  /** Its local address. */
+  address: SocketAddress;
+}
+
+/**
+ * What kind of socket `fd` is: its type, whether it listens, and its local address. Throws
+ * TypeError when `fd` is open but not a socket (ENOTSOCK), SyscallError for other failures.
+ */
+export function describeSocket(fd: number): SocketKind {
+  if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0) {
+    throw new TypeError(`fd must be a non-negative integer, got ${typeof fd === "number" ? fd : `${typeof fd} ${String(fd)}`}`);
+  }
+  let type: number;
+  try {
+    type = sys.getsockoptInt(fd, C.SOL_SOCKET, C.SO_TYPE);
+  } catch (err) {
+    if (err instanceof SyscallError && err.code === "ENOTSOCK") throw new TypeError(`fd ${fd} is not a socket`);
+    throw err;
+  }
+  const listening = type !== C.SOCK_DGRAM && sys.getsockoptInt(fd, C.SOL_SOCKET, C.SO_ACCEPTCONN) !== 0;
+  return {
+    type: type === C.SOCK_STREAM ? "stream" : type === C.SOCK_SEQPACKET ? "seqpacket" : "datagram",
+    listening,
+    address: localAddress(fd),
+  };
+}

@@ -8,24 +8,18 @@
 //   LISTEN_FDNAMES their names, colon-separated (FileDescriptorName=, "unknown" when unnamed).
 // - NOTIFY_SOCKET is a Unix datagram socket, a path or an abstract name written with a leading "@";
 //   each datagram holds newline-separated VAR=value assignments such as READY=1.
-import { constants as C, errnoCell, getEnv, libc, type SocketAddress, SyscallError, sys, u64arg, unsetEnv } from "../ffi/mod.ts";
+import { constants as C, errnoCell, getEnv, libc, SyscallError, sys, u64arg, unsetEnv } from "../ffi/mod.ts";
 import { encodeAddress, resolveAddress } from "../ffi/sockaddr.ts";
-import { localAddress } from "./socket.ts";
+import { describeSocket, type SocketKind } from "./socket.ts";
 
 /** fd of the first inherited socket. */
 const LISTEN_FDS_START = 3;
 
-/** A socket inherited from the service manager. */
-export interface InheritedSocket {
+/** A socket inherited from the service manager: its fd, its name, and what kind of socket it is. */
+export interface InheritedSocket extends SocketKind {
   fd: number;
   /** LISTEN_FDNAMES' name for it ("unknown" when systemd was given none). */
   name: string;
-  /** "stream" (TCP, Unix stream), "datagram" (UDP, Unix datagram) or "seqpacket". */
-  type: "stream" | "datagram" | "seqpacket";
-  /** Whether listen() was called on it (SO_ACCEPTCONN): pass it to a Listener or HttpServer. */
-  listening: boolean;
-  /** Its local address. */
-  address: SocketAddress;
 }
 
 export interface ListenFdsOptions {
@@ -70,29 +64,6 @@ export function listenFds(options: ListenFdsOptions = {}): InheritedSocket[] {
     sockets.push({ fd, name: nameList[i] || "unknown", ...describeSocket(fd) });
   }
   return sockets;
-}
-
-/**
- * What kind of socket `fd` is: its type, whether it listens, and its local address. Throws
- * TypeError when `fd` is open but not a socket (ENOTSOCK), SyscallError for other failures.
- */
-export function describeSocket(fd: number): Omit<InheritedSocket, "fd" | "name"> {
-  if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0) {
-    throw new TypeError(`fd must be a non-negative integer, got ${typeof fd === "number" ? fd : `${typeof fd} ${String(fd)}`}`);
-  }
-  let type: number;
-  try {
-    type = sys.getsockoptInt(fd, C.SOL_SOCKET, C.SO_TYPE);
-  } catch (err) {
-    if (err instanceof SyscallError && err.code === "ENOTSOCK") throw new TypeError(`fd ${fd} is not a socket`);
-    throw err;
-  }
-  const listening = type !== C.SOCK_DGRAM && sys.getsockoptInt(fd, C.SOL_SOCKET, C.SO_ACCEPTCONN) !== 0;
-  return {
-    type: type === C.SOCK_STREAM ? "stream" : type === C.SOCK_SEQPACKET ? "seqpacket" : "datagram",
-    listening,
-    address: localAddress(fd),
-  };
 }
 
 /** A state for sdNotify: "READY=1\nSTATUS=..." or `{ READY: 1, STATUS: "..." }`. */
