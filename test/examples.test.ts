@@ -21,6 +21,7 @@ const runs: Record<string, { args: string[]; expect: RegExp; linuxOnly?: boolean
   "udp-echo.ts": { args: ["--self-test"], expect: /echoed 10 datagrams in order/ },
   "spawn.ts": { args: [], expect: /tick 3[\s\S]*exited with code 3/, linuxOnly: true },
   "socket-activation.ts": { args: ["--self-test"], expect: /served on the inherited socket/ },
+  "handover.ts": { args: ["--self-test"], expect: /handed over without closing the port/ },
 };
 
 describe(`examples on ${runtime}`, () => {
