@@ -42,6 +42,10 @@ export type { DatagramOptions, DatagramType, MessageCallback, MessageInfo } from
 export { getSocketOptions, setSocketOptions, tcpInfo } from "./net/socket-options.ts";
 export type { KeepAlive, SocketOptions, SocketOptionValues, TcpInfo } from "./net/socket-options.ts";
 export { listenFds, sdNotify, watchdogInterval } from "./net/systemd.ts";
+export { Resolver } from "./net/dns/resolver.ts";
+export type { LookupAddress, PendingLookup, ResolveCallback, ResolverOptions } from "./net/dns/resolver.ts";
+export { DnsError } from "./net/dns/message.ts";
+export type { DnsErrorCode, DnsRecord, RecordTypeName } from "./net/dns/message.ts";
 export { describeSocket } from "./net/socket.ts";
 export type { SocketKind } from "./net/socket.ts";
 export { ProcessWatcher } from "./process/watch.ts";

@@ -142,6 +142,21 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("pause() leaves datagrams queued in the kernel and lets the loop end; resume() delivers them", () => {
+      withBase(variant, (base) => {
+        const got: string[] = [];
+        using server = new DatagramSocket(base, "udp4", { bind: { port: 0 }, onMessage: (d) => void got.push(text(d)) });
+        using client = new DatagramSocket(base, "udp4", { connect: server.address });
+        server.pause();
+        client.send("queued");
+        assert.equal(base.loopSync(), 1, "nothing watched: the loop returns at once");
+        assert.deepEqual(got, []);
+        server.resume();
+        base.loopSync(EVLOOP.ONCE);
+        assert.deepEqual(got, ["queued"]);
+      });
+    });
+
     it("a connected UDP socket reports the peer's ECONNREFUSED to onError, and the loop goes on", () => {
       withBase(variant, (base) => {
         // A bound socket closed again: its port has nobody listening.

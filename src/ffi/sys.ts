@@ -173,6 +173,44 @@ export function read(fd: number, max: number | Uint8Array = 65536): Uint8Array |
   return buf.subarray(0, n);
 }
 
+/**
+ * A small file's text (configuration such as /etc/resolv.conf), or null when it does not exist
+ * (ENOENT). Throws RangeError when it is longer than `maxBytes`, SyscallError for other failures.
+ */
+export function readTextFile(path: string, maxBytes = 1 << 20): string | null {
+  if (typeof path !== "string" || path.length === 0 || path.includes("\0")) throw new TypeError(`path must be a non-empty string, got ${JSON.stringify(path)}`);
+  const fd = libc.open(cstring(path), C.O_CLOEXEC); // O_RDONLY is 0
+  if (fd === -1) {
+    if (errnoCell[0] === Errno.ENOENT) return null;
+    fail("open", path);
+  }
+  try {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = new Uint8Array(16384);
+      const n = libc.read(fd, buf, u64arg(buf.byteLength));
+      if (n === -1) {
+        if (errnoCell[0] === Errno.EINTR) continue;
+        fail("read", fd, path);
+      }
+      if (n === 0) break;
+      total += n;
+      if (total > maxBytes) throw new RangeError(`${path} is longer than ${maxBytes} bytes`);
+      chunks.push(buf.subarray(0, n));
+    }
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) {
+      all.set(c, at);
+      at += c.byteLength;
+    }
+    return new TextDecoder().decode(all);
+  } finally {
+    libc.close(fd);
+  }
+}
+
 /** dup(2). */
 export function dup(fd: number): number {
   checkFd(fd);

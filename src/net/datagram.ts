@@ -329,6 +329,24 @@ export class DatagramSocket {
     return this;
   }
 
+  /**
+   * Stops watching for datagrams (they wait in the socket's receive buffer) until resume(). A
+   * paused socket does not keep `loopSync()` running: a resolver pauses its socket while no query
+   * is in flight.
+   */
+  pause(): this {
+    this.checkOpen();
+    this.event?.del();
+    return this;
+  }
+
+  /** Watches for datagrams again after pause(). */
+  resume(): this {
+    this.checkOpen();
+    if (this.event && !this.event.isPending) this.event.add();
+    return this;
+  }
+
   /** Stops receiving and closes the fd. */
   close(): void {
     if (this.isClosed) return;
