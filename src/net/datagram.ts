@@ -61,6 +61,7 @@ export interface DatagramOptions {
 
 const M = L.msghdr;
 const IOV = L.iovec;
+const encoder = new TextEncoder();
 /** struct mmsghdr: a msghdr and the unsigned length the kernel fills in, padded to 8 bytes. */
 const MMSG_SIZE = (M.size + 4 + 7) & ~7;
 /** Datagrams one readable event takes at most before the loop runs other events again. */
@@ -118,6 +119,9 @@ export class DatagramSocket {
   private readonly info: MessageInfo;
   private isClosed = false;
   private connected = false;
+  // sendBatch's memory (everything C reads must sit where it cannot move), kept and grown as
+  // needed, so a steady stream of batches allocates only the views of its own data.
+  private sendArea: { messages: number; bytes: number; payload: StableBuffer; names: StableBuffer; iov: StableBuffer; headers: StableBuffer } | null = null;
 
   /**
    * Opens a datagram socket of `type` on `base`, binds and connects it as `options` say, and
@@ -231,7 +235,7 @@ export class DatagramSocket {
    */
   send(data: Uint8Array | string, to?: AddressSpec | SocketAddress | null): boolean {
     this.checkOpen();
-    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    const bytes = typeof data === "string" ? encoder.encode(data) : data;
     if (!(bytes instanceof Uint8Array)) throw new TypeError(`data must be a Uint8Array or a string, got ${typeof data}`);
     let n: number;
     if (to === undefined || to === null) {
@@ -266,16 +270,12 @@ export class DatagramSocket {
       }
       return sent;
     }
-    const encoder = new TextEncoder();
     const datas = messages.map((m) => (typeof m.data === "string" ? encoder.encode(m.data) : m.data));
     const names = messages.map((m) => (m.to === undefined || m.to === null ? null : encodeAddress(resolveAddress(m.to))));
     if (!this.connected && names.some((n) => n === null)) throw new TypeError("every message needs a destination address: this socket is not connected");
     const total = datas.reduce((sum, d) => sum + d.byteLength, 0);
-    // Everything C reads must sit in memory that cannot move for the duration of the call.
-    const payload = new StableBuffer(Math.max(1, total));
-    const nameMemory = new StableBuffer(messages.length * 128);
-    const iov = new StableBuffer(messages.length * IOV.size);
-    const headers = new StableBuffer(messages.length * MMSG_SIZE);
+    const area = this.sendAreaFor(messages.length, total);
+    const { payload, names: nameMemory, iov, headers } = area;
     let at = 0;
     for (let i = 0; i < messages.length; i++) {
       const d = datas[i]!;
@@ -287,11 +287,9 @@ export class DatagramSocket {
       setU64(headers.view, h + M.iov, iov.at(i * IOV.size));
       writeSize(headers.view, h + M.iovlen, M.iovlenSize, 1);
       const name = names[i];
-      if (name) {
-        nameMemory.bytes.set(name.bytes.subarray(0, name.length), i * 128);
-        setU64(headers.view, h + M.name, nameMemory.at(i * 128));
-        headers.view.setUint32(h + M.namelen, name.length, true);
-      }
+      if (name) nameMemory.bytes.set(name.bytes.subarray(0, name.length), i * 128);
+      setU64(headers.view, h + M.name, name ? nameMemory.at(i * 128) : 0);
+      headers.view.setUint32(h + M.namelen, name ? name.length : 0, true);
     }
     const n = libc.sendmmsg(this.fd, headers.bytes, messages.length, C.MSG_NOSIGNAL);
     if (n === -1) {
@@ -300,6 +298,17 @@ export class DatagramSocket {
       throw new SyscallError("sendmmsg", errno, [this.fd, `<${messages.length} datagrams>`]);
     }
     return n;
+  }
+
+  private sendAreaFor(messages: number, bytes: number): NonNullable<DatagramSocket["sendArea"]> {
+    const a = this.sendArea;
+    if (a && a.messages >= messages && a.bytes >= bytes) return a;
+    const m = Math.max(messages, a?.messages ?? 0), b = Math.max(bytes, a?.bytes ?? 0, 1);
+    this.sendArea = {
+      messages: m, bytes: b, payload: new StableBuffer(b), names: new StableBuffer(m * 128),
+      iov: new StableBuffer(m * IOV.size), headers: new StableBuffer(m * MMSG_SIZE),
+    };
+    return this.sendArea;
   }
 
   /** Joins an IPv4 or IPv6 multicast group (on `interfaceAddress`, an IPv4 address, or interface index for IPv6). */
