@@ -182,6 +182,14 @@ export class EventBase {
     return this.time.wallNow();
   }
 
+  /**
+   * @internal Drops the time cache: host code that runs while `await loop()` waits or yields must
+   * see the real clock, or a timer it adds would count from a stale time and fire early.
+   */
+  invalidateTimeCache(): void {
+    this.time.invalidate();
+  }
+
   /** Refreshes the time cache (libevent's event_base_update_cache_time); only meaningful in the loop. */
   updateCacheTime(): void {
     if (this.running) this.time.refresh();
@@ -379,6 +387,8 @@ export class EventBase {
   }
   removeVirtual(): void {
     if (this.virtualCount > 0) this.virtualCount--;
+    // The last virtual event gone may let a waiting `await loop()` end.
+    poke(this);
   }
 
   /** Calls fn for every added or active event (not internal ones). */

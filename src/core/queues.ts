@@ -42,6 +42,9 @@ export function markAdded(base: EventBase, ev: Event, bit: number): void {
 export function markRemoved(base: EventBase, ev: Event, bit: number): void {
   ev.state &= ~bit;
   if (!(ev.state & (LIST_INSERTED | LIST_TIMEOUT)) && !(ev.state & LIST_INTERNAL)) base.addedUser--;
+  // Host code deleted an event while the loop waits off-thread: the wait was computed for the old
+  // state (the base may now be empty, or its earliest timer gone), so it must re-evaluate.
+  if (base.waiting) poke(base);
 }
 
 /** libevent's event_active_nolock_: queue `ev` with `res`, or merge `res` into its pending activation. */
@@ -123,6 +126,7 @@ export function removeActive(base: EventBase, ev: Event): void {
   if (ev.state & LIST_ACTIVE) base.activeTotal--;
   if (!(ev.state & LIST_INTERNAL)) base.activeUser--;
   ev.state &= ~(LIST_ACTIVE | LIST_ACTIVE_LATER);
+  if (base.waiting) poke(base);
 }
 
 /**
