@@ -23,7 +23,7 @@ import {
 } from "./evmap.ts";
 import { Count, EV, EVLOOP, LIST_FREED } from "./flags.ts";
 import { allEvents, dumpBase } from "./inspect.ts";
-import { type EventBaseOptions, backendConfig } from "./options.ts";
+import { type DispatchLimits, type EventBaseOptions, backendConfig, dispatchLimits } from "./options.ts";
 import { type SignalSource, hostSignals, signalNumber } from "./signal.ts";
 import { TimerHeap } from "./minheap.ts";
 import {
@@ -43,6 +43,8 @@ export class EventBase {
   /** Feature bits of the backend in use. */
   readonly features: number;
   /** @internal */ readonly config: BackendConfig;
+  /** @internal How many callbacks, and how long, an iteration runs before checking again (queues.ts). */
+  readonly dispatchLimits: DispatchLimits;
   private readonly backend: Backend;
   /** @internal */ backendState: BackendState;
 
@@ -101,6 +103,7 @@ export class EventBase {
   constructor(options: EventBaseOptions = {}) {
     if (typeof options !== "object" || options === null) throw new TypeError(`EventBase options must be an object, got ${String(options)}`);
     this.config = backendConfig(options);
+    this.dispatchLimits = dispatchLimits(options);
     this.time = new TimeCache(this.config.preciseTimer, !options.noCacheTime);
     this.activeQueues = makeQueues(options.priorities ?? 1);
 
