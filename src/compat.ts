@@ -151,8 +151,19 @@ export function event_base_new_with_config(cfg: EventConfig | null): EventBase |
     return null;
   }
 }
+/**
+ * Frees the base. Called while its loop runs (from one of its callbacks), it ends the loop after
+ * that callback and frees the base when the loop returns, as libevent defers it.
+ *
+ * @example
+ * ```ts
+ * const base = event_base_new();
+ * evtimer_add(evtimer_new(base, () => event_base_free(base), null), { tv_sec: 0, tv_usec: 1000 });
+ * event_base_dispatch(base); // returns once the callback ran; the base is freed
+ * ```
+ */
 export function event_base_free(base: EventBase): void {
-  base.close();
+  base.closeWhenLoopReturns();
 }
 export function event_base_get_method(base: EventBase): string {
   return base.method;

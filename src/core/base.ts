@@ -87,6 +87,8 @@ export class EventBase {
   /** @internal A callback's failure, rethrown by the loop call. */
   callbackError: { error: unknown } | null = null;
   private isClosed = false;
+  /** The loop closes the base when it returns (compat's event_base_free from a callback). */
+  private closeOnReturn = false;
   private readonly time: TimeCache;
 
   /**
@@ -259,6 +261,10 @@ export class EventBase {
     this.time.invalidate();
     if (this.breakRequested) this.exitReason = "break";
     else if (this.terminate) this.exitReason = "exit";
+    if (this.closeOnReturn) {
+      this.closeOnReturn = false;
+      this.close();
+    }
   }
 
   /** @internal Top of an iteration: 0 (exit/break), 1 (nothing left) or LOOP_CONTINUE. */
@@ -435,12 +441,40 @@ export class EventBase {
     if (this.signalMap.some((e) => e !== undefined)) ensureWake(this);
   }
 
+  /**
+   * @internal Closes the base now, or, while its loop runs (from a callback, or from host code
+   * during `await loop()`), ends the loop after the current callback and closes the base as the
+   * loop returns: libevent's event_base_free, which compat maps here.
+   */
+  closeWhenLoopReturns(): void {
+    if (this.isClosed) return;
+    if (!this.running) {
+      this.close();
+      return;
+    }
+    this.closeOnReturn = true;
+    this.breakRequested = true;
+    poke(this);
+  }
+
   /** Same as close(), for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }
 
-  /** Deletes every event and releases the backend. Using the base or its events afterwards throws. */
+  /**
+   * Deletes every event and releases the backend. Using the base or its events afterwards throws.
+   * While its loop runs (inside a callback, or during `await loop()`) it throws instead: end the
+   * loop first (loopBreak), or use compat's event_base_free, which closes when the loop returns.
+   *
+   * @example
+   * ```ts
+   * const base = new EventBase();
+   * base.timer(10, () => base.loopBreak());
+   * base.loopSync();
+   * base.close();
+   * ```
+   */
   close(): void {
     if (this.isClosed) return;
     if (this.running) throw new Error("cannot close an EventBase while its loop is running");
