@@ -74,10 +74,38 @@ export interface EventConfig {
   avoid: string[];
   require: number;
   flags: number;
+  /** From event_config_set_max_dispatch_interval: -1 when unlimited. */
+  maxDispatchMs: number;
+  maxCallbacks: number;
+  minPriority: number;
 }
 
 export function event_config_new(): EventConfig {
-  return { avoid: [], require: 0, flags: 0 };
+  return { avoid: [], require: 0, flags: 0, maxDispatchMs: -1, maxCallbacks: -1, minPriority: 0 };
+}
+/**
+ * After `max_interval` (null: no time limit) or `max_callbacks` callbacks (negative: no limit) of
+ * priority `min_priority` or lower, the loop checks for new events and due timers before running
+ * more. As in libevent, 0 callbacks means one.
+ *
+ * @example
+ * ```ts
+ * const cfg = event_config_new();
+ * event_config_set_max_dispatch_interval(cfg, { tv_sec: 0, tv_usec: 5000 }, 16, 1);
+ * const base = event_base_new_with_config(cfg)!;
+ * ```
+ */
+export function event_config_set_max_dispatch_interval(
+  cfg: EventConfig, max_interval: Timeval | null, max_callbacks: number, min_priority: number,
+): number {
+  return attempt(() => {
+    const ms = toTimeout(max_interval);
+    if (!Number.isInteger(max_callbacks)) throw new RangeError(`max_callbacks must be an integer, got ${String(max_callbacks)} (${typeof max_callbacks})`);
+    if (!Number.isInteger(min_priority)) throw new RangeError(`min_priority must be an integer, got ${String(min_priority)} (${typeof min_priority})`);
+    cfg.maxDispatchMs = typeof ms === "number" ? ms : -1;
+    cfg.maxCallbacks = max_callbacks < 0 ? -1 : Math.max(1, max_callbacks);
+    cfg.minPriority = Math.max(0, min_priority);
+  });
 }
 export function event_config_free(_cfg: EventConfig): void {}
 export function event_config_avoid_method(cfg: EventConfig, method: string): number {
@@ -103,6 +131,9 @@ function configToOptions(cfg: EventConfig | null): EventBaseOptions {
     epollChangelist: !!(cfg.flags & EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST),
     preciseTimer: !!(cfg.flags & EVENT_BASE_FLAG_PRECISE_TIMER),
     disallowTimerfd: !!(cfg.flags & EVENT_BASE_FLAG_EPOLL_DISALLOW_TIMERFD),
+    ...(cfg.maxDispatchMs >= 0 ? { maxDispatchMs: cfg.maxDispatchMs } : {}),
+    ...(cfg.maxCallbacks >= 1 ? { maxCallbacks: cfg.maxCallbacks } : {}),
+    minPriority: cfg.minPriority ?? 0,
   };
 }
 
@@ -120,8 +151,19 @@ export function event_base_new_with_config(cfg: EventConfig | null): EventBase |
     return null;
   }
 }
+/**
+ * Frees the base. Called while its loop runs (from one of its callbacks), it ends the loop after
+ * that callback and frees the base when the loop returns, as libevent defers it.
+ *
+ * @example
+ * ```ts
+ * const base = event_base_new();
+ * evtimer_add(evtimer_new(base, () => event_base_free(base), null), { tv_sec: 0, tv_usec: 1000 });
+ * event_base_dispatch(base); // returns once the callback ran; the base is freed
+ * ```
+ */
 export function event_base_free(base: EventBase): void {
-  base.close();
+  base.closeWhenLoopReturns();
 }
 export function event_base_get_method(base: EventBase): string {
   return base.method;

@@ -100,6 +100,64 @@ for (const variant of backendVariants()) {
         ev.event_base_free(base);
       }
     });
+
+    it("event_base_free from a callback frees the base when the loop returns", () => {
+      const base = newBase();
+      const [a, b] = sys.socketpair();
+      try {
+        const log: string[] = [];
+        const rd = ev.event_new(base, b, ev.EV_READ | ev.EV_PERSIST, () => log.push("read"), null)!;
+        ev.event_add(rd, null);
+        const t = ev.evtimer_new(base, () => {
+          ev.event_base_free(base);
+          log.push(`freed; closed now: ${base.closed}`);
+          sys.write(a, "x");
+        }, null)!;
+        ev.evtimer_add(t, { tv_sec: 0, tv_usec: 1000 });
+        assert.equal(ev.event_base_dispatch(base), 0);
+        assert.deepEqual(log, ["freed; closed now: false"]);
+        assert.ok(base.closed);
+        // The fd's registration went with the base: nothing holds b.
+        assert.equal(rd.isPending, false);
+      } finally {
+        ev.event_base_free(base);
+        sys.close(a);
+        sys.close(b);
+      }
+    });
+
+    it("event_base_free from host code during await loop() frees the base when the loop returns", async () => {
+      const base = newBase();
+      try {
+        const far = ev.evtimer_new(base, () => assert.fail("the far timer fired"), null)!;
+        ev.evtimer_add(far, { tv_sec: 60, tv_usec: 0 });
+        setTimeout(() => ev.event_base_free(base), 10);
+        assert.equal(await base.loop(), 0);
+        assert.ok(base.closed);
+      } finally {
+        ev.event_base_free(base);
+      }
+    });
+
+    it("EventBase.close() inside a callback throws and leaves the base running and consistent", () => {
+      const base = newBase();
+      try {
+        let thrown: unknown;
+        ev.evtimer_add(ev.evtimer_new(base, () => {
+          try {
+            base.close();
+          } catch (err) {
+            thrown = err;
+          }
+        }, null)!, { tv_sec: 0, tv_usec: 0 });
+        assert.equal(ev.event_base_dispatch(base), 1);
+        assert.match(String(thrown), /while its loop is running/);
+        assert.equal(base.closed, false);
+        base.checkIntegrity();
+      } finally {
+        ev.event_base_free(base);
+      }
+    });
   });
 }
 

@@ -92,6 +92,51 @@ for (const variant of backendVariants()) {
       }
     });
 
+    it("host code that deletes the last event during the wait ends the loop (Event.del, close, removeVirtual)", async () => {
+      const base = new EventBase(variant.options);
+      const [a, b] = sys.socketpair();
+      const stuck = watchdog(base);
+      try {
+        const far = base.timer(60_000, () => assert.fail("the far timer fired"));
+        setTimeout(() => far.del(), 20);
+        assert.equal(await base.loop(), 1);
+        const reader = base.event(b, EV.READ, () => assert.fail("nothing was written")).add();
+        setTimeout(() => reader.close(), 20);
+        assert.equal(await base.loop(), 1);
+        base.addVirtual();
+        setTimeout(() => base.removeVirtual(), 20);
+        assert.equal(await base.loop(), 1);
+        assert.equal(base.count(), 0);
+        assert.equal(stuck.fired, false, "the loop kept waiting after its last event was gone");
+      } finally {
+        stuck.clear();
+        base.close();
+        sys.close(a);
+        sys.close(b);
+      }
+    });
+
+    it("a timer added from host code during the wait counts from the real clock, not the cached time", async () => {
+      const base = new EventBase(variant.options);
+      try {
+        let elapsed = -1;
+        const far = base.timer(60_000, () => assert.fail("the far timer fired"));
+        // 100 ms into the wait, whose time cache was filled when it began.
+        setTimeout(() => {
+          const addedAt = performance.now();
+          base.timer(50, () => {
+            elapsed = performance.now() - addedAt;
+            far.del();
+          });
+        }, 100);
+        assert.equal(await base.loop(), 1);
+        // A lower bound only: under load the timer may fire late, never this early.
+        assert.ok(elapsed >= 40, `a 50 ms timer fired ${elapsed.toFixed(1)} ms after it was added`);
+      } finally {
+        base.close();
+      }
+    });
+
     it("a rejected async callback rejects the loop, which can run again", async () => {
       const base = new EventBase(variant.options);
       try {
@@ -125,4 +170,18 @@ for (const variant of backendVariants()) {
       }
     });
   });
+}
+
+/** Ends a loop that would otherwise wait forever, so a regression fails instead of hanging. */
+function watchdog(base: EventBase, ms = 5_000): { fired: boolean; clear(): void } {
+  const state = {
+    fired: false,
+    clear: () => clearTimeout(timer),
+  };
+  const timer = setTimeout(() => {
+    state.fired = true;
+    base.loopBreak();
+    base.wake();
+  }, ms);
+  return state;
 }

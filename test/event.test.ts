@@ -6,6 +6,25 @@ import { backendVariants, pair, withBase } from "./helpers.ts";
 
 for (const variant of backendVariants()) {
   describe(`event on ${variant.label}`, () => {
+    it("fds outside a C int are refused before any call; a failed add on a huge fd leaves no trace", () => {
+      withBase(variant, (base, fds) => {
+        const [, b] = pair(fds);
+        // 2^32 + b would reach the kernel as b on Bun: the wrong fd would be watched.
+        for (const fd of [2 ** 32 + b, 2 ** 31, -2, 1.5, NaN, Infinity]) {
+          assert.throws(() => base.event(fd, EV.READ, () => {}), { name: "RangeError", message: new RegExp(`got ${fd} \\(number\\)`) });
+        }
+        assert.throws(() => base.once(2 ** 32 + b, EV.READ, () => {}), RangeError);
+        assert.equal(base.count(), 0);
+        // In range but not open: the backend refuses it, and the evmap never grows to its size.
+        const huge = base.event(1e8, EV.READ | EV.PERSIST, () => assert.fail("fd 1e8 is not open"));
+        assert.throws(() => huge.add(), { name: "SyscallError", message: /EBADF/ });
+        assert.equal(huge.pending(), 0);
+        assert.equal(base.count(), 0);
+        assert.ok(base.ioMap.length <= b + 1, `the fd map grew to ${base.ioMap.length}`);
+        assert.equal(base.loopSync(EVLOOP.NONBLOCK), 1);
+      });
+    });
+
     it("once: fd readiness or timeout, and a zero timeout without touching the timer heap", () => {
       withBase(variant, (base, fds) => {
         const [a, b] = pair(fds);
@@ -55,6 +74,7 @@ describe("event: bad input", () => {
     assert.throws(() => base.event(-1, EV.READ, () => {}), RangeError);
     assert.throws(() => base.event(2, EV.SIGNAL | EV.READ, () => {}), /SIGNAL cannot be combined/);
     assert.throws(() => base.event(0, EV.READ, "nope" as unknown as () => void), TypeError);
+    assert.throws(() => base.event("3" as unknown as number, EV.READ, () => {}), { name: "TypeError", message: /3 \(string\)/ });
     const t = base.event(-1, 0, () => {});
     assert.throws(() => t.add(-1), { name: "RangeError", message: /-1/ });
     assert.throws(() => t.add(NaN), { name: "RangeError", message: /NaN/ });

@@ -71,6 +71,20 @@ describe("heap", () => {
     assert.equal(heap.size, live.size);
   });
 
+  it("pops equal deadlines in insertion order, also after removals and updates", () => {
+    const heap = new TimerHeap<HeapNode & { id: number }>();
+    const nodes = Array.from({ length: 50 }, (_, id) => ({ deadline: 7, heapIndex: -1, id }));
+    for (const n of nodes) heap.push(n);
+    for (let i = 0; i < 50; i += 5) heap.remove(nodes[i]);
+    // An update counts as a new insertion among equal deadlines: node 1 goes last.
+    nodes[1].deadline = 7;
+    heap.update(nodes[1]);
+    const order: number[] = [];
+    while (heap.size) order.push(heap.pop()!.id);
+    const expected = nodes.map((n) => n.id).filter((id) => id % 5 !== 0 && id !== 1);
+    assert.deepEqual(order, [...expected, 1]);
+  });
+
   it("removing a node that is not in the heap is a no-op", () => {
     const heap = new TimerHeap<HeapNode>();
     const a = { deadline: 1, heapIndex: -1 };

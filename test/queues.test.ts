@@ -1,7 +1,8 @@
 // The active queues: priorities, coalescing, running callbacks (finalizers, throws, async rejections) and the integrity check, on every backend.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { EV, EventBase, sys } from "./deps.ts";
+import * as compat from "../src/compat.ts";
+import { EV, EventBase, type EventBaseOptions, sys } from "./deps.ts";
 import { backendVariants, pair, withBase } from "./helpers.ts";
 
 for (const variant of backendVariants()) {
@@ -135,6 +136,78 @@ for (const variant of backendVariants()) {
       } finally {
         base.close();
       }
+    });
+
+    // A backlog of readable sockets at priority 1; the first callback adds a timer due at once, at
+    // priority 0. The timer runs after the backlog callbacks the limit lets run first.
+    function timerPosition(base: EventBase, fds: number[], backlog = 30): number {
+      const order: string[] = [];
+      for (let i = 0; i < backlog; i++) {
+        const [a, b] = pair(fds);
+        sys.write(a, "x");
+        const ev = base.event(b, EV.READ, () => {
+          order.push(`io ${i}`);
+          if (order.length === 1) {
+            const timer = base.event(-1, 0, () => void order.push("timer"));
+            timer.priority = 0;
+            timer.add(0);
+          }
+        });
+        ev.priority = 1;
+        ev.add();
+      }
+      assert.equal(base.loopSync(), 1);
+      assert.equal(order.length, backlog + 1);
+      return order.indexOf("timer");
+    }
+
+    const limited = (extra: EventBaseOptions) => (fn: (base: EventBase, fds: number[]) => number) =>
+      withBase(variant, fn, { priorities: 2, ...extra });
+
+    it("without dispatch limits, a due timer waits for the whole backlog", () => {
+      assert.equal(limited({})(timerPosition), 30);
+    });
+
+    it("maxCallbacks: a due timer of a higher priority runs after that many backlog callbacks", () => {
+      assert.equal(limited({ maxCallbacks: 10 })(timerPosition), 10);
+      assert.equal(limited({ maxCallbacks: 10, minPriority: 1 })(timerPosition), 10);
+      // Priority 1 is above minPriority 2: its queue runs to the end.
+      assert.equal(limited({ maxCallbacks: 10, minPriority: 2 })(timerPosition), 30);
+    });
+
+    it("maxDispatchMs: 0 ms lets one callback run between checks for due timers", () => {
+      assert.equal(limited({ maxDispatchMs: 0 })(timerPosition), 1);
+    });
+
+    it("compat: event_config_set_max_dispatch_interval limits the callbacks between checks", () => {
+      const cfg = compat.event_config_new();
+      const changelist = variant.options.method === "epoll (with changelist)";
+      for (const m of compat.event_get_supported_methods()) {
+        if (m !== variant.options.method && !(changelist && m === "epoll")) compat.event_config_avoid_method(cfg, m);
+      }
+      compat.event_config_set_flag(cfg, compat.EVENT_BASE_FLAG_IGNORE_ENV);
+      if (changelist) compat.event_config_set_flag(cfg, compat.EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+      if (variant.options.preciseTimer) compat.event_config_set_flag(cfg, compat.EVENT_BASE_FLAG_PRECISE_TIMER);
+      assert.equal(compat.event_config_set_max_dispatch_interval(cfg, null, 5, 1), 0);
+      const base = compat.event_base_new_with_config(cfg);
+      compat.event_config_free(cfg);
+      assert.ok(base, String(compat.event_get_last_error()));
+      assert.equal(base.method, variant.options.method);
+      const fds: number[] = [];
+      try {
+        compat.event_base_priority_init(base, 2);
+        assert.equal(timerPosition(base, fds), 5);
+        base.checkIntegrity();
+      } finally {
+        base.close();
+        for (const fd of fds) sys.close(fd);
+      }
+    });
+
+    it("rejects bad dispatch limits, naming the value and its type", () => {
+      assert.throws(() => new EventBase({ ...variant.options, maxCallbacks: 0 }), /maxCallbacks .* got 0 \(number\)/);
+      assert.throws(() => new EventBase({ ...variant.options, maxDispatchMs: -1 }), /maxDispatchMs .* got -1 \(number\)/);
+      assert.throws(() => new EventBase({ ...variant.options, minPriority: "1" as unknown as number }), /minPriority .* got 1 \(string\)/);
     });
   });
 }

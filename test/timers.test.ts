@@ -15,6 +15,18 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("timers with equal deadlines fire in the order they were added", () => {
+      withBase(variant, (base) => {
+        const order: number[] = [];
+        // Added from a callback, all twelve read the same cached time: their deadlines are equal.
+        base.once(-1, 0, () => {
+          for (let i = 0; i < 12; i++) base.timer(2, () => void order.push(i));
+        });
+        assert.equal(base.loopSync(), 1);
+        assert.deepEqual(order, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      });
+    });
+
     it("persistent timeout re-arms from the previous deadline (no drift)", () => {
       withBase(variant, (base) => {
         const deadlines: number[] = [];

@@ -23,7 +23,7 @@ import {
 } from "./evmap.ts";
 import { Count, EV, EVLOOP, LIST_FREED } from "./flags.ts";
 import { allEvents, dumpBase } from "./inspect.ts";
-import { type EventBaseOptions, backendConfig } from "./options.ts";
+import { type DispatchLimits, type EventBaseOptions, backendConfig, dispatchLimits } from "./options.ts";
 import { type SignalSource, hostSignals, signalNumber } from "./signal.ts";
 import { TimerHeap } from "./minheap.ts";
 import {
@@ -43,6 +43,8 @@ export class EventBase {
   /** Feature bits of the backend in use. */
   readonly features: number;
   /** @internal */ readonly config: BackendConfig;
+  /** @internal How many callbacks, and how long, an iteration runs before checking again (queues.ts). */
+  readonly dispatchLimits: DispatchLimits;
   private readonly backend: Backend;
   /** @internal */ backendState: BackendState;
 
@@ -85,6 +87,8 @@ export class EventBase {
   /** @internal A callback's failure, rethrown by the loop call. */
   callbackError: { error: unknown } | null = null;
   private isClosed = false;
+  /** The loop closes the base when it returns (compat's event_base_free from a callback). */
+  private closeOnReturn = false;
   private readonly time: TimeCache;
 
   /**
@@ -101,6 +105,7 @@ export class EventBase {
   constructor(options: EventBaseOptions = {}) {
     if (typeof options !== "object" || options === null) throw new TypeError(`EventBase options must be an object, got ${String(options)}`);
     this.config = backendConfig(options);
+    this.dispatchLimits = dispatchLimits(options);
     this.time = new TimeCache(this.config.preciseTimer, !options.noCacheTime);
     this.activeQueues = makeQueues(options.priorities ?? 1);
 
@@ -182,6 +187,14 @@ export class EventBase {
     return this.time.wallNow();
   }
 
+  /**
+   * @internal Drops the time cache: host code that runs while `await loop()` waits or yields must
+   * see the real clock, or a timer it adds would count from a stale time and fire early.
+   */
+  invalidateTimeCache(): void {
+    this.time.invalidate();
+  }
+
   /** Refreshes the time cache (libevent's event_base_update_cache_time); only meaningful in the loop. */
   updateCacheTime(): void {
     if (this.running) this.time.refresh();
@@ -248,6 +261,10 @@ export class EventBase {
     this.time.invalidate();
     if (this.breakRequested) this.exitReason = "break";
     else if (this.terminate) this.exitReason = "exit";
+    if (this.closeOnReturn) {
+      this.closeOnReturn = false;
+      this.close();
+    }
   }
 
   /** @internal Top of an iteration: 0 (exit/break), 1 (nothing left) or LOOP_CONTINUE. */
@@ -379,6 +396,8 @@ export class EventBase {
   }
   removeVirtual(): void {
     if (this.virtualCount > 0) this.virtualCount--;
+    // The last virtual event gone may let a waiting `await loop()` end.
+    poke(this);
   }
 
   /** Calls fn for every added or active event (not internal ones). */
@@ -422,12 +441,40 @@ export class EventBase {
     if (this.signalMap.some((e) => e !== undefined)) ensureWake(this);
   }
 
+  /**
+   * @internal Closes the base now, or, while its loop runs (from a callback, or from host code
+   * during `await loop()`), ends the loop after the current callback and closes the base as the
+   * loop returns: libevent's event_base_free, which compat maps here.
+   */
+  closeWhenLoopReturns(): void {
+    if (this.isClosed) return;
+    if (!this.running) {
+      this.close();
+      return;
+    }
+    this.closeOnReturn = true;
+    this.breakRequested = true;
+    poke(this);
+  }
+
   /** Same as close(), for `using`. */
   [Symbol.dispose](): void {
     this.close();
   }
 
-  /** Deletes every event and releases the backend. Using the base or its events afterwards throws. */
+  /**
+   * Deletes every event and releases the backend. Using the base or its events afterwards throws.
+   * While its loop runs (inside a callback, or during `await loop()`) it throws instead: end the
+   * loop first (loopBreak), or use compat's event_base_free, which closes when the loop returns.
+   *
+   * @example
+   * ```ts
+   * const base = new EventBase();
+   * base.timer(10, () => base.loopBreak());
+   * base.loopSync();
+   * base.close();
+   * ```
+   */
   close(): void {
     if (this.isClosed) return;
     if (this.running) throw new Error("cannot close an EventBase while its loop is running");

@@ -50,6 +50,8 @@ export async function loopCooperative(base: EventBase, flags: number): Promise<n
         break;
       }
       // Microtasks run at every await; a macrotask turn (host timers, I/O) at least every ms.
+      // Host code runs at these awaits: it must not see this iteration's cached time.
+      base.invalidateTimeCache();
       if (performance.now() - lastYield >= 1) {
         await yieldToHost();
         lastYield = performance.now();
@@ -68,6 +70,9 @@ export async function loopCooperative(base: EventBase, flags: number): Promise<n
 async function waitOffThread(base: EventBase, timeout: number | null): Promise<void> {
   const waiter = prepareWaiter(base);
   const ms = timeout === null ? -1 : Math.min(Math.ceil(timeout), 0x7fffffff);
+  // Host code runs during the wait (timers, promises) and may add timers: they must count from
+  // the real clock, not from the time cached before the wait began.
+  base.invalidateTimeCache();
   base.offThread.deadline = timeout === null ? Infinity : base.now() + timeout;
   base.waiting = true;
   try {

@@ -11,9 +11,23 @@ import {
 import { activate, insertActive, markAdded, markRemoved, removeActive } from "./queues.ts";
 import { type TimeoutArg, checkTimeout, removeTimeout, scheduleTimeout } from "./timers.ts";
 
+/** The largest fd: the kernel takes a C int, and a larger number would be truncated, not refused. */
+const FD_MAX = 0x7fffffff;
+
+/**
+ * Throws unless `fd` fits a C int and is at least -1. Checked before any call: Bun's FFI would
+ * pass 2^32 + 5 on as fd 5 (another file entirely), and Deno's throws its own TypeError.
+ */
+export function checkFd(fd: unknown): void {
+  if (typeof fd !== "number") throw new TypeError(`fd must be a number, got ${String(fd)} (${typeof fd})`);
+  if (!Number.isInteger(fd) || fd < -1 || fd > FD_MAX) {
+    throw new RangeError(`fd must be an integer from -1 to ${FD_MAX}, got ${String(fd)} (number)`);
+  }
+}
+
 /** Throws RangeError/TypeError unless (fd, events, callback) can make an event. */
 export function checkEventArgs(fd: number, events: number, callback: unknown): void {
-  if (typeof fd !== "number" || !Number.isInteger(fd) || fd < -1) throw new RangeError(`fd must be an integer >= -1, got ${String(fd)}`);
+  checkFd(fd);
   if (typeof events !== "number" || !Number.isInteger(events) || (events & ~EV_ALL) !== 0 || events < 0) {
     throw new RangeError(`unknown event flags ${String(events)} (known: ${describeEvents(EV_ALL)})`);
   }

@@ -3,6 +3,7 @@
 // transitions call backend add/del, so many events on one fd cost the kernel one registration.
 // Readiness comes back through activateIo, the backends' single entry into the base.
 import type { FdRecord } from "../backends/backend.ts";
+import { checkFdOpen } from "../backends/helpers.ts";
 import type { EventBase } from "./base.ts";
 import type { Event } from "./event.ts";
 import { EV, EV_IO, LIST_INSERTED } from "./flags.ts";
@@ -40,7 +41,13 @@ export function ioAdd(base: EventBase, ev: Event): void {
   const fd = ev.fd;
   let entry = base.ioMap[fd];
   // A new entry is stored only once the backend accepted the fd, so a failed add leaves none.
-  if (entry === undefined) entry = new FdEntry(fd);
+  if (entry === undefined) {
+    // The map is an array indexed by fd: storing fd 1e8 would make every walk over it (and
+    // close()) cost 1e8 steps. A backend that defers the kernel call (epoll's changelist) would
+    // accept a closed fd here, so an fd past the end is checked once, when the map must grow.
+    if (fd >= base.ioMap.length) checkFdOpen(fd);
+    entry = new FdEntry(fd);
+  }
   const et = (ev.events & EV.ET) !== 0;
   if (entry.events.length > 0 && (entry.nedge > 0) !== et) {
     throw new TypeError(`cannot mix edge-triggered and level-triggered events on fd ${fd}`);

@@ -23,6 +23,49 @@ export interface EventBaseOptions {
   preciseTimer?: boolean | "pwait2" | "timerfd";
   /** With preciseTimer on epoll, never fall back to a timerfd. */
   disallowTimerfd?: boolean;
+  /**
+   * Check for new events and due timers after callbacks have run for this many ms in one iteration
+   * (libevent's max_dispatch_interval); the rest of the queue runs in the next iteration, after
+   * higher-priority work that became ready meanwhile. Default: no limit.
+   */
+  maxDispatchMs?: number;
+  /** Check for new events and due timers after this many callbacks in one iteration. Default: no limit. */
+  maxCallbacks?: number;
+  /**
+   * The limits apply to queues of this priority and lower (higher numbers); higher priorities always
+   * run to the end of their queue. Default 0: every queue is limited.
+   */
+  minPriority?: number;
+}
+
+/** How many callbacks, and how long, one iteration runs before it checks for new events again. */
+export interface DispatchLimits {
+  /** Infinity when unlimited. */
+  maxDispatchMs: number;
+  /** Infinity when unlimited. */
+  maxCallbacks: number;
+  minPriority: number;
+}
+
+/** The dispatch limits of `options`; TypeError/RangeError for a bad one. */
+export function dispatchLimits(options: EventBaseOptions): DispatchLimits {
+  const { maxDispatchMs, maxCallbacks, minPriority } = options;
+  const describe = (v: unknown) => `${String(v)} (${typeof v})`;
+  if (maxDispatchMs !== undefined && (typeof maxDispatchMs !== "number" || !(maxDispatchMs >= 0))) {
+    throw new RangeError(`maxDispatchMs must be a number of ms >= 0, got ${describe(maxDispatchMs)}`);
+  }
+  if (maxCallbacks !== undefined && (typeof maxCallbacks !== "number" || !(maxCallbacks >= 1) ||
+    (!Number.isInteger(maxCallbacks) && maxCallbacks !== Infinity))) {
+    throw new RangeError(`maxCallbacks must be an integer >= 1, got ${describe(maxCallbacks)}`);
+  }
+  if (minPriority !== undefined && (typeof minPriority !== "number" || !Number.isInteger(minPriority) || minPriority < 0)) {
+    throw new RangeError(`minPriority must be an integer >= 0, got ${describe(minPriority)}`);
+  }
+  return {
+    maxDispatchMs: maxDispatchMs ?? Infinity,
+    maxCallbacks: maxCallbacks ?? Infinity,
+    minPriority: minPriority ?? 0,
+  };
 }
 
 /** The backend configuration: the options, with EVENT_PRECISE_TIMER and EVENT_EPOLL_USE_CHANGELIST. */

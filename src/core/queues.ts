@@ -42,6 +42,9 @@ export function markAdded(base: EventBase, ev: Event, bit: number): void {
 export function markRemoved(base: EventBase, ev: Event, bit: number): void {
   ev.state &= ~bit;
   if (!(ev.state & (LIST_INSERTED | LIST_TIMEOUT)) && !(ev.state & LIST_INTERNAL)) base.addedUser--;
+  // Host code deleted an event while the loop waits off-thread: the wait was computed for the old
+  // state (the base may now be empty, or its earliest timer gone), so it must re-evaluate.
+  if (base.waiting) poke(base);
 }
 
 /** libevent's event_active_nolock_: queue `ev` with `res`, or merge `res` into its pending activation. */
@@ -123,6 +126,7 @@ export function removeActive(base: EventBase, ev: Event): void {
   if (ev.state & LIST_ACTIVE) base.activeTotal--;
   if (!(ev.state & LIST_INTERNAL)) base.activeUser--;
   ev.state &= ~(LIST_ACTIVE | LIST_ACTIVE_LATER);
+  if (base.waiting) poke(base);
 }
 
 /**
@@ -131,11 +135,19 @@ export function removeActive(base: EventBase, ev: Event): void {
  */
 export function processActive(base: EventBase): number {
   const queues = base.activeQueues;
+  const limits = base.dispatchLimits;
+  // libevent's max_dispatch_interval: the deadline is taken once, when the callbacks start.
+  let endTime = Infinity;
+  if (limits.maxDispatchMs !== Infinity) {
+    base.updateCacheTime();
+    endTime = base.now() + limits.maxDispatchMs;
+  }
   for (let p = 0; p < queues.length; p++) {
     const q = queues[p];
     if (q.head === null) continue;
     base.runningPriority = p;
-    const ran = processQueue(base, q);
+    const limited = p >= limits.minPriority;
+    const ran = processQueue(base, q, limited ? limits.maxCallbacks : Infinity, limited ? endTime : Infinity);
     base.runningPriority = -1;
     if (ran < 0) return ran;
     // A queue with real work ran: lower priorities wait for the next iteration.
@@ -144,7 +156,11 @@ export function processActive(base: EventBase): number {
   return 0;
 }
 
-function processQueue(base: EventBase, q: ActiveQueue): number {
+/**
+ * Runs `q`'s callbacks until it is empty, or `maxCallbacks` user callbacks ran, or the clock
+ * reached `endTime`: the loop then looks for new events and due timers before running the rest.
+ */
+function processQueue(base: EventBase, q: ActiveQueue, maxCallbacks: number, endTime: number): number {
   let ran = 0;
   let ev: Event | null;
   while ((ev = q.head) !== null) {
@@ -171,7 +187,12 @@ function processQueue(base: EventBase, q: ActiveQueue): number {
       return -1;
     }
     if (base.breakRequested) return -1;
-    if (base.continueRequested) break;
+    if (base.continueRequested || ran >= maxCallbacks) break;
+    if (endTime !== Infinity && ran > 0) {
+      // Refreshing the cache as libevent does: the callbacks after this one see the new time.
+      base.updateCacheTime();
+      if (base.now() >= endTime) break;
+    }
   }
   return ran;
 }

@@ -162,7 +162,7 @@ export function timersInconsistency(base: EventBase): string | null {
   for (let i = 0; i < nodes.length; i++) {
     const ev = nodes[i];
     if (ev.heapIndex !== i) return `the timer heap's node at ${i} says it is at ${ev.heapIndex}`;
-    if (i > 0 && nodes[(i - 1) >> 1].deadline > ev.deadline) return `the timer heap's order is broken at ${i}`;
+    if (i > 0 && base.timeHeap.precedes(i, (i - 1) >> 1)) return `the timer heap's order is broken at ${i}`;
     if (!(ev.state & LIST_TIMEOUT)) return `the timer heap holds an event without a timeout`;
     if (ev.ext !== null && ev.ext.common !== null) return `the timer heap holds an event of a common timeout`;
   }
