@@ -18,7 +18,7 @@ const root = new URL("..", import.meta.url).pathname;
 const fixtures = new URL("./fixtures/package/", import.meta.url).pathname;
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
 
-function run(cmd: string, args: string[], cwd: string, timeoutMs = 120_000): SpawnSyncReturns<string> {
+function run(cmd: string, args: string[], cwd: string, timeoutMs = 300_000): SpawnSyncReturns<string> {
   // The child gets a plain environment: no test-runner variables, no colour codes in its output.
   const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" };
   return spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: timeoutMs, env });
@@ -99,17 +99,17 @@ describe(`the npm package, installed and used from ${runtime}`, () => {
     });
 
     it("runs the quick start, a worker base, and require() from CommonJS", () => {
-      assert.match(ok(run(process.execPath, ["quickstart.ts"], project, 30_000), "bun quickstart.ts"), /readable: hello/);
-      assert.match(ok(run(process.execPath, ["threads-main.ts"], project, 30_000), "bun threads-main.ts"), /worker says: hi from worker 0[\s\S]*stopped/);
-      assert.match(ok(run(process.execPath, ["require.cjs"], project, 30_000), "bun require.cjs"), /required, timer fired/);
+      assert.match(ok(run(process.execPath, ["quickstart.ts"], project, 180_000), "bun quickstart.ts"), /readable: hello/);
+      assert.match(ok(run(process.execPath, ["threads-main.ts"], project, 180_000), "bun threads-main.ts"), /worker says: hi from worker 0[\s\S]*stopped/);
+      assert.match(ok(run(process.execPath, ["require.cjs"], project, 180_000), "bun require.cjs"), /required, timer fired/);
     });
 
     it("works inside `bun build --compile` executables: await base.loop() and spawnBase", () => {
       ok(run(process.execPath, ["build", "--compile", "quickstart.ts", "--outfile", "quickstart-bin"], project), "bun build --compile quickstart.ts");
-      assert.match(ok(run(join(project, "quickstart-bin"), [], project, 30_000), "quickstart-bin"), /readable: hello/);
+      assert.match(ok(run(join(project, "quickstart-bin"), [], project, 180_000), "quickstart-bin"), /readable: hello/);
       ok(run(process.execPath, ["build", "--compile", "threads-main.ts", "threads-worker.ts", "--outfile", "threads-bin"], project), "bun build --compile threads");
       // Run from elsewhere: the executable must not need the project's files.
-      assert.match(ok(run(join(project, "threads-bin"), [], work, 30_000), "threads-bin"), /worker says: hi from worker 0[\s\S]*stopped/);
+      assert.match(ok(run(join(project, "threads-bin"), [], work, 180_000), "threads-bin"), /worker says: hi from worker 0[\s\S]*stopped/);
     });
   }
 
@@ -127,8 +127,8 @@ describe(`the npm package, installed and used from ${runtime}`, () => {
 
     it("runs the quick start and a worker base with the documented permissions", () => {
       const perms = ["--allow-ffi", "--allow-read", "--allow-env"];
-      assert.match(ok(run(process.execPath, ["run", ...perms, "quickstart.ts"], project, 30_000), "deno run quickstart.ts"), /readable: hello/);
-      assert.match(ok(run(process.execPath, ["run", ...perms, "threads-main.ts"], project, 30_000), "deno run threads-main.ts"), /worker says: hi from worker 0[\s\S]*stopped/);
+      assert.match(ok(run(process.execPath, ["run", ...perms, "quickstart.ts"], project, 180_000), "deno run quickstart.ts"), /readable: hello/);
+      assert.match(ok(run(process.execPath, ["run", ...perms, "threads-main.ts"], project, 180_000), "deno run threads-main.ts"), /worker says: hi from worker 0[\s\S]*stopped/);
     });
 
     it("deno publish --dry-run accepts the JSR package (no slow types, license set, tests excluded)", (t) => {
