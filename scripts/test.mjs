@@ -17,7 +17,11 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
+// EVFFI_TEST_RUNTIME_DIR names a folder with other `bun` and `deno` executables to test (the
+// aarch64 builds of scripts/test-arm64.mjs); typechecking always uses the project's own.
+const runtimeDir = process.env.EVFFI_TEST_RUNTIME_DIR;
 const bin = (name) => join(root, "node_modules", ".bin", name);
+const runtimeBin = (name) => (runtimeDir ? join(runtimeDir, name) : bin(name));
 const results = join(root, ".test-results");
 rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
@@ -74,8 +78,8 @@ const perRuntime = [];
 function runTests(rt, label, testFiles, env) {
   const junit = join(results, `${label.replace(/\W+/g, "-")}.xml`);
   const status = rt === "bun"
-    ? run(`bun test${env.EVFFI_PORTABLE ? " (EVFFI_PORTABLE=1)" : ""}`, bin("bun"), ["test", "--timeout", "180000", "--reporter=junit", `--reporter-outfile=${junit}`, ...testFiles.map((f) => `./${f}`)], env)
-    : run(`deno test${env.EVFFI_PORTABLE ? " (EVFFI_PORTABLE=1)" : ""}`, bin("deno"), ["test", "--allow-all", "--no-check", `--junit-path=${junit}`, ...testFiles], env);
+    ? run(`bun test${env.EVFFI_PORTABLE === "1" ? " (EVFFI_PORTABLE=1)" : ""}`, runtimeBin("bun"), ["test", "--timeout", "180000", "--reporter=junit", `--reporter-outfile=${junit}`, ...testFiles.map((f) => `./${f}`)], env)
+    : run(`deno test${env.EVFFI_PORTABLE === "1" ? " (EVFFI_PORTABLE=1)" : ""}`, runtimeBin("deno"), ["test", "--allow-all", "--no-check", `--junit-path=${junit}`, ...testFiles], env);
   const counts = countJunit(junit) ?? { passed: 0, failed: 0, skipped: 0 };
   // A crash or a file that failed to load may leave no failing case behind: count it as one failure.
   if (status !== 0 && counts.failed === 0) counts.failed = 1;
@@ -91,7 +95,7 @@ for (const rt of runtimes) {
 }
 
 // Which backends the kernel-touching tests ran on (each runs once per backend and variant).
-const methods = spawnSync(bin(runtimes[0] ?? "bun"), runtimes[0] === "deno" ? ["run", "--allow-all", "scripts/backends.ts"] : ["scripts/backends.ts"], { encoding: "utf8" });
+const methods = spawnSync(runtimeBin(runtimes[0] ?? "bun"), runtimes[0] === "deno" ? ["run", "--allow-all", "scripts/backends.ts"] : ["scripts/backends.ts"], { encoding: "utf8" });
 const narrowed = process.env.EVFFI_TEST_BACKENDS ? ` (narrowed by EVFFI_TEST_BACKENDS=${process.env.EVFFI_TEST_BACKENDS})` : "";
 console.log(`\nbackends${narrowed}:\n${(methods.stdout || methods.stderr).trimEnd()}`);
 console.log("\n" + perRuntime.join("\n"));
