@@ -5,11 +5,7 @@ import {
   Errno, NotAvailableError, ScmRights, StableBuffer, SyscallError, type U64Arg, constants as C, errnoCell, errnoName, hasSymbol, libc,
   openLibrary, os, portable, sys, u64arg,
 } from "../src/ffi/mod.ts";
-import { getEnvForTests } from "./deps.ts";
-
-const underQemu = getEnvForTests("EVFFI_TEST_EMULATOR") === "qemu-user";
-/** qemu-user limit: it hands the kernel a control buffer twice the guest's, so the kernel never truncates. */
-const qemuControlBuffer = "qemu-user: recvmsg gets a control buffer twice the guest's, so MSG_CTRUNC never comes";
+import { emulatorLimit } from "./helpers.ts";
 
 const text = (b: Uint8Array | null) => new TextDecoder().decode(b ?? new Uint8Array());
 
@@ -236,7 +232,9 @@ describe("ffi: SCM_RIGHTS", () => {
     }
   });
 
-  it("detects MSG_CTRUNC when more fds arrive than the control buffer holds", { skip: underQemu && qemuControlBuffer }, () => {
+  it("detects MSG_CTRUNC when more fds arrive than the control buffer holds", {
+    skip: emulatorLimit("recvmsg hands the kernel a control buffer larger than the guest's, so MSG_CTRUNC never comes"),
+  }, () => {
     const [a, b] = sys.socketpair();
     const fds = [sys.pipe(), sys.pipe()].flat();
     const sender = new ScmRights({ maxFds: 4 });

@@ -60,6 +60,14 @@ export function pair(fds: number[]): [number, number] {
   return p;
 }
 
+/**
+ * A skip reason when the suite runs under qemu-user (npm run test:arm64 sets EVFFI_TEST_EMULATOR)
+ * and the test meets a limit of the emulator itself, named in `limit`; false otherwise.
+ */
+export function emulatorLimit(limit: string): string | false {
+  return getEnvForTests("EVFFI_TEST_EMULATOR") === "qemu-user" && `emulator limit, qemu-user: ${limit}`;
+}
+
 /** Spins the CPU for `ms` (to simulate a stalled callback without yielding). */
 export function busyWait(ms: number): void {
   const end = performance.now() + ms;
