@@ -5,6 +5,7 @@ import {
   Errno, NotAvailableError, ScmRights, StableBuffer, SyscallError, type U64Arg, constants as C, errnoCell, errnoName, hasSymbol, libc,
   openLibrary, os, portable, sys, u64arg,
 } from "../src/ffi/mod.ts";
+import { fcntlSpecFor } from "../src/ffi/libc.ts";
 import { emulatorLimit } from "./helpers.ts";
 
 const text = (b: Uint8Array | null) => new TextDecoder().decode(b ?? new Uint8Array());
@@ -203,6 +204,33 @@ describe(`ffi: portable paths (${portable ? "forced by EVFFI_PORTABLE" : "the pl
     }
     assert.throws(() => libc.pipe2(new Uint8Array(8), 0), (e: unknown) => e instanceof NotAvailableError && /EVFFI_PORTABLE/.test(e.message));
     assert.equal(hasSymbol("epoll_create1"), os === "linux", "epoll itself stays: it is a backend, not a shortcut");
+  });
+});
+
+describe("ffi: variadic fcntl", () => {
+  it("darwin-arm64 passes fcntl's int where Apple's variadic convention reads it: the first stack slot", () => {
+    const apple = fcntlSpecFor("darwin-arm64");
+    // x0 fd, x1 cmd, x2-x7 six unused 64-bit fillers; the ninth argument goes to [sp] in 8 bytes.
+    assert.deepEqual(apple.args.slice(0, 2), ["i32", "i32"]);
+    assert.equal(apple.args.length, 9);
+    assert.ok(apple.args.slice(2).every((t) => t === "i64"), "every argument past cmd is 64-bit");
+    for (const other of ["linux-x64", "linux-arm64", "darwin-x64", "freebsd-x64", "freebsd-arm64"]) {
+      assert.deepEqual(fcntlSpecFor(other).args, ["i32", "i32", "i32"], other);
+    }
+  });
+
+  it("this platform's fcntl sets and reads back O_NONBLOCK (the value arrives)", () => {
+    const [a, b] = sys.socketpair(C.SOCK_STREAM, { nonBlocking: false });
+    try {
+      assert.equal(libc.fcntl(a, C.F_GETFL, 0) & C.O_NONBLOCK, 0);
+      sys.setNonBlocking(a);
+      assert.notEqual(libc.fcntl(a, C.F_GETFL, 0) & C.O_NONBLOCK, 0);
+      sys.setNonBlocking(a, false);
+      assert.equal(libc.fcntl(a, C.F_GETFL, 0) & C.O_NONBLOCK, 0);
+    } finally {
+      sys.close(a);
+      sys.close(b);
+    }
   });
 });
 

@@ -91,10 +91,17 @@ const i32 = "i32", u32 = "u32", i64 = "i64", u64 = "u64", buf = "buf", nbuf = "n
 // it in x2, where fcntl never looks, so F_SETFL's flags would never arrive. On darwin-arm64 the
 // binding therefore fills x2-x7 with six unused 64-bit arguments, and the value, as the ninth
 // argument, is passed in the first stack slot, [sp], where the callee's va_arg reads it.
+/**
+ * How `fcntl(fd, cmd, int)` is declared on `platformKey` ("darwin-arm64", "linux-x64", ...): the
+ * variadic int as a third fixed int, or, on darwin-arm64, after six unused 64-bit arguments.
+ */
+export function fcntlSpecFor(platformKey: string): SymbolSpec {
+  return platformKey === "darwin-arm64"
+    ? { args: [i32, i32, i64, i64, i64, i64, i64, i64, i64], result: i32 }
+    : { args: [i32, i32, i32], result: i32 };
+}
 const variadicOnStack = platform === "darwin-arm64";
-const fcntlSpec: SymbolSpec = variadicOnStack
-  ? { args: [i32, i32, i64, i64, i64, i64, i64, i64, i64], result: i32 }
-  : { args: [i32, i32, i32], result: i32 };
+const fcntlSpec = fcntlSpecFor(platform);
 
 /** Symbols of every OS. Each is POSIX or shared by glibc, macOS's libSystem and FreeBSD's libc. */
 const commonSpecs: Record<string, SymbolSpec> = {
