@@ -12,7 +12,7 @@
 // EVFFI_TEST_EMULATOR=qemu-user, which lets the few tests that meet the emulator's own limits skip
 // with a reason that names it. Arguments are passed on (test files).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -84,5 +84,12 @@ if (check.stdout.trim() !== "arm64") {
   process.exit(2);
 }
 const r = spawnSync(process.execPath, [join(root, "scripts/test.mjs"), ...process.argv.slice(2)], { stdio: "inherit", env });
+
+// The tests that skipped for a limit of the emulator (each names it through emulatorLimit()).
+console.log("\nskipped for qemu-user's own limits (each on both runtimes):");
+for (const file of readdirSync(join(root, "test")).filter((f) => f.endsWith(".test.ts")).sort()) {
+  const text = readFileSync(join(root, "test", file), "utf8");
+  for (const m of text.matchAll(/it\("([^"]+)",\s*\{\s*skip: emulatorLimit\("([^"]+)"\)/g)) console.log(`  test/${file}: "${m[1]}": ${m[2]}`);
+}
 console.log(`test:arm64 (aarch64 under qemu-user): ${((Date.now() - started) / 60000).toFixed(1)} min in all`);
 process.exit(r.status ?? 1);
