@@ -3,7 +3,8 @@
 // qemu-user on an x86_64 host, with the aarch64 builds of the same Bun and Deno versions the
 // project pins. Prepares what it needs, once:
 //   - Debian's qemu-user-static, libc6-arm64-cross and libgcc-s1-arm64-cross (apt-get; needs root),
-//     the aarch64 libc and libgcc that the runtimes load, found through QEMU_LD_PREFIX;
+//     the aarch64 libc and libgcc that the runtimes load, found through QEMU_LD_PREFIX, and
+//     gcc-aarch64-linux-gnu, so the layout test compares the arm64 tables with the arm64 headers;
 //   - a binfmt_misc entry for aarch64 ELF files, so that a test that starts a child process of its
 //     own runtime (process.execPath) starts it under qemu too;
 //   - @oven/bun-linux-aarch64 and @deno/linux-arm64-glibc in .arm64/ (not the project's
@@ -37,9 +38,11 @@ if (process.arch !== "x64" || process.platform !== "linux") {
 
 // 1. The emulator and the aarch64 C runtime.
 const qemu = "/usr/bin/qemu-aarch64-static";
-if (!existsSync(qemu) || !existsSync(join(sysroot, "lib/libc.so.6")) || !existsSync(join(sysroot, "lib/libgcc_s.so.1"))) {
+// gcc-aarch64-linux-gnu lets test/layout.test.ts check the linux-arm64 table against the headers.
+const crossCc = "/usr/bin/aarch64-linux-gnu-gcc";
+if (!existsSync(qemu) || !existsSync(join(sysroot, "lib/libc.so.6")) || !existsSync(join(sysroot, "lib/libgcc_s.so.1")) || !existsSync(crossCc)) {
   sh("apt-get", ["update", "-qq"]);
-  sh("apt-get", ["install", "-y", "-qq", "qemu-user-static", "libc6-arm64-cross", "libgcc-s1-arm64-cross"]);
+  sh("apt-get", ["install", "-y", "-qq", "qemu-user-static", "libc6-arm64-cross", "libgcc-s1-arm64-cross", "gcc-aarch64-linux-gnu"]);
 }
 
 // 2. binfmt_misc: aarch64 executables started by the tests run under qemu as well.
@@ -76,7 +79,7 @@ symlinkSync(join(arm64, "node_modules/@deno/linux-arm64-glibc/deno"), join(binDi
 // The portable-paths pass is left to the native run (EVFFI_TEST_PORTABLE=1 brings it back): those
 // paths do not depend on the CPU, and emulation makes every pass several times slower.
 const env = {
-  EVFFI_TEST_PORTABLE: "0", ...process.env, QEMU_LD_PREFIX: sysroot, EVFFI_TEST_RUNTIME_DIR: binDir, EVFFI_TEST_EMULATOR: "qemu-user",
+  EVFFI_TEST_PORTABLE: "0", ...process.env, CC: crossCc, QEMU_LD_PREFIX: sysroot, EVFFI_TEST_RUNTIME_DIR: binDir, EVFFI_TEST_EMULATOR: "qemu-user",
 };
 const check = spawnSync(join(binDir, "bun"), ["-e", "console.log(process.arch)"], { env, encoding: "utf8" });
 if (check.stdout.trim() !== "arm64") {

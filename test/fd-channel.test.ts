@@ -8,7 +8,7 @@ import { EV, EventBase, runtime, sys } from "./deps.ts";
 import { scriptCommand } from "../src/ffi/mod.ts";
 import { FdChannel, type FdChannelError, type FdMessage } from "../src/threads/mod.ts";
 import { acceptAll, unlinkPath } from "../src/net/socket.ts";
-import { backendVariants } from "./helpers.ts";
+import { backendVariants, emulatorLimit } from "./helpers.ts";
 import { fdSnapshot, fdsAddedSince, fixture, text } from "./threads-helpers.ts";
 
 for (const variant of backendVariants()) {
@@ -55,7 +55,9 @@ for (const variant of backendVariants()) {
       assert.deepEqual(await fdsAddedSince(before), []);
     });
 
-    it("detects MSG_CTRUNC, closes what arrived, and goes on", async () => {
+    it("detects MSG_CTRUNC, closes what arrived, and goes on", {
+      skip: emulatorLimit("recvmsg hands the kernel a control buffer larger than the guest's, so MSG_CTRUNC never comes"),
+    }, async () => {
       const before = fdSnapshot();
       const base = new EventBase(variant.options);
       const [x, y] = FdChannel.pair();

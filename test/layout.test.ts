@@ -5,11 +5,18 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { type Layout, constantTables, errnoTables, layouts, os, platform, signalTables } from "../src/ffi/mod.ts";
+import process from "node:process";
+import { type Layout, arch, constantTables, errnoTables, layouts, os, platform, signalTables } from "../src/ffi/mod.ts";
 
 const script = new URL("../scripts/print-layout.sh", import.meta.url).pathname;
+// The compiler must build for this runtime's CPU: under emulation (npm run test:arm64) the host's
+// own cc answers for x86_64, so test:arm64 names a cross compiler in CC.
+const cc = process.env.CC ?? "cc";
+const target = spawnSync(cc, ["-dumpmachine"], { encoding: "utf8" }).stdout?.trim() ?? "";
+const targetArch = target.startsWith("x86_64") ? "x64" : target.startsWith("aarch64") ? "arm64" : target;
 const run = spawnSync("bash", [script], { encoding: "utf8" });
-const noCompiler = run.status === 3 ? `no C compiler: ${run.stderr.trim()}` : false;
+const noCompiler = run.status === 3 ? `no C compiler: ${run.stderr.trim()}` :
+  target !== "" && targetArch !== arch ? `the C compiler (${cc}) builds for ${target}, not for this ${arch} runtime; name one in CC` : false;
 const host = run.status === 0 ? JSON.parse(run.stdout) as Record<string, Record<string, number>> : null;
 
 describe(`layout tables for ${platform}`, { skip: noCompiler }, () => {
