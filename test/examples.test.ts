@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import process from "node:process";
 import { hasSymbol, runtime } from "./deps.ts";
+import { hangGuard } from "./helpers.ts";
 
 const dir = new URL("../examples/", import.meta.url).pathname;
 /** Arguments that make each example check itself and exit, and a line its output must contain. */
@@ -31,7 +32,7 @@ describe(`examples on ${runtime}`, () => {
   for (const [file, { args, expect, needs }] of Object.entries(runs)) {
     it(`${file} ${args.join(" ")}`.trim(), { skip: needs !== undefined && !hasSymbol(needs) && `needs ${needs}()` }, () => {
       const cmd = runtime === "deno" ? ["run", "--allow-all", dir + file, ...args] : [dir + file, ...args];
-      const r = spawnSync(process.execPath, cmd, { encoding: "utf8", timeout: 60_000 });
+      const r = spawnSync(process.execPath, cmd, { encoding: "utf8", timeout: hangGuard(60_000) });
       assert.equal(r.status, 0, `${file} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
       assert.match(r.stdout, expect);
     });
