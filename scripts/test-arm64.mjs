@@ -92,7 +92,8 @@ const r = spawnSync(process.execPath, [join(root, "scripts/test.mjs"), ...proces
 console.log("\nskipped for qemu-user's own limits (each on both runtimes):");
 for (const file of readdirSync(join(root, "test")).filter((f) => f.endsWith(".test.ts")).sort()) {
   const text = readFileSync(join(root, "test", file), "utf8");
-  for (const m of text.matchAll(/it\("([^"]+)",\s*\{\s*skip: emulatorLimit\("([^"]+)"\)/g)) console.log(`  test/${file}: "${m[1]}": ${m[2]}`);
+  const skips = text.matchAll(/(?:it|describe)\(([`"])(.+?)\1,\s*\{\s*skip:[^\n]*?emulatorLimit\("([^"]+)"\)/g);
+  for (const m of skips) console.log(`  test/${file}: "${m[2]}": ${m[3]}`);
 }
 console.log(`test:arm64 (aarch64 under qemu-user): ${((Date.now() - started) / 60000).toFixed(1)} min in all`);
 process.exit(r.status ?? 1);
