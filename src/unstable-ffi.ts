@@ -24,6 +24,7 @@
  * @module
  */
 export { errnoCell, hasSymbol, libc, libcPath } from "./ffi/libc.ts";
+export { portable } from "./ffi/portable.ts";
 export type { Libc } from "./ffi/libc.ts";
 export {
   addressOf, isNull, MAX_IO, nativeMemory, NotAvailableError, openLibrary, pointerAddress, readCString, setU64, StableBuffer,

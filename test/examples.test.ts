@@ -5,11 +5,12 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import process from "node:process";
-import { os, runtime } from "./deps.ts";
+import { hasSymbol, runtime } from "./deps.ts";
+import { hangGuard } from "./helpers.ts";
 
 const dir = new URL("../examples/", import.meta.url).pathname;
 /** Arguments that make each example check itself and exit, and a line its output must contain. */
-const runs: Record<string, { args: string[]; expect: RegExp; linuxOnly?: boolean }> = {
+const runs: Record<string, { args: string[]; expect: RegExp; needs?: string }> = {
   "hello.ts": { args: [], expect: /loop returned 1/ },
   "echo.ts": { args: ["--self-test"], expect: /echoed: hello, echo/ },
   "http.ts": { args: ["--self-test"], expect: /Hello, World!/ },
@@ -19,7 +20,7 @@ const runs: Record<string, { args: string[]; expect: RegExp; linuxOnly?: boolean
   "mt-echo.ts": { args: [], expect: /./ },
   "prefork.ts": { args: ["--self-test"], expect: /all children exited/ },
   "udp-echo.ts": { args: ["--self-test"], expect: /echoed 10 datagrams in order/ },
-  "spawn.ts": { args: [], expect: /tick 3[\s\S]*exited with code 3/, linuxOnly: true },
+  "spawn.ts": { args: [], expect: /tick 3[\s\S]*exited with code 3/, needs: "pidfd_open" },
   "socket-activation.ts": { args: ["--self-test"], expect: /served on the inherited socket/ },
   "handover.ts": { args: ["--self-test"], expect: /handed over without closing the port/ },
 };
@@ -29,10 +30,10 @@ describe(`examples on ${runtime}`, () => {
     const missing = readdirSync(dir).filter((f) => f.endsWith(".ts") && !(f in runs));
     assert.deepEqual(missing, []);
   });
-  for (const [file, { args, expect, linuxOnly }] of Object.entries(runs)) {
-    it(`${file} ${args.join(" ")}`.trim(), { skip: linuxOnly && os !== "linux" && "Linux only" }, () => {
+  for (const [file, { args, expect, needs }] of Object.entries(runs)) {
+    it(`${file} ${args.join(" ")}`.trim(), { skip: needs !== undefined && !hasSymbol(needs) && `needs ${needs}()` }, () => {
       const cmd = runtime === "deno" ? ["run", "--allow-all", dir + file, ...args] : [dir + file, ...args];
-      const r = spawnSync(process.execPath, cmd, { encoding: "utf8", timeout: 60_000 });
+      const r = spawnSync(process.execPath, cmd, { encoding: "utf8", timeout: hangGuard(60_000) });
       assert.equal(r.status, 0, `${file} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
       assert.match(r.stdout, expect);
     });

@@ -8,7 +8,7 @@ import { EV, EventBase, runtime, sys } from "./deps.ts";
 import { scriptCommand } from "../src/ffi/mod.ts";
 import { FdChannel, type FdChannelError, type FdMessage } from "../src/threads/mod.ts";
 import { acceptAll, unlinkPath } from "../src/net/socket.ts";
-import { backendVariants } from "./helpers.ts";
+import { backendVariants, emulatorLimit, hangGuard } from "./helpers.ts";
 import { fdSnapshot, fdsAddedSince, fixture, text } from "./threads-helpers.ts";
 
 for (const variant of backendVariants()) {
@@ -55,7 +55,9 @@ for (const variant of backendVariants()) {
       assert.deepEqual(await fdsAddedSince(before), []);
     });
 
-    it("detects MSG_CTRUNC, closes what arrived, and goes on", async () => {
+    it("detects MSG_CTRUNC, closes what arrived, and goes on", {
+      skip: emulatorLimit("recvmsg hands the kernel a control buffer larger than the guest's, so MSG_CTRUNC never comes"),
+    }, async () => {
       const before = fdSnapshot();
       const base = new EventBase(variant.options);
       const [x, y] = FdChannel.pair();
@@ -114,7 +116,7 @@ describe("FdChannel between processes", () => {
     accept.add();
     const guard = base.timer(20_000, () => base.loopBreak()); // a child that never connects
     const cmd = scriptCommand(fixture("threads-dying-peer.ts").pathname, [path]);
-    const child = spawn(cmd[0], cmd.slice(1), { stdio: ["ignore", "inherit", "inherit"], timeout: 20_000 });
+    const child = spawn(cmd[0], cmd.slice(1), { stdio: ["ignore", "inherit", "inherit"], timeout: hangGuard(20_000) });
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     await base.loop();
     assert.equal(await exited, 0);
@@ -166,7 +168,7 @@ describe("FdChannel between processes", () => {
     echo.add();
     const guard = base.timer(30_000, () => base.loopBreak()); // a child that never answers
     const cmd = scriptCommand(fixture("threads-fdpeer.ts").pathname, [path], other, exe);
-    const child = spawn(cmd[0], cmd.slice(1), { stdio: ["ignore", "inherit", "inherit"], timeout: 30_000 });
+    const child = spawn(cmd[0], cmd.slice(1), { stdio: ["ignore", "inherit", "inherit"], timeout: hangGuard(30_000) });
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     await base.loop();
     assert.equal(await exited, 0);

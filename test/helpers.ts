@@ -60,6 +60,22 @@ export function pair(fds: number[]): [number, number] {
   return p;
 }
 
+/**
+ * A skip reason when the suite runs under qemu-user (npm run test:arm64 sets EVFFI_TEST_EMULATOR)
+ * and the test meets a limit of the emulator itself, named in `limit`; false otherwise.
+ */
+export function emulatorLimit(limit: string): string | false {
+  return getEnvForTests("EVFFI_TEST_EMULATOR") === "qemu-user" && `emulator limit, qemu-user: ${limit}`;
+}
+
+/**
+ * A limit that only stops a hung child or wait (never a measure of speed), stretched eightfold under
+ * an emulator, where starting a runtime alone takes seconds.
+ */
+export function hangGuard(ms: number): number {
+  return getEnvForTests("EVFFI_TEST_EMULATOR") ? ms * 8 : ms;
+}
+
 /** Spins the CPU for `ms` (to simulate a stalled callback without yielding). */
 export function busyWait(ms: number): void {
   const end = performance.now() + ms;
@@ -70,5 +86,5 @@ export function busyWait(ms: number): void {
 export function runChild(script: string, args: string[] = [], timeoutMs = 20_000): SpawnSyncReturns<string> {
   const path = new URL(`./fixtures/${script}`, import.meta.url).pathname;
   const cmd = runtime === "deno" ? ["run", "--allow-all", path, ...args] : [path, ...args];
-  return spawnSync(process.execPath, cmd, { encoding: "utf8", timeout: timeoutMs });
+  return spawnSync(process.execPath, cmd, { encoding: "utf8", timeout: hangGuard(timeoutMs) });
 }

@@ -3,11 +3,20 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { constantTables, errnoTables, layouts, os, platform, signalTables } from "../src/ffi/mod.ts";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import { type Layout, arch, constantTables, errnoTables, layouts, os, platform, signalTables } from "../src/ffi/mod.ts";
 
 const script = new URL("../scripts/print-layout.sh", import.meta.url).pathname;
+// The compiler must build for this runtime's CPU: under emulation (npm run test:arm64) the host's
+// own cc answers for x86_64, so test:arm64 names a cross compiler in CC.
+const cc = process.env.CC ?? "cc";
+const target = spawnSync(cc, ["-dumpmachine"], { encoding: "utf8" }).stdout?.trim() ?? "";
+const targetArch = target.startsWith("x86_64") ? "x64" : target.startsWith("aarch64") ? "arm64" : target;
 const run = spawnSync("bash", [script], { encoding: "utf8" });
-const noCompiler = run.status === 3 ? `no C compiler: ${run.stderr.trim()}` : false;
+const noCompiler = run.status === 3 ? `no C compiler: ${run.stderr.trim()}` :
+  target !== "" && targetArch !== arch ? `the C compiler (${cc}) builds for ${target}, not for this ${arch} runtime; name one in CC` : false;
 const host = run.status === 0 ? JSON.parse(run.stdout) as Record<string, Record<string, number>> : null;
 
 describe(`layout tables for ${platform}`, { skip: noCompiler }, () => {
@@ -65,7 +74,7 @@ describe(`layout tables for ${platform}`, { skip: noCompiler }, () => {
   });
 
   it("errno numbers match the headers", () => {
-    const ours = errnoTables[os as "linux" | "darwin"];
+    const ours = errnoTables[os];
     const c = host!.errno;
     const wrong = Object.keys(c).filter((k) => k in ours && ours[k] !== c[k]).map((k) => `${k}: table ${ours[k]}, C ${c[k]}`);
     assert.deepEqual(wrong, []);
@@ -79,4 +88,112 @@ describe(`layout tables for ${platform}`, { skip: noCompiler }, () => {
     const wrong = Object.keys(c).filter((k) => k in ours && ours[k] !== c[k]).map((k) => `${k}: table ${ours[k]}, C ${c[k]}`);
     assert.deepEqual(wrong, []);
   });
+});
+
+// What the code uses, read from its sources, against the tables of every OS and platform: a name
+// or field used anywhere must be in each table, so a port to a platform nobody here runs cannot
+// read undefined (NaN offsets, a 0 flag) where the host's table had a value.
+const srcDir = new URL("../src/", import.meta.url).pathname;
+function sources(dir: string): { path: string; text: string }[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return name.endsWith(".ts") ? [{ path: path.slice(srcDir.length), text: readFileSync(path, "utf8") }] : [];
+  });
+}
+const files = sources(srcDir);
+
+/** Names used as `C.X` or `constants.X`, `Errno.X`, and struct fields as `L.s.f`, `layout.s.f` or through `const M = L.s`. */
+function usedNames() {
+  const constants = new Set<string>(), errnos = new Set<string>(), fields = new Map<string, Set<string>>();
+  const addField = (struct: string, field: string) => {
+    if (!fields.has(struct)) fields.set(struct, new Set());
+    fields.get(struct)!.add(field);
+  };
+  for (const { text } of files) {
+    for (const m of text.matchAll(/\b(?:C|constants)\.([A-Z][A-Z0-9_]*[A-Z0-9])\b/g)) constants.add(m[1]);
+    for (const m of text.matchAll(/\bErrno\.([A-Z][A-Z0-9]+)\b/g)) errnos.add(m[1]);
+    for (const m of text.matchAll(/(?<![\w/])(?:L|layout)\.([a-z][a-z0-9_]*)\.([a-zA-Z]+)\b/g)) addField(m[1], m[2]);
+    // An alias (`const A = L.sockaddr_in`) covers the text up to the next declaration of that name.
+    const aliases = [...text.matchAll(/\b([A-Z][A-Za-z0-9]*) = (?:L|layout)\.([a-z][a-z0-9_]*)\b(?!\.)/g)];
+    aliases.forEach((m, i) => {
+      const [, alias, struct] = m;
+      const next = aliases.slice(i + 1).find((o) => o[1] === alias);
+      const region = text.slice(m.index, next?.index ?? text.length);
+      if (!fields.has(struct)) fields.set(struct, new Set());
+      for (const u of region.matchAll(new RegExp(`\\b${alias}\\.([a-zA-Z]+)\\b`, "g"))) addField(struct, u[1]);
+    });
+  }
+  return { constants, errnos, fields };
+}
+
+// Structs that exist only where their mechanism does (size 0 elsewhere, never read there).
+const linuxOnlyStructs = new Set(["epoll_event", "itimerspec"]);
+// Constants that are 0 on an OS because the OS lacks the feature (the code checks before use).
+const absentOn: Record<string, Set<string>> = {
+  darwin: new Set([
+    "SOCK_NONBLOCK", "SOCK_CLOEXEC", "MSG_CMSG_CLOEXEC", "POLLRDHUP", "P_PIDFD", "TCP_DEFER_ACCEPT", "TCP_INFO", "SO_BINDTODEVICE",
+    "IP_TRANSPARENT", "CLOCK_REALTIME_COARSE",
+  ]),
+  freebsd: new Set(["POLLRDHUP", "P_PIDFD", "TCP_DEFER_ACCEPT", "TCP_INFO", "SO_BINDTODEVICE", "IP_TRANSPARENT", "P_PID"]),
+};
+
+describe("every table has what the code uses, on every OS", () => {
+  const used = usedNames();
+
+  it("found the uses in src/ (the scan itself works)", () => {
+    assert.ok(used.constants.has("O_NONBLOCK") && used.constants.size > 40, `constants: ${used.constants.size}`);
+    assert.ok(used.errnos.has("EAGAIN"), "errno names");
+    assert.ok(used.fields.get("msghdr")?.has("controllen") && used.fields.get("kevent")?.has("filter"), "struct fields, aliases included");
+  });
+
+  for (const [name, table] of Object.entries(constantTables)) {
+    it(`constants: ${name}`, () => {
+      const linux = constantTables.linux as Record<string, number>;
+      const t = table as Record<string, number>;
+      const missing = [...used.constants].filter((k) => !Number.isInteger(t[k]));
+      assert.deepEqual(missing, [], "used, but not an integer in this table");
+      if (name !== "linux") {
+        const zero = [...used.constants].filter((k) => t[k] === 0 && linux[k] !== 0 && !k.startsWith("EPOLL") && !/^(EFD|TFD)_/.test(k));
+        assert.deepEqual(zero.filter((k) => !absentOn[name].has(k)), [], "0 here, non-zero on Linux, and not known to be absent");
+      }
+    });
+  }
+
+  for (const [name, table] of Object.entries(errnoTables)) {
+    it(`errno names: ${name}`, () => {
+      const t = table as Record<string, number>;
+      const missing = [...used.errnos].filter((k) => !Number.isInteger(t[k]) && k !== "EWOULDBLOCK");
+      assert.deepEqual(missing, []);
+      const numbers = Object.values(t);
+      assert.equal(new Set(numbers).size, numbers.length - (name === "freebsd" ? 1 : 0), "distinct numbers (FreeBSD's ENOTSUP is EOPNOTSUPP)");
+    });
+  }
+
+  for (const [key, layout] of Object.entries(layouts)) {
+    it(`struct layouts: ${key}`, () => {
+      const l = layout as unknown as Record<string, Record<string, number | null>>;
+      const problems: string[] = [];
+      for (const [struct, fieldsUsed] of used.fields) {
+        const entry = l[struct];
+        if (!entry) {
+          problems.push(`${struct}: no entry`);
+          continue;
+        }
+        const exists = !(linuxOnlyStructs.has(struct) && !key.startsWith("linux"));
+        if (exists && !(typeof entry.size === "number" && entry.size > 0)) problems.push(`${struct}.size: ${entry.size}`);
+        // cmsghdr's data starts at CMSG_ALIGN(sizeof(struct cmsghdr)), past the struct's own end.
+        const end = typeof entry.align === "number" ? Math.ceil((entry.size as number) / entry.align) * entry.align : entry.size as number;
+        for (const field of fieldsUsed) {
+          const v = entry[field];
+          if (v === undefined || (v !== null && (!Number.isInteger(v) || v < 0 || (exists && field !== "size" && v > end && !/Size$|^align$/.test(field))))) {
+            problems.push(`${struct}.${field}: ${v}`);
+          }
+        }
+      }
+      assert.deepEqual(problems, []);
+      const kq = (layout as Layout).kevent;
+      assert.equal(kq.size, key.startsWith("freebsd") ? 64 : 32, "FreeBSD 12+ has ext[4] after udata");
+    });
+  }
 });

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { runtime } from "./deps.ts";
+import { hangGuard } from "./helpers.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const fixtures = new URL("./fixtures/package/", import.meta.url).pathname;
@@ -21,7 +22,7 @@ const bin = (name: string) => join(root, "node_modules", ".bin", name);
 function run(cmd: string, args: string[], cwd: string, timeoutMs = 300_000): SpawnSyncReturns<string> {
   // The child gets a plain environment: no test-runner variables, no colour codes in its output.
   const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" };
-  return spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: timeoutMs, env });
+  return spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: hangGuard(timeoutMs), env });
 }
 
 function ok(r: SpawnSyncReturns<string>, what: string): string {

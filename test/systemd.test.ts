@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { DatagramSocket, describeSocket, EventBase, EVLOOP, listenFds, os, runtime, sdNotify, sys, watchdogInterval } from "./deps.ts";
+import { hangGuard } from "./helpers.ts";
 import { constants as K, errnoCell, libc } from "../src/ffi/mod.ts";
 import { encodeAddress, resolveAddress } from "../src/ffi/sockaddr.ts";
 
@@ -25,7 +26,7 @@ function runActivated(fds: number[], env: Record<string, string>): { status: num
     stdio: ["ignore", "pipe", "pipe", ...fds],
     env: { ...process.env, ...env },
     encoding: "utf8",
-    timeout: 30_000,
+    timeout: hangGuard(30_000),
   });
   const line = r.stdout.trim().split("\n").pop() ?? "";
   return { status: r.status, report: line.startsWith("{") ? JSON.parse(line) : {}, stderr: r.stderr };
@@ -72,7 +73,7 @@ describe("systemd socket activation and sd_notify", { skip: os !== "linux" && "u
         stdio: ["ignore", "pipe", "pipe", tcp],
         env: { ...process.env, LISTEN_FDS: "1", NOTIFY_SOCKET: "" },
         encoding: "utf8",
-        timeout: 30_000,
+        timeout: hangGuard(30_000),
       });
       assert.equal(r.status, 0, r.stderr);
       const report = JSON.parse(r.stdout.trim().split("\n").pop()!);

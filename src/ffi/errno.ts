@@ -1,5 +1,7 @@
-// errno names per OS and SyscallError. The numbers are checked against the C headers by
-// test/layout.test.ts whenever a C compiler is present (scripts/print-layout.c prints them).
+// errno names per OS and SyscallError. Each list is the OS's errno numbers in order, read from its
+// header: Linux from <asm-generic/errno-base.h> and <asm-generic/errno.h>, macOS from xnu's
+// bsd/sys/errno.h, FreeBSD from sys/sys/errno.h. The host's numbers are also checked against its C
+// headers by test/layout.test.ts whenever a C compiler is present (scripts/print-layout.c).
 import { os } from "./runtime.ts";
 
 const linuxErrnoNames =
@@ -27,7 +29,15 @@ const darwinErrnoNames =
   "EDEVERR EOVERFLOW EBADEXEC EBADARCH ESHLIBVERS EBADMACHO ECANCELED EIDRM ENOMSG EILSEQ ENOATTR EBADMSG " +
   "EMULTIHOP ENODATA ENOLINK ENOSR ENOSTR EPROTO ETIME EOPNOTSUPP ENOPOLICY ENOTRECOVERABLE EOWNERDEAD EQFULL";
 
-// FreeBSD shares the BSD numbering with macOS for everything evffi meets (1-35 and the socket range).
+// FreeBSD numbers 1-81 as macOS does (both inherit 4.4BSD's), then goes its own way: macOS puts
+// EPWROFF, EDEVERR, ... at 82, FreeBSD EIDRM; and its ENOTSUP is EOPNOTSUPP (45), not a number of its own.
+const freebsdErrnoNames =
+  darwinErrnoNames.split(" ").slice(0, darwinErrnoNames.split(" ").indexOf("ENEEDAUTH") + 1).join(" ").replace("ENOTSUP", "EOPNOTSUPP") + " " +
+  "EIDRM ENOMSG EOVERFLOW ECANCELED EILSEQ ENOATTR EDOOFUS EBADMSG EMULTIHOP ENOLINK EPROTO ENOTCAPABLE ECAPMODE " +
+  "ENOTRECOVERABLE EOWNERDEAD EINTEGRITY";
+
+const errnoLists: Record<string, string> = { linux: linuxErrnoNames, darwin: darwinErrnoNames, freebsd: freebsdErrnoNames };
+
 function buildTable(list: string): { names: string[]; numbers: Record<string, number> } {
   const names = ["", ...list.split(" ")];
   const numbers: Record<string, number> = {};
@@ -37,7 +47,7 @@ function buildTable(list: string): { names: string[]; numbers: Record<string, nu
   return { names, numbers };
 }
 
-const table = buildTable(os === "linux" ? linuxErrnoNames : darwinErrnoNames);
+const table = buildTable(errnoLists[os]);
 
 /** errno numbers by name for this OS: `Errno.EAGAIN`, `Errno.EBADF`, ... */
 export const Errno: Readonly<Record<string, number>> = Object.freeze({
@@ -45,6 +55,7 @@ export const Errno: Readonly<Record<string, number>> = Object.freeze({
   // Aliases that C headers define onto the same number.
   EWOULDBLOCK: table.numbers.EAGAIN,
   ...(os === "linux" ? { ENOTSUP: table.numbers.EOPNOTSUPP, EDEADLOCK: table.numbers.EDEADLK } : {}),
+  ...(os === "freebsd" ? { ENOTSUP: table.numbers.EOPNOTSUPP } : {}),
 });
 
 /** The symbolic name of an errno value on this OS ("EBADF"), or "E<number>" if unknown. */
@@ -54,9 +65,10 @@ export function errnoName(errno: number): string {
 }
 
 /** The errno tables of each OS, for tools that compare them against a C compiler. */
-export const errnoTables: Readonly<Record<"linux" | "darwin", Readonly<Record<string, number>>>> = {
+export const errnoTables: Readonly<Record<"linux" | "darwin" | "freebsd", Readonly<Record<string, number>>>> = {
   linux: buildTable(linuxErrnoNames).numbers,
   darwin: buildTable(darwinErrnoNames).numbers,
+  freebsd: { ...buildTable(freebsdErrnoNames).numbers, ENOTSUP: 45 },
 };
 
 let describeErrno: (errno: number) => string = () => "";

@@ -29,6 +29,9 @@ export interface Layout {
   siginfo: { size: number; signo: number; code: number; pid: number; status: number };
 }
 
+// Linux x86_64 (glibc): <sys/epoll.h> (epoll_event is packed on x86_64 only), <bits/socket.h>
+// (size_t msg_iovlen, msg_controllen and cmsg_len; CMSG_ALIGN to size_t), <bits/types/siginfo_t.h>.
+// Also checked against a C compiler by test/layout.test.ts wherever one is installed.
 const linuxX64: Layout = {
   epoll_event: { size: 12, events: 0, data: 4 }, // packed on x86_64
   pollfd: { size: 8, fd: 0, events: 4, revents: 6 },
@@ -47,34 +50,49 @@ const linuxX64: Layout = {
   siginfo: { size: 128, signo: 0, code: 8, pid: 16, status: 24 },
 };
 
+// aarch64 Linux: the same, except that epoll_event is not packed (the 64-bit data is aligned to 8).
 const linuxArm64: Layout = { ...linuxX64, epoll_event: { size: 16, events: 0, data: 8 } };
 
+// macOS, from xnu's headers (bsd/...); x86_64 and arm64 agree on every struct here. kevent is
+// declared under #pragma pack(4) but needs no padding either way.
 const darwin: Layout = {
   epoll_event: { size: 0, events: 0, data: 0 }, // no epoll
-  pollfd: { size: 8, fd: 0, events: 4, revents: 6 },
-  fd_set: { size: 128 },
-  kevent: { size: 32, ident: 0, filter: 8, flags: 10, fflags: 12, data: 16, udata: 24 },
+  pollfd: { size: 8, fd: 0, events: 4, revents: 6 }, // sys/poll.h
+  fd_set: { size: 128 }, // sys/_types/_fd_def.h: __DARWIN_FD_SETSIZE 1024 bits
+  kevent: { size: 32, ident: 0, filter: 8, flags: 10, fflags: 12, data: 16, udata: 24 }, // sys/event.h
+  // sys/socket.h: msg_iovlen is an int and msg_controllen a socklen_t; cmsg_len is a socklen_t and
+  // CMSG_ALIGN is __DARWIN_ALIGN32 (arm/_param.h, i386/_param.h): 4 bytes, so data follows at 12.
   msghdr: { size: 48, name: 0, namelen: 8, iov: 16, iovlen: 24, iovlenSize: 4, control: 32, controllen: 40, controllenSize: 4, flags: 44 },
-  iovec: { size: 16, base: 0, len: 8 },
+  iovec: { size: 16, base: 0, len: 8 }, // sys/_types/_iovec_t.h
   cmsghdr: { size: 12, len: 0, lenSize: 4, level: 4, type: 8, data: 12, align: 4 },
-  timespec: { size: 16, sec: 0, nsec: 8 },
+  timespec: { size: 16, sec: 0, nsec: 8 }, // sys/_types/_timespec.h
   itimerspec: { size: 0, interval: 0, value: 0 }, // no timerfd
+  // sys/_types/_timeval.h: tv_usec is __darwin_suseconds_t, an __int32_t (sys/_types.h).
   timeval: { size: 16, sec: 0, usec: 8, usecSize: 4 },
+  // netinet/in.h, netinet6/in6.h, sys/un.h: sin_len/sin6_len/sun_len, then a one-byte family;
+  // sun_path is 104 bytes.
   sockaddr_in: { size: 16, family: 1, familySize: 1, len: 0, port: 2, addr: 4 },
   sockaddr_in6: { size: 28, family: 1, port: 2, flowinfo: 4, addr: 8, scope_id: 24 },
   sockaddr_un: { size: 106, family: 1, path: 2 },
-  rlimit: { size: 16, cur: 0, max: 8 },
-  // <sys/signal.h>: si_signo, si_errno, si_code, then si_pid and si_uid, then si_status.
+  rlimit: { size: 16, cur: 0, max: 8 }, // sys/resource.h: rlim_t is 64-bit
+  // sys/signal.h: si_signo, si_errno, si_code, si_pid, si_uid, si_status, si_addr, si_value,
+  // si_band, __pad[7].
   siginfo: { size: 104, signo: 0, code: 8, pid: 12, status: 20 },
 };
 
-// FreeBSD 12+: 64-byte kevent (ext[4] after udata), otherwise BSD-like.
+// FreeBSD 12+ (sys/...), amd64 and arm64 alike: otherwise BSD like macOS, with these differences.
 const freebsd: Layout = {
   ...darwin,
+  // sys/event.h: data became an __int64_t and ext[4] (four __uint64_t) follows udata since 12.0.
   kevent: { size: 64, ident: 0, filter: 8, flags: 10, fflags: 12, data: 16, udata: 24 },
+  // sys/socket.h: the same msghdr and cmsghdr as macOS, but CMSG_ALIGN is _ALIGN (machine/_align.h:
+  // sizeof(register_t) on amd64, sizeof(long long) on arm64), 8 bytes: data starts at 16.
   msghdr: { size: 48, name: 0, namelen: 8, iov: 16, iovlen: 24, iovlenSize: 4, control: 32, controllen: 40, controllenSize: 4, flags: 44 },
   cmsghdr: { size: 12, len: 0, lenSize: 4, level: 4, type: 8, data: 16, align: 8 },
-  sockaddr_un: { size: 106, family: 1, path: 2 },
+  // sys/_timeval.h: tv_usec is suseconds_t, a long (sys/_types.h).
+  timeval: { size: 16, sec: 0, usec: 8, usecSize: 8 },
+  sockaddr_un: { size: 106, family: 1, path: 2 }, // sys/un.h: sun_path[104]
+  // sys/signal.h: the same first fields as macOS, then a 40-byte _reason union instead of si_band and __pad.
   siginfo: { size: 80, signo: 0, code: 8, pid: 12, status: 20 },
 };
 
@@ -90,6 +108,11 @@ export const layouts: Record<string, Layout> = {
 /** The layout table of the host. */
 export const layout: Layout = layouts[platform];
 
+// Linux (glibc, and the kernel's uapi headers for what glibc takes from them): <sys/socket.h>,
+// <bits/socket.h>, <asm-generic/fcntl.h>, <sys/epoll.h>, <sys/poll.h>, <sys/eventfd.h>,
+// <sys/timerfd.h>, <linux/time.h>, <asm-generic/socket.h>, <netinet/in.h>, <netinet/tcp.h>,
+// <linux/in6.h>, <sys/wait.h>, <bits/siginfo-consts.h>, <asm-generic/resource.h>; kqueue's numbers
+// are libkqueue's <sys/event.h>.
 const linuxConstants = {
   AF_UNIX: 1, AF_INET: 2, AF_INET6: 10,
   SOCK_STREAM: 1, SOCK_DGRAM: 2, SOCK_NONBLOCK: 0o4000, SOCK_CLOEXEC: 0o2000000,
@@ -122,42 +145,57 @@ const linuxConstants = {
 
 export type Constants = typeof linuxConstants;
 
+// macOS, from xnu's headers (bsd/...), except the clocks, which come from Libc's <time.h>.
 const darwinConstants: Constants = {
+  // sys/socket.h
   AF_UNIX: 1, AF_INET: 2, AF_INET6: 30,
   SOCK_STREAM: 1, SOCK_DGRAM: 2, SOCK_NONBLOCK: 0, SOCK_CLOEXEC: 0, // absent: set with fcntl
+  // sys/fcntl.h
   O_NONBLOCK: 0x4, O_CLOEXEC: 0x1000000, O_RDWR: 2,
   F_GETFD: 1, F_SETFD: 2, F_GETFL: 3, F_SETFL: 4, FD_CLOEXEC: 1, F_DUPFD_CLOEXEC: 67,
   EPOLL_CLOEXEC: 0, EPOLL_CTL_ADD: 0, EPOLL_CTL_DEL: 0, EPOLL_CTL_MOD: 0,
   EPOLLIN: 0, EPOLLPRI: 0, EPOLLOUT: 0, EPOLLERR: 0, EPOLLHUP: 0, EPOLLRDHUP: 0, EPOLLONESHOT: 0, EPOLLET: 0,
+  // sys/poll.h (no POLLRDHUP)
   POLLIN: 0x1, POLLPRI: 0x2, POLLOUT: 0x4, POLLERR: 0x8, POLLHUP: 0x10, POLLNVAL: 0x20, POLLRDHUP: 0,
   EFD_SEMAPHORE: 0, EFD_NONBLOCK: 0, EFD_CLOEXEC: 0, TFD_NONBLOCK: 0, TFD_CLOEXEC: 0, TFD_TIMER_ABSTIME: 0,
+  // Libc's <time.h> (clockid_t: _CLOCK_REALTIME 0, _CLOCK_MONOTONIC 6); no coarse clocks.
   CLOCK_REALTIME: 0, CLOCK_MONOTONIC: 6, CLOCK_REALTIME_COARSE: 0, CLOCK_MONOTONIC_COARSE: 6,
+  // sys/socket.h (SO_LINGER as seen without _POSIX_C_SOURCE: in ticks), netinet/in.h, netinet/tcp.h,
+  // netinet6/in6.h; the BSDs share these numbers.
   SOL_SOCKET: 0xffff, SO_REUSEADDR: 0x4, SO_TYPE: 0x1008, SO_ERROR: 0x1007, SO_SNDBUF: 0x1001, SO_RCVBUF: 0x1002,
   SO_KEEPALIVE: 0x8, SO_REUSEPORT: 0x200, SO_LINGER: 0x80, IPPROTO_TCP: 6, TCP_NODELAY: 1, IPPROTO_IPV6: 41, IPV6_V6ONLY: 27,
-  // <sys/socket.h>, <netinet/in.h>, <netinet6/in6.h> (the BSDs share these numbers).
   SOCK_SEQPACKET: 5, SO_BROADCAST: 0x20, SO_ACCEPTCONN: 0x2, IPPROTO_IP: 0, IPPROTO_UDP: 17,
   IP_MULTICAST_TTL: 10, IP_MULTICAST_LOOP: 11, IP_ADD_MEMBERSHIP: 12, IP_DROP_MEMBERSHIP: 13,
   IPV6_MULTICAST_HOPS: 10, IPV6_MULTICAST_LOOP: 11, IPV6_JOIN_GROUP: 12, IPV6_LEAVE_GROUP: 13,
-  // <netinet/tcp.h>: macOS calls the idle time TCP_KEEPALIVE. 0: the option does not exist here.
+  // netinet/tcp.h: macOS calls the idle time TCP_KEEPALIVE. 0: the option does not exist here.
   TCP_KEEPIDLE: 0x10, TCP_KEEPINTVL: 0x101, TCP_KEEPCNT: 0x102, TCP_DEFER_ACCEPT: 0, TCP_INFO: 0, TCP_FASTOPEN: 0x105,
   SO_BINDTODEVICE: 0, IP_TRANSPARENT: 0,
-  // <sys/wait.h>, <sys/signal.h>; no pidfds (P_PIDFD 0): processes are watched with EVFILT_PROC there.
+  // sys/wait.h (idtype_t: P_ALL 0, P_PID 1), sys/signal.h (CLD_*); no pidfds (P_PIDFD 0).
   P_PID: 1, P_PIDFD: 0, WEXITED: 4, WNOHANG: 1, WNOWAIT: 0x20, CLD_EXITED: 1, CLD_KILLED: 2, CLD_DUMPED: 3,
+  // sys/socket.h
   SCM_RIGHTS: 1, MSG_PEEK: 0x2, MSG_CTRUNC: 0x20, MSG_TRUNC: 0x10, MSG_DONTWAIT: 0x80, MSG_WAITALL: 0x40,
   MSG_NOSIGNAL: 0x80000, MSG_CMSG_CLOEXEC: 0,
   SHUT_RD: 0, SHUT_WR: 1, SHUT_RDWR: 2,
-  RLIMIT_NOFILE: 8,
+  RLIMIT_NOFILE: 8, // sys/resource.h
+  // sys/event.h
   EVFILT_READ: -1, EVFILT_WRITE: -2, EVFILT_SIGNAL: -6, EVFILT_TIMER: -7, EVFILT_USER: -10,
   EV_ADD: 0x1, EV_DELETE: 0x2, EV_ENABLE: 0x4, EV_DISABLE: 0x8, EV_ONESHOT: 0x10, EV_CLEAR: 0x20,
   EV_RECEIPT: 0x40, EV_ERROR: 0x4000, EV_EOF: 0x8000, NOTE_TRIGGER: 0x01000000,
 };
 
+// FreeBSD (sys/...): macOS's numbers except these.
 const freebsdConstants: Constants = {
   ...darwinConstants,
+  // sys/socket.h: AF_INET6, and socket()'s type flags (FreeBSD 10+); sys/fcntl.h.
   AF_INET6: 28, SOCK_NONBLOCK: 0x20000000, SOCK_CLOEXEC: 0x10000000, O_CLOEXEC: 0x100000, F_DUPFD_CLOEXEC: 17,
+  // sys/_clock_id.h: the coarse clocks are CLOCK_*_FAST.
   CLOCK_MONOTONIC: 4, CLOCK_MONOTONIC_COARSE: 12, CLOCK_REALTIME_COARSE: 10, SO_REUSEPORT: 0x200,
-  MSG_NOSIGNAL: 0x20000, MSG_CMSG_CLOEXEC: 0x40000, MSG_WAITALL: 0x40, EVFILT_USER: -11,
-  // <netinet/tcp.h>; FreeBSD's TCP_INFO struct differs from Linux's and is not decoded (0 here).
+  // sys/socket.h
+  MSG_NOSIGNAL: 0x20000, MSG_CMSG_CLOEXEC: 0x40000, MSG_WAITALL: 0x40,
+  EVFILT_USER: -11, // sys/event.h
+  // sys/wait.h: idtype_t starts at P_PID (0), and the option bits differ from macOS's.
+  P_PID: 0, WEXITED: 16, WNOWAIT: 8,
+  // netinet/tcp.h; FreeBSD's TCP_INFO struct differs from Linux's and is not decoded (0 here).
   TCP_KEEPIDLE: 256, TCP_KEEPINTVL: 512, TCP_KEEPCNT: 1024, TCP_FASTOPEN: 1025,
 };
 
@@ -176,6 +214,8 @@ const linuxSignals: Record<string, number> = {
   SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25, SIGVTALRM: 26,
   SIGPROF: 27, SIGWINCH: 28, SIGIO: 29, SIGPWR: 30, SIGSYS: 31,
 };
+// Signal numbers: Linux's <asm-generic/signal.h> (x86_64 and aarch64 share it); the BSD numbering
+// of xnu's bsd/sys/signal.h and FreeBSD's sys/sys/signal.h, which agree on every signal listed.
 const bsdSignals: Record<string, number> = {
   SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGEMT: 7, SIGFPE: 8, SIGKILL: 9,
   SIGBUS: 10, SIGSEGV: 11, SIGSYS: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGURG: 16, SIGSTOP: 17,

@@ -1,8 +1,11 @@
 // Raw libc bindings, opened once per thread (each Worker has its own module instance).
 // These return C's values unchanged (-1 and errno on failure): the hot paths test -1 inline and
 // read `errnoCell[0]` as the very next expression. sys.ts wraps them in throwing, typed calls.
-import { os } from "./runtime.ts";
-import { type NativePointer, type OpenedLibrary, type SymbolSpec, type U64Arg, nativeMemory, openLibrary, readCString } from "./native.ts";
+import { os, platform } from "./runtime.ts";
+import {
+  type NativePointer, type OpenedLibrary, type SymbolSpec, type U64Arg, NotAvailableError, nativeMemory, openLibrary, readCString, u64arg,
+} from "./native.ts";
+import { portable, replaceableSymbols } from "./portable.ts";
 import { SyscallError, setErrnoDescriber } from "./errno.ts";
 
 type Buf = ArrayBufferView | null;
@@ -78,10 +81,30 @@ export interface Libc {
   kevent(kq: number, changes: Buf, nchanges: number, events: Buf, nevents: number, timeout: Buf): number;
 }
 
-const linuxOnly = os === "linux";
-const i32 = "i32", u32 = "u32", u64 = "u64", buf = "buf", nbuf = "nbuf", ptr = "ptr";
+const i32 = "i32", u32 = "u32", i64 = "i64", u64 = "u64", buf = "buf", nbuf = "nbuf", ptr = "ptr";
 
-const specs: Record<string, SymbolSpec> = {
+// fcntl(int fd, int cmd, ...) is variadic. On x86_64 (both ABIs) and on Linux aarch64 a variadic
+// int travels in the next free register, exactly like a fixed one, so binding it as a third int
+// works. Apple's arm64 ABI differs: every variadic argument goes on the stack in its own 8-byte
+// slot ("Writing ARM64 code for Apple platforms", Apple Developer Documentation: "the caller
+// places all variadic arguments on the stack"), while an FFI call with a fixed third int would put
+// it in x2, where fcntl never looks, so F_SETFL's flags would never arrive. On darwin-arm64 the
+// binding therefore fills x2-x7 with six unused 64-bit arguments, and the value, as the ninth
+// argument, is passed in the first stack slot, [sp], where the callee's va_arg reads it.
+/**
+ * How `fcntl(fd, cmd, int)` is declared on `platformKey` ("darwin-arm64", "linux-x64", ...): the
+ * variadic int as a third fixed int, or, on darwin-arm64, after six unused 64-bit arguments.
+ */
+export function fcntlSpecFor(platformKey: string): SymbolSpec {
+  return platformKey === "darwin-arm64"
+    ? { args: [i32, i32, i64, i64, i64, i64, i64, i64, i64], result: i32 }
+    : { args: [i32, i32, i32], result: i32 };
+}
+const variadicOnStack = platform === "darwin-arm64";
+const fcntlSpec = fcntlSpecFor(platform);
+
+/** Symbols of every OS. Each is POSIX or shared by glibc, macOS's libSystem and FreeBSD's libc. */
+const commonSpecs: Record<string, SymbolSpec> = {
   read: { args: [i32, buf, u64], result: i32 },
   write: { args: [i32, buf, u64], result: i32 },
   readv: { args: [i32, buf, i32], result: i32 },
@@ -94,8 +117,6 @@ const specs: Record<string, SymbolSpec> = {
   recvmsg: { args: [i32, buf, i32], result: i32 },
   sendto: { args: [i32, buf, u64, i32, buf, u32], result: i32 },
   recvfrom: { args: [i32, buf, u64, i32, buf, buf], result: i32 },
-  recvmmsg: { args: [i32, buf, u32, i32, nbuf], result: i32, optional: true },
-  sendmmsg: { args: [i32, buf, u32, i32], result: i32, optional: true },
   close: { args: [i32], result: i32 },
   dup: { args: [i32], result: i32 },
   getpid: { args: [], result: i32 },
@@ -107,17 +128,14 @@ const specs: Record<string, SymbolSpec> = {
   bind: { args: [i32, buf, u32], result: i32 },
   listen: { args: [i32, i32], result: i32 },
   accept: { args: [i32, nbuf, nbuf], result: i32 },
-  accept4: { args: [i32, nbuf, nbuf, i32], result: i32, optional: true },
   connect: { args: [i32, buf, u32], result: i32 },
   getsockopt: { args: [i32, i32, i32, buf, buf], result: i32 },
   setsockopt: { args: [i32, i32, i32, buf, u32], result: i32 },
   getsockname: { args: [i32, buf, buf], result: i32 },
   getpeername: { args: [i32, buf, buf], result: i32 },
   shutdown: { args: [i32, i32], result: i32 },
-  // fcntl is variadic; one int after cmd is passed in a register on x86_64 and Linux aarch64.
-  fcntl: { args: [i32, i32, i32], result: i32 },
+  fcntl: fcntlSpec,
   pipe: { args: [buf], result: i32 },
-  pipe2: { args: [buf, i32], result: i32, optional: true },
   poll: { args: [buf, u64, i32], result: i32 },
   // The read and write sets are always given (bun:ffi's "buffer" is the cheap type); the except
   // set and the timeout may be null.
@@ -126,29 +144,66 @@ const specs: Record<string, SymbolSpec> = {
   getrlimit: { args: [i32, buf], result: i32 },
   setrlimit: { args: [i32, buf], result: i32 },
   unlink: { args: [buf], result: i32 },
-  pidfd_open: { args: [i32, u32], result: i32, optional: true },
-  pidfd_send_signal: { args: [i32, i32, nbuf, u32], result: i32, optional: true },
   waitid: { args: [i32, u32, buf, i32], result: i32 },
   posix_spawnp: { args: [buf, buf, buf, nbuf, buf, buf], result: i32 },
   posix_spawn_file_actions_init: { args: [buf], result: i32 },
   posix_spawn_file_actions_destroy: { args: [buf], result: i32 },
   posix_spawn_file_actions_adddup2: { args: [buf, i32, i32], result: i32 },
+  // glibc 2.29, macOS 10.15, FreeBSD 13.1.
   posix_spawn_file_actions_addchdir_np: { args: [buf, buf], result: i32, optional: true },
   posix_spawn_file_actions_addopen: { args: [buf, i32, buf, i32, u32], result: i32 },
-  // open is variadic; only the fixed arguments are passed (no O_CREAT, so no mode).
+  // open(path, flags, ...) is variadic too, but the mode is read only with O_CREAT, which evffi
+  // never passes: binding the two fixed arguments is right on every ABI, Apple's arm64 included.
   open: { args: [buf, i32], result: i32 },
-  epoll_create1: { args: [i32], result: i32, optional: true },
-  epoll_ctl: { args: [i32, i32, i32, buf], result: i32, optional: true },
-  epoll_wait: { args: [i32, buf, i32, i32], result: i32, optional: true },
-  epoll_pwait2: { args: [i32, buf, i32, nbuf, nbuf], result: i32, optional: true },
-  eventfd: { args: [u32, i32], result: i32, optional: true },
-  timerfd_create: { args: [i32, i32], result: i32, optional: true },
-  timerfd_settime: { args: [i32, i32, buf, nbuf], result: i32, optional: true },
-  kqueue: { args: [], result: i32, optional: true },
-  kevent: { args: [i32, nbuf, i32, nbuf, i32, nbuf], result: i32, optional: true },
-  __errno_location: { args: [], result: ptr, optional: true },
-  __error: { args: [], result: ptr, optional: true },
 };
+
+/** Linux only (glibc). Those in `replaceableSymbols` are left out when the portable paths are forced. */
+const linuxSpecs: Record<string, SymbolSpec> = {
+  errnoLocation: { symbol: "__errno_location", args: [], result: ptr },
+  accept4: { args: [i32, nbuf, nbuf, i32], result: i32, optional: true },
+  pipe2: { args: [buf, i32], result: i32, optional: true },
+  recvmmsg: { args: [i32, buf, u32, i32, nbuf], result: i32, optional: true },
+  sendmmsg: { args: [i32, buf, u32, i32], result: i32, optional: true },
+  // glibc 2.36 (and a 5.3 kernel to work).
+  pidfd_open: { args: [i32, u32], result: i32, optional: true },
+  pidfd_send_signal: { args: [i32, i32, nbuf, u32], result: i32, optional: true },
+  epoll_create1: { args: [i32], result: i32 },
+  epoll_ctl: { args: [i32, i32, i32, buf], result: i32 },
+  epoll_wait: { args: [i32, buf, i32, i32], result: i32 },
+  // glibc 2.35.
+  epoll_pwait2: { args: [i32, buf, i32, nbuf, nbuf], result: i32, optional: true },
+  eventfd: { args: [u32, i32], result: i32 },
+  timerfd_create: { args: [i32, i32], result: i32 },
+  timerfd_settime: { args: [i32, i32, buf, nbuf], result: i32 },
+};
+
+/** macOS (libSystem): kqueue, and errno behind __error(). */
+const darwinSpecs: Record<string, SymbolSpec> = {
+  errnoLocation: { symbol: "__error", args: [], result: ptr },
+  kqueue: { args: [], result: i32 },
+  kevent: { args: [i32, nbuf, i32, nbuf, i32, nbuf], result: i32 },
+};
+
+/** FreeBSD (libc.so.7): kqueue, __error(), and the Linux-style calls FreeBSD 10-11 added. */
+const freebsdSpecs: Record<string, SymbolSpec> = {
+  ...darwinSpecs,
+  accept4: { args: [i32, nbuf, nbuf, i32], result: i32, optional: true },
+  pipe2: { args: [buf, i32], result: i32, optional: true },
+  recvmmsg: { args: [i32, buf, u32, i32, nbuf], result: i32, optional: true },
+  sendmmsg: { args: [i32, buf, u32, i32], result: i32, optional: true },
+};
+
+const osSpecs: Record<string, Record<string, SymbolSpec>> = { linux: linuxSpecs, darwin: darwinSpecs, freebsd: freebsdSpecs };
+
+// Only this OS's symbols are listed: Bun fails a whole dlopen on one absent required symbol (and
+// probes each optional one with a dlopen of its own), so nothing that the OS cannot have is named.
+const specs: Record<string, SymbolSpec> = { ...commonSpecs };
+for (const [name, spec] of Object.entries(osSpecs[os])) {
+  if (!(portable && replaceableSymbols.has(name))) specs[name] = spec;
+}
+
+/** Every name of the Libc interface, whichever OS binds it, so the others can get a throwing stub. */
+const everyName = new Set([...Object.keys(commonSpecs), ...Object.values(osSpecs).flatMap((t) => Object.keys(t))]);
 
 const libcPaths: Record<string, string[]> = {
   linux: ["libc.so.6"],
@@ -156,10 +211,19 @@ const libcPaths: Record<string, string[]> = {
   freebsd: ["libc.so.7"],
 };
 
-const opened: OpenedLibrary<Libc & { __errno_location(): NativePointer; __error(): NativePointer }> = openLibrary(
-  libcPaths[os],
-  specs,
-);
+const opened: OpenedLibrary<Libc & { errnoLocation(): NativePointer }> = openLibrary(libcPaths[os], specs);
+for (const name of everyName) {
+  if (name in specs) continue;
+  opened.missing.add(name);
+  (opened.symbols as unknown as Record<string, unknown>)[name] = () => {
+    throw new NotAvailableError(name, portable && replaceableSymbols.has(name) ? `${opened.path}, left unbound by EVFFI_PORTABLE` : opened.path);
+  };
+}
+if (variadicOnStack) {
+  const raw = opened.symbols.fcntl as unknown as (fd: number, cmd: number, ...rest: U64Arg[]) => number;
+  const unused = u64arg(0);
+  opened.symbols.fcntl = (fd, cmd, arg) => raw(fd, cmd, unused, unused, unused, unused, unused, unused, u64arg(arg));
+}
 
 /** The bound libc symbols of this thread. */
 export const libc: Libc = opened.symbols;
@@ -173,7 +237,7 @@ export function hasSymbol(symbol: string): boolean {
 
 /** This thread's errno, aliased once: read `errnoCell[0]` immediately after a call returns -1. */
 export const errnoCell: Int32Array = new Int32Array(
-  nativeMemory(linuxOnly ? opened.symbols.__errno_location() : opened.symbols.__error(), 4),
+  nativeMemory(opened.symbols.errnoLocation(), 4),
 );
 
 setErrnoDescriber((errno) => readCString(libc.strerror(errno)));

@@ -3,6 +3,7 @@ export {
   runtime, runtimeVersion, os, arch, platform, getEnv, unsetEnv, environment, scriptArgs, heapUsedAfterGc, yieldToHost, addHostSignalListener,
   removeHostSignalListener, inWorker, startWorker, workerName, parentPort, executablePath, scriptCommand,
 } from "./runtime.ts";
+export { portable } from "./portable.ts";
 export { createWaiter } from "./waiter.ts";
 export type { OffThreadWaiter } from "./waiter.ts";
 export type { RuntimeName, OsName, ArchName, HostWorker, HostWorkerHandlers } from "./runtime.ts";

@@ -5,6 +5,12 @@ import { errnoCell, libc } from "./libc.ts";
 import { Errno, SyscallError } from "./errno.ts";
 import { constants as C, layout as L } from "./layout.ts";
 import { StableBuffer, setU64 } from "./native.ts";
+import { portable } from "./portable.ts";
+
+// MSG_CMSG_CLOEXEC (Linux, FreeBSD) marks received descriptors close-on-exec as they arrive;
+// macOS lacks it (0 in its table), and there, or with the portable paths forced, each received
+// descriptor is marked with fcntl instead, leaving a window in which a fork may inherit it.
+const receiveFlags = portable ? 0 : C.MSG_CMSG_CLOEXEC;
 
 const M = L.msghdr, IOV = L.iovec, CM = L.cmsghdr;
 const alignUp = (n: number) => (n + CM.align - 1) & ~(CM.align - 1);
@@ -16,7 +22,7 @@ export const cmsgLen = (bytes: number): number => alignUp(CM.data) + bytes;
 export interface ReceivedFds {
   /** Payload bytes received (a copy); empty at end of stream. */
   data: Uint8Array;
-  /** Descriptors received, close-on-exec where the OS supports MSG_CMSG_CLOEXEC. */
+  /** Descriptors received, close-on-exec (atomically where the OS has MSG_CMSG_CLOEXEC). */
   fds: number[];
   /** The kernel dropped descriptors for lack of control space (MSG_CTRUNC); the ones it did deliver are in `fds`. */
   truncated: boolean;
@@ -97,7 +103,7 @@ export class ScmRights {
   /** Receives one message. Returns null on EAGAIN. Every control message is walked. */
   receive(sock: number): ReceivedFds | null {
     this.prepare(this.maxPayload, this.control.size);
-    const n = libc.recvmsg(sock, this.msg.bytes, C.MSG_CMSG_CLOEXEC);
+    const n = libc.recvmsg(sock, this.msg.bytes, receiveFlags);
     if (n === -1) {
       const errno = errnoCell[0];
       if (errno === Errno.EAGAIN) return null;
@@ -117,6 +123,7 @@ export class ScmRights {
       }
       at += alignUp(len);
     }
+    if (receiveFlags === 0) for (const fd of fds) libc.fcntl(fd, C.F_SETFD, C.FD_CLOEXEC);
     return { data: this.payload.bytes.slice(0, n), fds, truncated: (flags & C.MSG_CTRUNC) !== 0 };
   }
 }

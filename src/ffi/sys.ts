@@ -13,7 +13,11 @@ import { Errno, SyscallError } from "./errno.ts";
 const EAGAIN = Errno.EAGAIN;
 import { constants as C, layout as L } from "./layout.ts";
 import { MAX_IO, u64arg } from "./native.ts";
-import { os } from "./runtime.ts";
+import { portable } from "./portable.ts";
+
+// Linux and FreeBSD take SOCK_NONBLOCK | SOCK_CLOEXEC in socket()'s type, atomically; macOS has
+// neither (0 in its table) and the portable path sets both with fcntl right after the call.
+const typeFlags = !portable && C.SOCK_CLOEXEC !== 0;
 
 const encoder = new TextEncoder();
 
@@ -65,9 +69,9 @@ export function isOpen(fd: number): boolean {
 /** A connected pair of sockets (AF_UNIX, SOCK_STREAM by default), non-blocking and close-on-exec. */
 export function socketpair(type = C.SOCK_STREAM, { nonBlocking = true } = {}): [number, number] {
   const sv = new Int32Array(2);
-  const linuxFlags = os === "linux" ? C.SOCK_CLOEXEC | (nonBlocking ? C.SOCK_NONBLOCK : 0) : 0;
-  if (libc.socketpair(C.AF_UNIX, type | linuxFlags, 0, sv) === -1) fail("socketpair", "AF_UNIX", type | linuxFlags, 0);
-  if (os !== "linux") {
+  const flags = typeFlags ? C.SOCK_CLOEXEC | (nonBlocking ? C.SOCK_NONBLOCK : 0) : 0;
+  if (libc.socketpair(C.AF_UNIX, type | flags, 0, sv) === -1) fail("socketpair", "AF_UNIX", type | flags, 0);
+  if (!typeFlags) {
     for (const fd of sv) {
       setCloseOnExec(fd);
       if (nonBlocking) setNonBlocking(fd);
@@ -86,10 +90,9 @@ export function streamSocket(domain: number): number {
  * (`constants.SOCK_STREAM`, `SOCK_DGRAM`, `SOCK_SEQPACKET`).
  */
 export function socket(domain: number, type: number, protocol = 0): number {
-  const linux = os === "linux";
-  const fd = libc.socket(domain, type | (linux ? C.SOCK_NONBLOCK | C.SOCK_CLOEXEC : 0), protocol);
+  const fd = libc.socket(domain, type | (typeFlags ? C.SOCK_NONBLOCK | C.SOCK_CLOEXEC : 0), protocol);
   if (fd === -1) fail("socket", domain, type, protocol);
-  if (!linux) {
+  if (!typeFlags) {
     setNonBlocking(fd);
     setCloseOnExec(fd);
   }
