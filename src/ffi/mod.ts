@@ -23,3 +23,5 @@ export {
   addressBuffer, decodeAddress, domainOf, encodeAddress, formatAddress, resolveAddress,
 } from "./sockaddr.ts";
 export type { AddressSpec, SocketAddress } from "./sockaddr.ts";
+export { trace, tracing, formatCall } from "./trace.ts";
+export type { TraceCallback, TraceSetting, TracedCall } from "./trace.ts";
