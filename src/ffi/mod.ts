@@ -25,3 +25,4 @@ export {
 export type { AddressSpec, SocketAddress } from "./sockaddr.ts";
 export { trace, tracing, formatCall } from "./trace.ts";
 export type { TraceCallback, TraceSetting, TracedCall } from "./trace.ts";
+export { printAs } from "./inspectable.ts";

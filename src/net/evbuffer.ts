@@ -55,6 +55,8 @@
 import { Errno, MAX_IO, StableBuffer, SyscallError, type U64Arg, addressOf, constants as C, errnoCell, layout, libc, u64arg } from "../ffi/mod.ts";
 import { type EvBufferChangeCallback, EvBufferCallback, notifyChange } from "./evbuffer-callback.ts";
 import { FileSegment, hasSendfile, readFileRange, sendFileRange } from "./file-segment.ts";
+import { describeEvBuffer } from "./inspect.ts";
+import { printAs } from "../ffi/mod.ts";
 
 /** Size of a pooled chunk: the unit of readv/writev memory. */
 export const CHUNK_SIZE = 16 * 1024;
@@ -1459,3 +1461,5 @@ const NUL_PATTERN = new Uint8Array([0]);
 const CRLF_PATTERN = new Uint8Array([CR, LF]);
 /** Length of the end of line found by the last findEol() (no callbacks run in between). */
 let eolLength = 0;
+
+printAs(EvBuffer, describeEvBuffer);
