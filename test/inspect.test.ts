@@ -14,8 +14,8 @@ function printed(value: unknown): string[] {
   return out;
 }
 
-function assertPrints(value: unknown, pattern: RegExp): void {
-  for (const text of printed(value)) assert.match(text, pattern);
+function assertPrints(value: unknown, pattern: RegExp, { viaString = true } = {}): void {
+  for (const text of printed(value).filter((_, i) => viaString || i !== 1)) assert.match(text, pattern);
 }
 
 for (const variant of backendVariants()) {
@@ -85,7 +85,8 @@ for (const variant of backendVariants()) {
             bev,
             new RegExp(`^BufferEvent \\{ fd: ${a}, enabled: READ, input: 64 bytes, output: 6 bytes, read watermark: 4\\.\\.64, write watermark: 0\\.\\.unlimited, reading paused: high watermark \\}$`),
           );
-          assertPrints(bev.input, /^EvBuffer \{ length: 64 \}$/);
+          assertPrints(bev.input, /^EvBuffer \{ length: 64 \}$/, { viaString: false });
+          assert.equal(String(bev.input), "x".repeat(64), "EvBuffer's own toString() (its contents) is kept");
         } finally {
           bev.close();
         }
@@ -107,7 +108,7 @@ for (const variant of backendVariants()) {
         const server = new HttpServer(base, { host: "127.0.0.1", port: 0 }, () => ({ body: "" }));
         assertPrints(server, /^HttpServer \{ address: 127\.0\.0\.1:[0-9]+, connections: 0, accepting: yes \}$/);
         server.close();
-        assertPrints(new EvBuffer().add("hello"), /^EvBuffer \{ length: 5 \}$/);
+        assertPrints(new EvBuffer().add("hello"), /^EvBuffer \{ length: 5 \}$/, { viaString: false });
       });
     });
   });

@@ -8,16 +8,18 @@ import {
   EV, EV_ALL, EV_IO, LIST_ACTIVE, LIST_ACTIVE_LATER, LIST_FINALIZING, LIST_FREE_AFTER_FINALIZE, LIST_FREED,
   LIST_INSERTED, LIST_PLACE_BITS, LIST_TIMEOUT, describeEvents,
 } from "./flags.ts";
+import { checkFd, describeValue } from "../ffi/mod.ts";
 import { activate, insertActive, markAdded, markRemoved, removeActive } from "./queues.ts";
 import { type TimeoutArg, checkTimeout, removeTimeout, scheduleTimeout } from "./timers.ts";
 
 /** Throws RangeError/TypeError unless (fd, events, callback) can make an event. */
 export function checkEventArgs(fd: number, events: number, callback: unknown): void {
-  if (typeof fd !== "number" || !Number.isInteger(fd) || fd < -1) throw new RangeError(`fd must be an integer >= -1, got ${String(fd)}`);
-  if (typeof events !== "number" || !Number.isInteger(events) || (events & ~EV_ALL) !== 0 || events < 0) {
-    throw new RangeError(`unknown event flags ${String(events)} (known: ${describeEvents(EV_ALL)})`);
+  checkFd(fd, "fd", -1);
+  if (typeof events !== "number") throw new TypeError(`events must be EV bits (a number), got ${describeValue(events)}`);
+  if (!Number.isInteger(events) || (events & ~EV_ALL) !== 0 || events < 0) {
+    throw new RangeError(`unknown event flags ${describeValue(events)} (known: ${describeEvents(EV_ALL)})`);
   }
-  if (typeof callback !== "function") throw new TypeError(`callback must be a function, got ${typeof callback}`);
+  if (typeof callback !== "function") throw new TypeError(`callback must be a function, got ${describeValue(callback)}`);
   if (events & EV.SIGNAL) {
     if (events & EV_IO) throw new RangeError(`EV.SIGNAL cannot be combined with READ/WRITE/CLOSED (got ${describeEvents(events)})`);
     if (fd < 1 || fd > 64) throw new RangeError(`signal number must be 1..64, got ${fd}`);

@@ -2,13 +2,14 @@
 // Symbol.for("nodejs.util.inspect.custom"); Deno's console calls Symbol.for("Deno.customInspect").
 // Both are installed on a class's prototype, with toString(), so that instances keep their shape
 // (nothing is added per object) and printing a base or an event shows one line, not its internals.
+// A class that defines its own toString() keeps it.
 
 const NODE_INSPECT = Symbol.for("nodejs.util.inspect.custom");
 const DENO_INSPECT = Symbol.for("Deno.customInspect");
 
 /**
  * Makes instances of a class print as `describe(instance)` in Bun's and Deno's consoles, in
- * node:util's inspect, and through `String(instance)`.
+ * node:util's inspect, and through `String(instance)` unless the class has its own toString().
  *
  * @example
  * ```ts
@@ -24,6 +25,8 @@ export function printAs<T>(cls: abstract new (...args: any[]) => T, describe: (s
     return describe(this);
   };
   for (const key of [NODE_INSPECT, DENO_INSPECT, "toString"] as const) {
+    // A class's own toString() means something else (EvBuffer's is its contents): keep it.
+    if (key === "toString" && Object.prototype.hasOwnProperty.call(proto, "toString")) continue;
     Object.defineProperty(proto, key, { value: text, writable: true, configurable: true, enumerable: false });
   }
 }

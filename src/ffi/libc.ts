@@ -67,6 +67,10 @@ export interface Libc {
   posix_spawn_file_actions_addopen(actions: Buf, fd: number, path: Buf, oflag: number, mode: number): number;
   /** open(2) without a mode (never with O_CREAT). */
   open(path: Buf, flags: number): number;
+  /** readlink(2): the bytes of the link's target (not NUL-terminated); for /proc/self/fd/N. */
+  readlink(path: Buf, out: Buf, size: U64Arg): number;
+  /** ioctl(2) with one pointer argument (FIONREAD, SIOCOUTQ). */
+  ioctl(fd: number, request: U64Arg, arg: Buf): number;
   epoll_create1(flags: number): number;
   epoll_ctl(epfd: number, op: number, fd: number, event: Buf): number;
   epoll_wait(epfd: number, events: Buf, maxevents: number, timeoutMs: number): number;
@@ -137,6 +141,10 @@ const specs: Record<string, SymbolSpec> = {
   posix_spawn_file_actions_addopen: { args: [buf, i32, buf, i32, u32], result: i32 },
   // open is variadic; only the fixed arguments are passed (no O_CREAT, so no mode).
   open: { args: [buf, i32], result: i32 },
+  readlink: { args: [buf, buf, u64], result: i32 },
+  // ioctl is variadic; declared with its one pointer argument fixed, which is how x86_64 and Linux
+  // aarch64 pass it (Apple arm64 would want it on the stack, so only Linux calls it).
+  ioctl: { args: [i32, u64, buf], result: i32 },
   epoll_create1: { args: [i32], result: i32, optional: true },
   epoll_ctl: { args: [i32, i32, i32, buf], result: i32, optional: true },
   epoll_wait: { args: [i32, buf, i32, i32], result: i32, optional: true },

@@ -26,3 +26,6 @@ export type { AddressSpec, SocketAddress } from "./sockaddr.ts";
 export { trace, tracing, formatCall } from "./trace.ts";
 export type { TraceCallback, TraceSetting, TracedCall } from "./trace.ts";
 export { printAs } from "./inspectable.ts";
+export { checkFd, checkInteger, describeValue } from "./arguments.ts";
+export { fdInfo } from "./fd-info.ts";
+export type { FdInfo } from "./fd-info.ts";
