@@ -19,16 +19,31 @@ import * as evffi from "./mod.ts";
 import { fdInfo, trace, tracing } from "./sys.ts";
 import { getEnv, platform, runtimeVersion } from "./ffi/mod.ts";
 
+const utf8 = new TextDecoder();
+
+/**
+ * Bytes as text (UTF-8), for reading what `sys.read` returned at a prompt; null stays null (EAGAIN).
+ *
+ * @example
+ * ```ts
+ * text(sys.read(fd, 64));   // "hello"
+ * ```
+ */
+export function text(bytes: Uint8Array | null): string | null {
+  return bytes === null ? null : utf8.decode(bytes);
+}
+
 /** What the REPL module adds to globalThis besides the package's own exports. */
-export const replGlobals = { ...evffi, fdInfo, trace, tracing, evffi };
+export const replGlobals = { ...evffi, fdInfo, trace, tracing, text, evffi };
 
 Object.assign(globalThis, replGlobals);
 
 /** The banner printed on load (unless EVFFI_REPL_QUIET is set). */
 export const banner = [
   `evffi on ${runtimeVersion} (${platform}): EventBase, EV, EVLOOP, sys, constants, BufferEvent, Listener, ... are globals.`,
-  `  trace(true) prints every system call (trace("epoll_ctl,read") some, trace(false) none); fdInfo(fd) asks the kernel about an fd.`,
-  `  base.loopSync(EVLOOP.NONBLOCK) runs one pass of a loop without blocking the prompt.`,
+  `  trace(true) prints every system call (trace("epoll_ctl,read") some, trace(false) none); fdInfo(fd) asks the kernel about an fd;`,
+  `  text(bytes) decodes what sys.read returned.`,
+  `  base.loopSync(EVLOOP.ONCE | EVLOOP.NONBLOCK) runs one pass of a loop without blocking the prompt.`,
 ].join("\n");
 
 if (getEnv("EVFFI_REPL_QUIET") === undefined) console.log(banner);

@@ -440,6 +440,14 @@ const decoders: Record<string, Decoder> = {
   unlink: ([p]) => [cString(p)],
   open: ([p, f]) => [cString(p), bits(Number(f), O_FLAGS) === "0" ? "O_RDONLY" : bits(Number(f), O_FLAGS)],
   epoll_create1: ([f]) => [bits(Number(f), [["EPOLL_CLOEXEC", C.EPOLL_CLOEXEC]])],
+  readlink: ([p, out, size], r, failed) => [cString(p), failed || r < 0 ? "..." : JSON.stringify(decoder.decode(bytesOf(out)!.subarray(0, r))), num(size)],
+  ioctl: ([fd, request, arg], _r, failed) => {
+    const req = Number(request);
+    const name = req === 0x541b ? "FIONREAD" : req === 0x5411 ? "SIOCOUTQ" : "0x" + req.toString(16);
+    const b = bytesOf(arg);
+    const shown = !failed && b && b.length >= 4 ? `[${new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true)}]` : "...";
+    return [num(fd), name, shown];
+  },
   epoll_ctl: ([ep, op, fd, ev]) => {
     const b = bytesOf(ev);
     let shown = "NULL";
