@@ -29,6 +29,10 @@ export {
   pipe, raiseFdLimit, read, setCloseOnExec, setNonBlocking, setsockoptInt, shutdown, socket, socketpair, streamSocket, write,
 } from "./ffi/sys.ts";
 export { Errno, errnoName, SyscallError } from "./ffi/errno.ts";
+export { trace, tracing } from "./ffi/trace.ts";
+export { fdInfo } from "./ffi/fd-info.ts";
+export type { FdInfo } from "./ffi/fd-info.ts";
+export type { TraceCallback, TraceSetting, TracedCall } from "./ffi/trace.ts";
 export { NotAvailableError } from "./ffi/native.ts";
 export { constants, signals } from "./ffi/layout.ts";
 export type { Constants } from "./ffi/layout.ts";

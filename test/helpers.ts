@@ -83,8 +83,8 @@ export function busyWait(ms: number): void {
 }
 
 /** Runs a fixture script in a child process of the same runtime, with a time limit. */
-export function runChild(script: string, args: string[] = [], timeoutMs = 20_000): SpawnSyncReturns<string> {
+export function runChild(script: string, args: string[] = [], timeoutMs = 20_000, env: Record<string, string> = {}): SpawnSyncReturns<string> {
   const path = new URL(`./fixtures/${script}`, import.meta.url).pathname;
   const cmd = runtime === "deno" ? ["run", "--allow-all", path, ...args] : [path, ...args];
-  return spawnSync(process.execPath, cmd, { encoding: "utf8", timeout: hangGuard(timeoutMs) });
+  return spawnSync(process.execPath, cmd, { encoding: "utf8", timeout: hangGuard(timeoutMs), env: { ...process.env, ...env } });
 }

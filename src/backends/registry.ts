@@ -55,6 +55,10 @@ export function candidateBackends(choice: BackendChoice): Backend[] {
   const useChangelist = choice.epollChangelist || (!choice.ignoreEnv && getEnv("EVENT_EPOLL_USE_CHANGELIST") !== undefined);
   const reasons: string[] = [];
   const out: Backend[] = [];
+  if (choice.method !== undefined && !allBackends.some((b) => b.name === choice.method)) {
+    const known = allBackends.map((b) => JSON.stringify(b.name)).join(", ");
+    throw new RangeError(`unknown method ${JSON.stringify(choice.method)} (${typeof choice.method}); the methods are ${known}`);
+  }
   for (const b of allBackends) {
     // The changelist variant stands in for plain epoll when asked for, and is skipped otherwise.
     if (!choice.method) {

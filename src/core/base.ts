@@ -10,7 +10,7 @@
 //   event-ops.ts    what Event's methods do (add, del, active, ...); addNoCheck and delInternal
 //   signal.ts       the host's signal listeners; options.ts, inspect.ts: options, dump()
 // docs/architecture.md follows one readable socket through them.
-import { getEnv } from "../ffi/mod.ts";
+import { getEnv, printAs } from "../ffi/mod.ts";
 import type { Backend, BackendConfig, BackendHost, BackendState } from "../backends/backend.ts";
 import { startBackend } from "../backends/registry.ts";
 import { TimeCache } from "./clock.ts";
@@ -22,7 +22,7 @@ import {
   type FdEntry, type SignalEntry, activateIo, activateSignal, noteSocketError, reAddAll, takeSocketError,
 } from "./evmap.ts";
 import { Count, EV, EVLOOP, LIST_FREED } from "./flags.ts";
-import { allEvents, dumpBase } from "./inspect.ts";
+import { allEvents, describeBase, dumpBase } from "./inspect.ts";
 import { type DispatchLimits, type EventBaseOptions, backendConfig, dispatchLimits } from "./options.ts";
 import { type SignalSource, hostSignals, signalNumber } from "./signal.ts";
 import { TimerHeap } from "./minheap.ts";
@@ -536,3 +536,5 @@ export class EventBase {
     if (this.isClosed) throw new Error("this EventBase was closed");
   }
 }
+
+printAs(EventBase, describeBase);

@@ -8,30 +8,19 @@ import {
   EV, EV_ALL, EV_IO, LIST_ACTIVE, LIST_ACTIVE_LATER, LIST_FINALIZING, LIST_FREE_AFTER_FINALIZE, LIST_FREED,
   LIST_INSERTED, LIST_PLACE_BITS, LIST_TIMEOUT, describeEvents,
 } from "./flags.ts";
+import { checkFd, describeValue } from "../ffi/mod.ts";
 import { activate, insertActive, markAdded, markRemoved, removeActive } from "./queues.ts";
 import { type TimeoutArg, checkTimeout, removeTimeout, scheduleTimeout } from "./timers.ts";
 
-/** The largest fd: the kernel takes a C int, and a larger number would be truncated, not refused. */
-const FD_MAX = 0x7fffffff;
-
-/**
- * Throws unless `fd` fits a C int and is at least -1. Checked before any call: Bun's FFI would
- * pass 2^32 + 5 on as fd 5 (another file entirely), and Deno's throws its own TypeError.
- */
-export function checkFd(fd: unknown): void {
-  if (typeof fd !== "number") throw new TypeError(`fd must be a number, got ${String(fd)} (${typeof fd})`);
-  if (!Number.isInteger(fd) || fd < -1 || fd > FD_MAX) {
-    throw new RangeError(`fd must be an integer from -1 to ${FD_MAX}, got ${String(fd)} (number)`);
-  }
-}
-
 /** Throws RangeError/TypeError unless (fd, events, callback) can make an event. */
 export function checkEventArgs(fd: number, events: number, callback: unknown): void {
-  checkFd(fd);
-  if (typeof events !== "number" || !Number.isInteger(events) || (events & ~EV_ALL) !== 0 || events < 0) {
-    throw new RangeError(`unknown event flags ${String(events)} (known: ${describeEvents(EV_ALL)})`);
+  // Within a C int and >= -1, before any call: Bun's FFI would pass 2^32 + 5 on as fd 5.
+  checkFd(fd, "fd", -1);
+  if (typeof events !== "number") throw new TypeError(`events must be EV bits (a number), got ${describeValue(events)}`);
+  if (!Number.isInteger(events) || (events & ~EV_ALL) !== 0 || events < 0) {
+    throw new RangeError(`unknown event flags ${describeValue(events)} (known: ${describeEvents(EV_ALL)})`);
   }
-  if (typeof callback !== "function") throw new TypeError(`callback must be a function, got ${typeof callback}`);
+  if (typeof callback !== "function") throw new TypeError(`callback must be a function, got ${describeValue(callback)}`);
   if (events & EV.SIGNAL) {
     if (events & EV_IO) throw new RangeError(`EV.SIGNAL cannot be combined with READ/WRITE/CLOSED (got ${describeEvents(events)})`);
     if (fd < 1 || fd > 64) throw new RangeError(`signal number must be 1..64, got ${fd}`);

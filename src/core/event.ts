@@ -10,6 +10,8 @@ import {
   EV, LIST_ACTIVE, LIST_ACTIVE_LATER, LIST_FREED, LIST_INSERTED, LIST_PLACE_BITS, LIST_TIMEOUT, PRIORITY_SHIFT,
 } from "./flags.ts";
 import type { TimeoutArg } from "./timers.ts";
+import { printAs } from "../ffi/mod.ts";
+import { describeEvent } from "./inspect.ts";
 
 /** A callback: the fd (or signal number, or -1), the EV bits that happened, and the event's arg. */
 // (Method syntax makes the parameter bivariant, so an Event<Foo> is usable as an Event<unknown>.)
@@ -180,3 +182,5 @@ export class Event<A = unknown> {
     return (this.state & LIST_FREED) !== 0;
   }
 }
+
+printAs(Event, describeEvent);

@@ -82,6 +82,16 @@ function formatArg(a: unknown): string {
   if (typeof a === "bigint") return a.toString();
   if (ArrayBuffer.isView(a)) return `<${a.byteLength}-byte buffer>`;
   if (typeof a === "string") return JSON.stringify(a);
+  if (typeof a === "object") {
+    // Socket addresses (SocketAddress, AddressSpec) as one writes them: 127.0.0.1:8080, [::1]:80.
+    const o = a as { host?: unknown; port?: unknown; path?: unknown };
+    if (typeof o.port === "number") {
+      const host = typeof o.host === "string" ? o.host : "0.0.0.0";
+      return host.includes(":") ? `[${host}]:${o.port}` : `${host}:${o.port}`;
+    }
+    if (typeof o.path === "string") return JSON.stringify(o.path);
+    if (Array.isArray(a)) return `[${a.map(formatArg).join(", ")}]`;
+  }
   return String(a);
 }
 

@@ -70,6 +70,10 @@ export interface Libc {
   posix_spawn_file_actions_addopen(actions: Buf, fd: number, path: Buf, oflag: number, mode: number): number;
   /** open(2) without a mode (never with O_CREAT). */
   open(path: Buf, flags: number): number;
+  /** readlink(2): the bytes of the link's target (not NUL-terminated); for /proc/self/fd/N. */
+  readlink(path: Buf, out: Buf, size: U64Arg): number;
+  /** ioctl(2) with one pointer argument (FIONREAD, SIOCOUTQ). */
+  ioctl(fd: number, request: U64Arg, arg: Buf): number;
   epoll_create1(flags: number): number;
   epoll_ctl(epfd: number, op: number, fd: number, event: Buf): number;
   epoll_wait(epfd: number, events: Buf, maxevents: number, timeoutMs: number): number;
@@ -155,6 +159,10 @@ const commonSpecs: Record<string, SymbolSpec> = {
   // open(path, flags, ...) is variadic too, but the mode is read only with O_CREAT, which evffi
   // never passes: binding the two fixed arguments is right on every ABI, Apple's arm64 included.
   open: { args: [buf, i32], result: i32 },
+  readlink: { args: [buf, buf, u64], result: i32 },
+  // ioctl is variadic; declared with its one pointer argument fixed, which is how x86_64 and Linux
+  // aarch64 pass it (Apple arm64 would want it on the stack, so only Linux calls it).
+  ioctl: { args: [i32, u64, buf], result: i32 },
 };
 
 /** Linux only (glibc). Those in `replaceableSymbols` are left out when the portable paths are forced. */

@@ -24,3 +24,9 @@ export {
   addressBuffer, decodeAddress, domainOf, encodeAddress, formatAddress, resolveAddress,
 } from "./sockaddr.ts";
 export type { AddressSpec, SocketAddress } from "./sockaddr.ts";
+export { trace, tracing, formatCall } from "./trace.ts";
+export type { TraceCallback, TraceSetting, TracedCall } from "./trace.ts";
+export { printAs } from "./inspectable.ts";
+export { checkFd, checkInteger, describeValue } from "./arguments.ts";
+export { fdInfo } from "./fd-info.ts";
+export type { FdInfo } from "./fd-info.ts";

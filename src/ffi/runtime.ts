@@ -40,11 +40,21 @@ export const arch: ArchName = detectArch();
 /** Key of the layout and constant tables: "linux-x64", "darwin-arm64", ... */
 export const platform = `${os}-${arch}` as const;
 
-/** An environment variable, or undefined (also when Deno was not granted --allow-env). */
+let envDenialReported = false;
+
+/**
+ * An environment variable, or undefined (also when Deno was not granted --allow-env: the first
+ * time one of evffi's own variables, EVENT_* or EVFFI_*, cannot be read, stderr says so once, as a
+ * setting silently ignored is hard to find).
+ */
 export function getEnv(name: string): string | undefined {
   try {
     return runtime === "bun" ? g.process.env[name] : g.Deno.env.get(name);
   } catch {
+    if (!envDenialReported && /^(EVENT|EVFFI)_/.test(name)) {
+      envDenialReported = true;
+      console.error(`evffi: no permission to read the environment (run Deno with --allow-env): ${name} and the other EVENT_* and EVFFI_* variables are ignored`);
+    }
     return undefined;
   }
 }

@@ -14,6 +14,7 @@ const EAGAIN = Errno.EAGAIN;
 import { constants as C, layout as L } from "./layout.ts";
 import { MAX_IO, u64arg } from "./native.ts";
 import { portable } from "./portable.ts";
+import { checkFd, checkInteger, describeValue } from "./arguments.ts";
 
 // Linux and FreeBSD take SOCK_NONBLOCK | SOCK_CLOEXEC in socket()'s type, atomically; macOS has
 // neither (0 in its table) and the portable path sets both with fcntl right after the call.
@@ -25,15 +26,14 @@ function fail(syscall: string, ...args: unknown[]): never {
   throw new SyscallError(syscall, errnoCell[0], args);
 }
 
-function checkFd(fd: unknown, what = "fd"): asserts fd is number {
-  if (typeof fd !== "number" || !Number.isInteger(fd)) {
-    throw new TypeError(`${what} must be an integer file descriptor, got ${typeof fd === "string" ? JSON.stringify(fd) : String(fd)}`);
-  }
+function bytesOf(data: Uint8Array | string, name = "data"): Uint8Array {
+  if (typeof data === "string") return encoder.encode(data);
+  if (data instanceof Uint8Array) return data;
+  throw new TypeError(`${name} must be a string or a Uint8Array, got ${describeValue(data)}`);
 }
 
-function bytesOf(data: Uint8Array | string): Uint8Array {
-  return typeof data === "string" ? encoder.encode(data) : data;
-}
+const INT_MAX = 0x7fff_ffff;
+const UINT_MAX = 0xffff_ffff;
 
 /** Closes an fd. */
 export function close(fd: number): void {
@@ -43,12 +43,13 @@ export function close(fd: number): void {
 
 /** Closes an fd, ignoring errors (for cleanup paths). */
 export function closeQuietly(fd: number): void {
-  if (fd >= 0) libc.close(fd);
+  if (typeof fd === "number" && Number.isInteger(fd) && fd >= 0 && fd <= INT_MAX) libc.close(fd);
 }
 
 /** Sets or clears O_NONBLOCK. */
 export function setNonBlocking(fd: number, on = true): void {
   checkFd(fd);
+  if (typeof on !== "boolean") throw new TypeError(`on must be a boolean, got ${describeValue(on)}`);
   const flags = libc.fcntl(fd, C.F_GETFL, 0);
   if (flags === -1) fail("fcntl", fd, "F_GETFL");
   const next = on ? flags | C.O_NONBLOCK : flags & ~C.O_NONBLOCK;
@@ -63,11 +64,13 @@ export function setCloseOnExec(fd: number): void {
 
 /** Whether `fd` is an open descriptor. */
 export function isOpen(fd: number): boolean {
+  checkFd(fd);
   return libc.fcntl(fd, C.F_GETFD, 0) !== -1;
 }
 
 /** A connected pair of sockets (AF_UNIX, SOCK_STREAM by default), non-blocking and close-on-exec. */
 export function socketpair(type = C.SOCK_STREAM, { nonBlocking = true } = {}): [number, number] {
+  checkInteger(type, "type", 0, INT_MAX);
   const sv = new Int32Array(2);
   const flags = typeFlags ? C.SOCK_CLOEXEC | (nonBlocking ? C.SOCK_NONBLOCK : 0) : 0;
   if (libc.socketpair(C.AF_UNIX, type | flags, 0, sv) === -1) fail("socketpair", "AF_UNIX", type | flags, 0);
@@ -90,6 +93,9 @@ export function streamSocket(domain: number): number {
  * (`constants.SOCK_STREAM`, `SOCK_DGRAM`, `SOCK_SEQPACKET`).
  */
 export function socket(domain: number, type: number, protocol = 0): number {
+  checkInteger(domain, "domain", 0, INT_MAX);
+  checkInteger(type, "type", 0, INT_MAX);
+  checkInteger(protocol, "protocol", 0, INT_MAX);
   const fd = libc.socket(domain, type | (typeFlags ? C.SOCK_NONBLOCK | C.SOCK_CLOEXEC : 0), protocol);
   if (fd === -1) fail("socket", domain, type, protocol);
   if (!typeFlags) {
@@ -101,6 +107,7 @@ export function socket(domain: number, type: number, protocol = 0): number {
 
 /** A pipe [readEnd, writeEnd], non-blocking and close-on-exec. */
 export function pipe({ nonBlocking = true } = {}): [number, number] {
+  if (typeof nonBlocking !== "boolean") throw new TypeError(`nonBlocking must be a boolean, got ${describeValue(nonBlocking)}`);
   const fds = new Int32Array(2);
   if (hasSymbol("pipe2")) {
     const flags = C.O_CLOEXEC | (nonBlocking ? C.O_NONBLOCK : 0);
@@ -117,6 +124,8 @@ export function pipe({ nonBlocking = true } = {}): [number, number] {
 
 /** An eventfd (Linux), non-blocking and close-on-exec unless `flags` says otherwise. */
 export function eventfd(initval = 0, flags = C.EFD_NONBLOCK | C.EFD_CLOEXEC): number {
+  checkInteger(initval, "initval", 0, UINT_MAX);
+  checkInteger(flags, "flags", 0, INT_MAX);
   const fd = libc.eventfd(initval, flags);
   if (fd === -1) fail("eventfd", initval, flags);
   return fd;
@@ -127,12 +136,16 @@ const counterBytes = new Uint8Array(counter.buffer);
 
 /** Adds `n` to an eventfd's counter. */
 export function eventfdWrite(fd: number, n = 1): void {
+  checkFd(fd);
+  // The kernel's counter stops at 2^64 - 2; a JS number is exact to 2^53 - 1.
+  checkInteger(n, "n", 0, Number.MAX_SAFE_INTEGER);
   counter[0] = BigInt(n);
   if (libc.write(fd, counterBytes, u64arg(8)) === -1) fail("write", fd, "<eventfd counter>", 8);
 }
 
 /** Reads and resets an eventfd's counter; 0 if it was zero (EAGAIN on a non-blocking eventfd). */
 export function eventfdRead(fd: number): number {
+  checkFd(fd);
   if (libc.read(fd, counterBytes, u64arg(8)) === -1) {
     if (errnoCell[0] === EAGAIN) return 0;
     fail("read", fd, "<eventfd counter>", 8);
@@ -167,6 +180,8 @@ export function write(fd: number, data: Uint8Array | string): number | null {
  */
 export function read(fd: number, max: number | Uint8Array = 65536): Uint8Array | null {
   checkFd(fd);
+  if (typeof max === "number") checkInteger(max, "max", 0, MAX_IO);
+  else if (!(max instanceof Uint8Array)) throw new TypeError(`max must be a byte count or a Uint8Array, got ${describeValue(max)}`);
   const buf = typeof max === "number" ? new Uint8Array(max) : max;
   const n = libc.read(fd, buf, u64arg(Math.min(buf.byteLength, MAX_IO)));
   if (n === -1) {
@@ -224,7 +239,9 @@ export function dup(fd: number): number {
 
 /** shutdown(2): "read", "write" or "both". */
 export function shutdown(fd: number, how: "read" | "write" | "both"): void {
-  const h = how === "read" ? C.SHUT_RD : how === "write" ? C.SHUT_WR : C.SHUT_RDWR;
+  checkFd(fd);
+  const h = how === "read" ? C.SHUT_RD : how === "write" ? C.SHUT_WR : how === "both" ? C.SHUT_RDWR : -1;
+  if (h === -1) throw new RangeError(`how must be "read", "write" or "both", got ${describeValue(how)}`);
   if (libc.shutdown(fd, h) === -1) fail("shutdown", fd, how);
 }
 
@@ -235,6 +252,8 @@ export function getpid(): number {
 
 /** kill(2) with a signal number. */
 export function kill(pid: number, sig: number): void {
+  checkInteger(pid, "pid");
+  checkInteger(sig, "sig", 0, 64);
   if (libc.kill(pid, sig) === -1) fail("kill", pid, sig);
 }
 
@@ -243,12 +262,16 @@ const tsBytes = new Uint8Array(ts.buffer);
 
 /** clock_gettime(2) in milliseconds (fractional), e.g. `clockMs(constants.CLOCK_MONOTONIC)`. */
 export function clockMs(clock: number): number {
+  checkInteger(clock, "clock", 0, INT_MAX);
   if (libc.clock_gettime(clock, tsBytes) === -1) fail("clock_gettime", clock);
   return Number(ts[0]) * 1000 + Number(ts[1]) / 1e6;
 }
 
 /** getsockopt(fd, level, name) for an int-valued option. */
 export function getsockoptInt(fd: number, level: number, name: number): number {
+  checkFd(fd);
+  checkInteger(level, "level", 0, INT_MAX);
+  checkInteger(name, "name", 0, INT_MAX);
   optionValue[0] = 0;
   optionLength[0] = 4;
   if (libc.getsockopt(fd, level, name, optionValue, optionLength) === -1) fail("getsockopt", fd, level, name);
@@ -257,6 +280,10 @@ export function getsockoptInt(fd: number, level: number, name: number): number {
 
 /** setsockopt(fd, level, name, int). */
 export function setsockoptInt(fd: number, level: number, name: number, v: number): void {
+  checkFd(fd);
+  checkInteger(level, "level", 0, INT_MAX);
+  checkInteger(name, "name", 0, INT_MAX);
+  checkInteger(v, "value");
   optionValue[0] = v;
   if (libc.setsockopt(fd, level, name, optionValue, 4) === -1) fail("setsockopt", fd, level, name, v);
 }
@@ -276,6 +303,7 @@ export function getFdLimit(): [number, number] {
 
 /** Raises the soft RLIMIT_NOFILE towards `want` (never above the hard limit); returns the new soft limit. */
 export function raiseFdLimit(want: number): number {
+  checkInteger(want, "want", 0, Number.MAX_SAFE_INTEGER);
   const [soft, hard] = getFdLimit();
   if (soft >= want) return soft;
   const next = Math.min(want, hard);

@@ -8,6 +8,8 @@ import { EV } from "../core/flags.ts";
 import type { SyscallError } from "../ffi/mod.ts";
 import { EvBuffer } from "./evbuffer.ts";
 import type { EvBufferCallback, EvBufferChange } from "./evbuffer-callback.ts";
+import { describeBufferEvent } from "./inspect.ts";
+import { printAs } from "../ffi/mod.ts";
 
 /** What the event callback reports (libevent's BEV_EVENT_*). */
 export const BEV = Object.freeze({
@@ -288,3 +290,5 @@ export abstract class AbstractBufferEvent {
     else if (what & (BEV.ERROR | BEV.EOF | BEV.TIMEOUT)) this.close();
   }
 }
+
+printAs(AbstractBufferEvent, describeBufferEvent);

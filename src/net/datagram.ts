@@ -15,6 +15,8 @@ import {
 } from "../ffi/mod.ts";
 import type { AddressSpec } from "../ffi/sockaddr.ts";
 import { localAddress, peerAddress } from "./socket.ts";
+import { describeDatagramSocket } from "./inspect.ts";
+import { printAs } from "../ffi/mod.ts";
 
 /** What kind of datagram socket: UDP, or a Unix socket that keeps message boundaries. */
 export type DatagramType = "udp4" | "udp6" | "unix" | "unix-seqpacket";
@@ -480,3 +482,5 @@ function peerOf(fd: number): SocketAddress | null {
     throw err;
   }
 }
+
+printAs(DatagramSocket, describeDatagramSocket);

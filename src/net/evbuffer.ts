@@ -55,6 +55,8 @@
 import { Errno, MAX_IO, StableBuffer, SyscallError, type U64Arg, addressOf, constants as C, errnoCell, layout, libc, u64arg } from "../ffi/mod.ts";
 import { type EvBufferChangeCallback, EvBufferCallback, notifyChange } from "./evbuffer-callback.ts";
 import { FileSegment, hasSendfile, readFileRange, sendFileRange } from "./file-segment.ts";
+import { describeEvBuffer } from "./inspect.ts";
+import { printAs } from "../ffi/mod.ts";
 
 /** Size of a pooled chunk: the unit of readv/writev memory. */
 export const CHUNK_SIZE = 16 * 1024;
@@ -1462,3 +1464,4 @@ function fileChunk(segment: FileSegment, offset: number, length: number): Chunk 
   return c;
 }
 
+printAs(EvBuffer, describeEvBuffer);

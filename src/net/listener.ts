@@ -8,6 +8,8 @@ import type { Event } from "../core/event.ts";
 import { EV } from "../core/flags.ts";
 import { formatAddress, type AddressSpec, type SocketAddress } from "../ffi/sockaddr.ts";
 import { AcceptLoop, describeSocket, listenOn, localAddress } from "./socket.ts";
+import { describeListener } from "./inspect.ts";
+import { printAs } from "../ffi/mod.ts";
 
 export { localAddress, peerAddress } from "./socket.ts";
 
@@ -176,3 +178,5 @@ export class Listener {
     else console.error(`[evffi] listener on ${formatAddress(this.address)}: ${err.message}`);
   }
 }
+
+printAs(Listener, describeListener);

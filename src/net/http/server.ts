@@ -10,6 +10,8 @@ import { Listener, type ListenerOptions } from "../listener.ts";
 import type { AddressSpec, SocketAddress } from "../../ffi/sockaddr.ts";
 import { DEFAULT_LIMITS, type HttpRequest, type ParseLimits } from "./parser.ts";
 import { HttpConnection } from "./connection.ts";
+import { describeHttpServer } from "../inspect.ts";
+import { printAs } from "../../ffi/mod.ts";
 
 /** A response body: bytes, text, or a stream of either (sent chunked, as it comes). */
 export type ResponseBody = string | Uint8Array | ReadableStream<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
@@ -203,3 +205,5 @@ export class HttpServer {
     }
   }
 }
+
+printAs(HttpServer, describeHttpServer);
