@@ -38,7 +38,9 @@ const files = process.argv.slice(2).length
   : readdirSync("test").filter((f) => f.endsWith(".test.ts")).sort().map((f) => `test/${f}`);
 // Files with no kernel call that the portable switch changes: pure data structures and parsers,
 // the package build, and the layout tables (compared with a C compiler, not run).
-const portableIrrelevant = /^test\/(minheap|http-parser|http-response|changelist|sockaddr|layout|package)\.test\.ts$/;
+// Files whose subject is not a kernel path (pure parsers, tables, the package, and the trace and
+// REPL output, whose expected text names the Linux flags) run once.
+const portableIrrelevant = /^test\/(minheap|http-parser|http-response|changelist|sockaddr|layout|package|trace|repl|exploring|fd-info)\.test\.ts$/;
 const portableFiles = process.env.EVFFI_TEST_PORTABLE === "0" ? [] : files.filter((f) => !portableIrrelevant.test(f));
 const runtimes = (process.env.EVFFI_TEST_RUNTIMES ?? "bun,deno").split(",").map((s) => s.trim()).filter(Boolean);
 

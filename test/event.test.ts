@@ -74,7 +74,7 @@ describe("event: bad input", () => {
     assert.throws(() => base.event(-1, EV.READ, () => {}), RangeError);
     assert.throws(() => base.event(2, EV.SIGNAL | EV.READ, () => {}), /SIGNAL cannot be combined/);
     assert.throws(() => base.event(0, EV.READ, "nope" as unknown as () => void), TypeError);
-    assert.throws(() => base.event("3" as unknown as number, EV.READ, () => {}), { name: "TypeError", message: /3 \(string\)/ });
+    assert.throws(() => base.event("3" as unknown as number, EV.READ, () => {}), { name: "TypeError", message: /"3" \(string\)/ });
     const t = base.event(-1, 0, () => {});
     assert.throws(() => t.add(-1), { name: "RangeError", message: /-1/ });
     assert.throws(() => t.add(NaN), { name: "RangeError", message: /NaN/ });

@@ -36,6 +36,9 @@ export class SignalEntry {
   readonly events: Event[] = [];
 }
 
+/** How far past the fd map's end an fd may land without being checked open first. */
+const MAP_SLACK = 4096;
+
 /** Registers an I/O event on its fd; the backend hears only of bits no other event had. */
 export function ioAdd(base: EventBase, ev: Event): void {
   const fd = ev.fd;
@@ -44,8 +47,10 @@ export function ioAdd(base: EventBase, ev: Event): void {
   if (entry === undefined) {
     // The map is an array indexed by fd: storing fd 1e8 would make every walk over it (and
     // close()) cost 1e8 steps. A backend that defers the kernel call (epoll's changelist) would
-    // accept a closed fd here, so an fd past the end is checked once, when the map must grow.
-    if (fd >= base.ioMap.length) checkFdOpen(fd);
+    // accept a closed fd here, so an fd far past the end is checked before the map grows to it.
+    // Near the end (the usual new connection) no check is made: a closed fd there can cost at
+    // most MAP_SLACK empty slots, and the syscall would be paid on every new highest fd.
+    if (fd >= base.ioMap.length + MAP_SLACK) checkFdOpen(fd);
     entry = new FdEntry(fd);
   }
   const et = (ev.events & EV.ET) !== 0;
