@@ -6,7 +6,7 @@
 //   queues.ts       the active queues, their counters, running callbacks, checkIntegrity()
 //   timers.ts       the timer heap, common timeouts, expiry, persistent re-arm
 //   wake.ts         the wake fd and the cross-thread handle
-//   cooperative.ts  the `await loop()` driver
+//   cooperative.ts  the `await loop()` driver; loop-state.ts: a loop run's start, top and end
 //   event-ops.ts    what Event's methods do (add, del, active, ...); addNoCheck and delInternal
 //   signal.ts       the host's signal listeners; options.ts, inspect.ts: options, dump()
 // docs/architecture.md follows one readable socket through them.
@@ -15,7 +15,8 @@ import type { Backend, BackendConfig, BackendHost, BackendState } from "../backe
 import { startBackend } from "../backends/registry.ts";
 import { TimeCache } from "./clock.ts";
 import type { CommonTimeout } from "./common-timeout.ts";
-import { LOOP_CONTINUE, OffThreadWait, loopCooperative } from "./cooperative.ts";
+import { OffThreadWait, loopCooperative } from "./cooperative.ts";
+import { LOOP_CONTINUE, beginLoop, checkLoopEnd, endLoop } from "./loop-state.ts";
 import { checkEventArgs, checkUsable, delInternal, runOnce } from "./event-ops.ts";
 import { Event, type EventCallback } from "./event.ts";
 import {
@@ -27,7 +28,7 @@ import { type DispatchLimits, type EventBaseOptions, backendConfig, dispatchLimi
 import { type SignalSource, hostSignals, signalNumber } from "./signal.ts";
 import { TimerHeap } from "./minheap.ts";
 import {
-  ActiveQueue, activateLater, checkIntegrity, makeQueues, moveLaterEventsActive, processActive, throwPendingError,
+  ActiveQueue, activateLater, checkIntegrity, makeQueues, processActive, throwPendingError,
 } from "./queues.ts";
 import { type TimeoutArg, checkTimeout, commonTimeoutFor, expireTimers, nextTimeout } from "./timers.ts";
 import {
@@ -73,23 +74,23 @@ export class EventBase {
 
   /** @internal once()'s events not yet run: close() frees them. */
   readonly onceEvents: Set<Event> = new Set<Event>();
-  private virtualCount = 0;
+  /** @internal */ virtualCount = 0;
 
-  // Loop state.
-  private running = false;
-  private terminate = false;
+  // Loop state (loop-state.ts).
+  /** @internal (loop-state.ts) */ running = false;
+  /** @internal */ terminate = false;
   /** @internal */ breakRequested = false;
-  private breakPending = false;
+  /** @internal */ breakPending = false;
   /** @internal */ continueRequested = false;
   /** @internal The priority whose queue runs now, -1 outside callbacks. */
   runningPriority = -1;
-  private exitReason: "exit" | "break" | null = null;
+  /** @internal */ exitReason: "exit" | "break" | null = null;
   /** @internal A callback's failure, rethrown by the loop call. */
   callbackError: { error: unknown } | null = null;
   private isClosed = false;
-  /** The loop closes the base when it returns (compat's event_base_free from a callback). */
-  private closeOnReturn = false;
-  private readonly time: TimeCache;
+  /** @internal The loop closes the base when it returns (compat's event_base_free from a callback). */
+  closeOnReturn = false;
+  /** @internal */ readonly time: TimeCache;
 
   /**
    * Picks the first backend, in libevent's order of preference, that the options, the
@@ -137,7 +138,8 @@ export class EventBase {
   event<A = Event>(fd: number, events: number, callback: EventCallback<A>, arg?: A): Event<A> {
     this.checkOpen();
     checkEventArgs(fd, events, callback);
-    const ev = new Event<A>(this, fd, events, callback, undefined as A, this.defaultPriority());
+    // New events get the middle priority, as in libevent.
+    const ev = new Event<A>(this, fd, events, callback, undefined as A, this.activeQueues.length >> 1);
     ev.arg = arguments.length >= 4 ? (arg as A) : (ev as unknown as A);
     return ev;
   }
@@ -208,11 +210,11 @@ export class EventBase {
    * stops the loop and is rethrown here; the base stays usable.
    */
   loopSync(flags = 0): number {
-    if (!this.beginLoop(flags)) return -1;
+    if (!beginLoop(this, flags)) return -1;
     let result: number = LOOP_CONTINUE;
     try {
       // The phases of one iteration (checkLoopEnd moves the deferred activations in first).
-      while ((result = this.checkLoopEnd(flags, false)) === LOOP_CONTINUE) {
+      while ((result = checkLoopEnd(this, flags, false)) === LOOP_CONTINUE) {
         this.ioPhase(this.waitTimeout(flags));
         if (!this.callbackPhase(flags)) {
           result = 0;
@@ -220,7 +222,7 @@ export class EventBase {
         }
       }
     } finally {
-      this.endLoop();
+      endLoop(this);
     }
     throwPendingError(this);
     return result;
@@ -236,47 +238,6 @@ export class EventBase {
    */
   loop(flags = 0): Promise<number> {
     return loopCooperative(this, flags);
-  }
-
-  /** @internal Validates the flags and resets the loop state; false when the loop already runs. */
-  beginLoop(flags: number): boolean {
-    this.checkOpen();
-    if (typeof flags !== "number" || (flags & ~(EVLOOP.ONCE | EVLOOP.NONBLOCK | EVLOOP.NO_EXIT_ON_EMPTY)) !== 0) {
-      throw new RangeError(`unknown loop flags ${String(flags)}`);
-    }
-    if (this.running) return false;
-    throwPendingError(this);
-    this.running = true;
-    this.terminate = false;
-    this.breakRequested = this.breakPending;
-    this.breakPending = false;
-    this.exitReason = null;
-    this.time.invalidate();
-    return true;
-  }
-
-  /** @internal Records why the loop ended. */
-  endLoop(): void {
-    this.running = false;
-    this.time.invalidate();
-    if (this.breakRequested) this.exitReason = "break";
-    else if (this.terminate) this.exitReason = "exit";
-    if (this.closeOnReturn) {
-      this.closeOnReturn = false;
-      this.close();
-    }
-  }
-
-  /** @internal Top of an iteration: 0 (exit/break), 1 (nothing left) or LOOP_CONTINUE. */
-  checkLoopEnd(flags: number, cooperative: boolean): number {
-    this.continueRequested = false;
-    if (this.terminate || this.breakRequested || this.callbackError) return 0;
-    if (this.addedUser === 0 && this.virtualCount === 0 && this.activeTotal === 0 && this.activeLaterQueue.head === null &&
-      !(cooperative && this.asyncPending > 0) && !(flags & EVLOOP.NO_EXIT_ON_EMPTY)) {
-      return 1;
-    }
-    moveLaterEventsActive(this);
-    return LOOP_CONTINUE;
   }
 
   /** @internal How long the backend may wait: 0 when something is active or for NONBLOCK, else until the next timer. */
@@ -528,11 +489,7 @@ export class EventBase {
 
   // ---- helpers --------------------------------------------------------------------------------
 
-  private defaultPriority(): number {
-    return this.activeQueues.length >> 1;
-  }
-
-  private checkOpen(): void {
+  /** @internal */ checkOpen(): void {
     if (this.isClosed) throw new Error("this EventBase was closed");
   }
 }

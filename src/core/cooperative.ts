@@ -7,9 +7,8 @@ import type { EventBase } from "./base.ts";
 import { pollMask } from "../backends/helpers.ts";
 import { throwPendingError } from "./queues.ts";
 import { ensureWake } from "./wake.ts";
+import { LOOP_CONTINUE, beginLoop, checkLoopEnd, endLoop } from "./loop-state.ts";
 
-/** loopSync's result while the loop goes on. */
-export const LOOP_CONTINUE = 2;
 
 /** What the off-thread wait of a base keeps between iterations. */
 export class OffThreadWait {
@@ -28,12 +27,12 @@ export class OffThreadWait {
 
 /** The body of `base.loop(flags)`. */
 export async function loopCooperative(base: EventBase, flags: number): Promise<number> {
-  if (!base.beginLoop(flags)) return -1;
+  if (!beginLoop(base, flags)) return -1;
   ensureWake(base);
   let result: number = LOOP_CONTINUE;
   let lastYield = performance.now();
   try {
-    while ((result = base.checkLoopEnd(flags, true)) === LOOP_CONTINUE) {
+    while ((result = checkLoopEnd(base, flags, true)) === LOOP_CONTINUE) {
       // Poll without blocking first: a busy base never pays for the off-thread round trip.
       base.ioPhase(0);
       if (base.activeTotal === 0) {
@@ -60,7 +59,7 @@ export async function loopCooperative(base: EventBase, flags: number): Promise<n
       }
     }
   } finally {
-    base.endLoop();
+    endLoop(base);
   }
   throwPendingError(base);
   return result === LOOP_CONTINUE ? 0 : result;
