@@ -1,4 +1,4 @@
-// docs/exploring.md stays true: its REPL sessions are run again (test/fixtures/transcript.ts, on
+// docs/exploring.md stays true: its REPL transcripts are run again (test/fixtures/transcript.ts, on
 // this runtime, in a fresh process) and every line must match the page. Times are ignored, and
 // numbers of 3 or more may differ (fd numbers, inode numbers, how many bytes the kernel's buffers
 // hold): the call names, flags, errnos, bytes and small results are compared as written.
@@ -11,9 +11,9 @@ import { runtime, supportedMethods } from "./deps.ts";
 import { os } from "../src/ffi/mod.ts";
 
 const page = readFileSync(new URL("../docs/exploring.md", import.meta.url), "utf8");
-const expected = [...page.matchAll(/```text session\n([\s\S]*?)```/g)].map((m) => m[1].trimEnd().split("\n"));
+const expected = [...page.matchAll(/```text transcript\n([\s\S]*?)```/g)].map((m) => m[1].trimEnd().split("\n"));
 
-function runSessions(): string[][] {
+function runTranscripts(): string[][] {
   const script = new URL("./fixtures/transcript.ts", import.meta.url).pathname;
   const args = runtime === "deno" ? ["run", "--allow-all", script] : [script];
   const r = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 30_000, env: { ...process.env, EVFFI_REPL_QUIET: "1" } });
@@ -44,14 +44,14 @@ function matchLine(want: string, got: string): string | null {
   return null;
 }
 
-describe("exploring: the sessions of docs/exploring.md", { skip: (os !== "linux" || !supportedMethods().includes("epoll")) && "the page is a Linux epoll session" }, () => {
+describe("exploring: the transcripts of docs/exploring.md", { skip: (os !== "linux" || !supportedMethods().includes("epoll")) && "the page is a Linux epoll transcript" }, () => {
   it("every command prints what the page shows", () => {
-    const actual = runSessions();
-    assert.equal(actual.length, expected.length, "one run per session on the page");
+    const actual = runTranscripts();
+    assert.equal(actual.length, expected.length, "one run per transcript on the page");
     for (let s = 0; s < expected.length; s++) {
       const want = expected[s];
       const got = actual[s];
-      const context = () => `session ${s + 1}:\n  page: ${want.join("\n        ")}\n  run:  ${got.join("\n        ")}`;
+      const context = () => `transcript ${s + 1}:\n  page: ${want.join("\n        ")}\n  run:  ${got.join("\n        ")}`;
       assert.equal(got.length, want.length, `line count differs\n${context()}`);
       for (let i = 0; i < want.length; i++) {
         const problem = matchLine(want[i], got[i]);
