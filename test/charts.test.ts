@@ -120,6 +120,11 @@ describe(`charts on ${runtime}`, () => {
     }
   });
 
+  it("docs/benchmarks.md shows every chart, each with a description in its image text", () => {
+    const page = readFileSync(join(root, "docs/benchmarks.md"), "utf8");
+    for (const file of renderAll(resultsDir).keys()) assert.match(page, new RegExp(`!\\[[^\\]]{20,}\\]\\(charts/${file.replace(/\./g, "\\.")}\\)`), file);
+  });
+
   it("a bad results file is refused with a TypeError naming the file, the field and what it got", () => {
     const good = JSON.parse(readFileSync(join(resultsDir, runs[0]!), "utf8"));
     assert.throws(() => validateRun({ ...good, format: "other/2" }, "x.json"), { name: "TypeError", message: /^x\.json: format must be "evffi-bench-run\/1", got "other\/2"/ });
