@@ -30,6 +30,7 @@ export function jsonArgument(argv) {
  */
 export function commandLine(prefix, args) {
   const kept = args.filter((a, i) => a !== "--smoke" && a !== "--json" && args[i - 1] !== "--json");
+  if (!kept.length) return prefix.replace(/ --$/, "");
   return [prefix, ...kept.map((a) => (/^[\w./=:,@+-]+$/.test(a) ? a : JSON.stringify(a)))].join(" ");
 }
 
@@ -67,16 +68,29 @@ function virtualization() {
  * describeMachine(); // { cpu: "Intel(R) Xeon(R) Processor", cores: 2, arch: "x86_64", kernel: "Linux 6.18.44", vm: "VM", load: "..." }
  */
 export function describeMachine() {
-  const cpus = os.cpus();
-  const load = os.loadavg();
+  // Deno refuses node:os's cpus(), loadavg() and release() without --allow-sys; Linux's /proc then
+  // gives the same facts under --allow-read.
+  const proc = (path) => attempt(() => readFileSync(path, "utf8"));
+  const cpus = attempt(() => os.cpus()) ?? [];
+  const cpuinfo = proc("/proc/cpuinfo") ?? "";
+  const load = attempt(() => os.loadavg()) ?? proc("/proc/loadavg")?.split(" ").slice(0, 3).map(Number);
   return {
-    cpu: cpus[0]?.model?.trim() || undefined,
-    cores: cpus.length || undefined,
-    arch: typeof os.machine === "function" ? os.machine() : os.arch(),
-    kernel: `${os.type()} ${os.release()}`,
+    cpu: cpus[0]?.model?.trim() || /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() || undefined,
+    cores: cpus.length || cpuinfo.match(/^processor\s*:/gm)?.length || globalThis.navigator?.hardwareConcurrency || undefined,
+    arch: attempt(() => (typeof os.machine === "function" ? os.machine() : os.arch())),
+    kernel: attempt(() => `${os.type()} ${os.release()}`) ?? (proc("/proc/sys/kernel/osrelease") ? `Linux ${proc("/proc/sys/kernel/osrelease").trim()}` : undefined),
     vm: virtualization(),
-    load: `load average ${load.map((x) => x.toFixed(2)).join(" ")} at the start`,
+    load: load ? `load average ${load.map((x) => x.toFixed(2)).join(" ")} at the start` : undefined,
   };
+}
+
+/** `fn()`, or undefined when it throws (a missing file, a refused permission). */
+function attempt(fn) {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -89,11 +89,10 @@ export function validateRun(run, name) {
   }
 }
 
-/** "2 cores x86_64, Firecracker VM, Linux 6.18" from what the run recorded (absent fields left out). */
+/** "2 cores, x86_64, Firecracker VM, Linux 6.18" from what the run recorded (absent fields left out). */
 function machineLine(m) {
-  const cpu = [m.cpu, m.cores !== undefined ? `${m.cores} cores` : null, m.arch].filter(Boolean).join(" ");
   const vm = m.vm === "no" || m.vm === false ? "bare metal" : m.vm;
-  return [cpu, vm, m.kernel].filter(Boolean).join(", ");
+  return [m.cpu, m.cores !== undefined ? `${m.cores} cores` : null, m.arch, vm, m.kernel].filter(Boolean).join(", ");
 }
 
 /** The heading lines every chart of a run carries, so an old figure is recognizable as old. */
