@@ -1,9 +1,17 @@
 // The cooperative loop's cost: bench.c's workload (n=100 a=1 w=100 and n=1000 a=100 w=1000) run
 // through `await base.loop(ONCE|NONBLOCK)` against `loopSync(ONCE|NONBLOCK)`, alternating, and the
 // idle wake-up latency of `await base.loop()` (a host timer writes a byte; time until our
-// callback runs), p50 and p99.  Run: node scripts/run.mjs bench/coop.ts
+// callback runs), p50 and p99.  Run: node scripts/run.mjs bench/coop.ts [-- --json FILE [--smoke]]
+// (--json: the run as data, bench/results/README.md; each runtime adds its figures to the file).
 import { EV, EVLOOP, EventBase } from "../src/mod.ts";
-import { constants as C, libc, runtimeVersion, sys, u64arg } from "../src/ffi/mod.ts";
+import { constants as C, libc, runtime, runtimeVersion, sys, u64arg } from "../src/ffi/mod.ts";
+import { commandLine, jsonArgument, type RunRatio, type RunResult, writeRun } from "../scripts/bench-record.mjs";
+import process from "node:process";
+
+const jsonFile = jsonArgument(process.argv);
+const who = runtime === "bun" ? "Bun" : "Deno";
+const figures: RunResult[] = [];
+const ratios: RunRatio[] = [];
 
 const one = u64arg(1);
 const inByte = new Uint8Array(1);
@@ -56,6 +64,10 @@ for (const [n, a, w] of [[100, 1, 100], [1000, 100, 1000]]) {
   }
   const s = median(sync), c = median(coop);
   console.log(`# ${runtimeVersion} n=${n} a=${a} w=${w}: loopSync ${s.toFixed(0)} us, await loop ${c.toFixed(0)} us, throughput ratio ${(s / c).toFixed(2)}x`);
+  const label = `n=${n} a=${a} w=${w}`;
+  figures.push({ program: `loopSync() (${who})`, workload: label, metric: "median time of 25 runs", unit: "µs", better: "lower", value: Math.round(s!), rounds: sync.map(Math.round) });
+  figures.push({ program: `await loop() (${who})`, workload: label, metric: "median time of 25 runs", unit: "µs", better: "lower", value: Math.round(c!), rounds: coop.map(Math.round) });
+  ratios.push({ program: `await loop() (${who})`, peer: `loopSync() (${who})`, workload: label, metric: "throughput", better: "higher", value: Math.round((s! / c!) * 100) / 100 });
 }
 
 // Idle wake-up latency.
@@ -75,3 +87,15 @@ console.log(`# ${runtimeVersion} idle wake-up latency of await loop(): p50 ${pct
 base.close();
 sys.close(x);
 sys.close(y);
+if (jsonFile) {
+  figures.push({ program: `await loop() (${who})`, metric: "idle wake-up latency p50", unit: "µs", better: "lower", value: Math.round(pct(samples, 0.5)!) });
+  figures.push({ program: `await loop() (${who})`, metric: "idle wake-up latency p99", unit: "µs", better: "lower", value: Math.round(pct(samples, 0.99)!) });
+  writeRun(jsonFile, {
+    kind: "coop",
+    title: "The cooperative loop: await base.loop() against loopSync()",
+    command: commandLine("node scripts/run.mjs bench/coop.ts --", process.argv.slice(2)),
+    notes: "bench.c's workload through await base.loop(ONCE|NONBLOCK) against loopSync(ONCE|NONBLOCK), median of 3 alternating rounds (throughput ratio, above 1.00 is faster); idle wake-up latency of await base.loop(), 300 samples.",
+    results: figures,
+    ratios,
+  }, process.argv, { merge: true });
+}

@@ -6,12 +6,15 @@
 // Each measurement: 1 s warm-up, then SECONDS measured; then the client stops writing and checks
 // that every connection got back exactly what it sent.
 // Build the C programs first: scripts/build-c-bench.sh
-// Run: node scripts/run.mjs bench/echo.ts --bun [-- SECONDS ROUNDS]   (default 5 s, 3 rounds)
+// --json FILE also writes the run as data (bench/results/README.md; `npm run charts` draws it);
+// --smoke marks that file as a check that the script runs, not a result.
+// Run: node scripts/run.mjs bench/echo.ts --bun [-- SECONDS ROUNDS] [--json FILE [--smoke]]   (default 5 s, 3 rounds)
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median, waitForPort } from "./servers/harness.ts";
+import { commandLine, jsonArgument, type RunRatio, writeRun } from "../scripts/bench-record.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (n: string) => join(root, "node_modules", ".bin", n);
@@ -19,6 +22,7 @@ const [seconds = "5", rounds = "3"] = process.argv.slice(2).filter((a) => /^\d+$
 const CONNECTIONS = 64;
 const WINDOW = 64 * 1024;
 const client = join(root, "build/c/echo_client");
+const jsonFile = jsonArgument(process.argv);
 
 const servers: Record<string, (port: number) => string[]> = {
   "evffi (Bun)": (p) => [bin("bun"), join(root, "examples/echo.ts"), String(p)],
@@ -77,4 +81,37 @@ console.log(`\n# ${CONNECTIONS} connections, ${WINDOW / 1024} KiB in flight each
 for (const [name, list] of Object.entries(results)) {
   console.log(`${name.padEnd(14)} ${median(list).toFixed(1)} MB/s   (rounds: ${list.map((v) => v.toFixed(0)).join(", ")})`);
 }
+// evffi against each other server, per round (each round runs every server once, close together
+// in time, so the ratio within a round cancels most of the machine's drift), then the median.
+const ratios: RunRatio[] = [];
+for (const own of ["evffi (Bun)", "evffi (Deno)"]) {
+  for (const peer of ["Bun.listen", "Deno.listen", "C libevent"]) {
+    const a = results[own], b = results[peer];
+    if (!a || !b || a.length !== b.length) continue; // a failed round would pair rounds wrongly
+    const perRound = a.map((v, i) => v / b[i]!);
+    const r = (x: number) => Math.round(x * 100) / 100;
+    ratios.push({ program: recordName(own), peer: recordName(peer), metric: "echo throughput", better: "higher", value: r(median(perRound)), min: r(Math.min(...perRound)), max: r(Math.max(...perRound)) });
+    console.log(`${own} / ${peer}: ${median(perRound).toFixed(2)}x (rounds ${Math.min(...perRound).toFixed(2)}-${Math.max(...perRound).toFixed(2)})`);
+  }
+}
+if (jsonFile) {
+  writeRun(jsonFile, {
+    kind: "echo",
+    title: `Echo throughput, ${CONNECTIONS} connections with ${WINDOW / 1024} KiB in flight each`,
+    command: commandLine("node scripts/run.mjs bench/echo.ts --bun --", process.argv.slice(2)),
+    notes: `${seconds} s per server, ${rounds} alternating rounds, medians; MB = 10^6 bytes echoed back. Ratios: medians of the per-round ratios (min/max: the rounds' spread).`,
+    results: Object.entries(results).map(([name, list]) => ({
+      program: recordName(name), metric: "echo throughput", unit: "MB/s", better: "higher" as const, value: Math.round(median(list)), rounds: list.map(Math.round),
+    })),
+    ratios,
+  }, process.argv);
+}
 process.exit(failed ? 1 : 0);
+
+/** The names the recorded runs use (bench/results): what each server is. */
+function recordName(name: string): string {
+  const names: Record<string, string> = {
+    "evffi (Bun)": "evffi examples/echo.ts (Bun)", "evffi (Deno)": "evffi examples/echo.ts (Deno)", "C libevent": "C libevent 2.1 bufferevent",
+  };
+  return names[name] ?? name;
+}

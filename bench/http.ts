@@ -10,13 +10,16 @@
 // --attack measures hostile clients instead of throughput (bench/attacks.ts): each server's peak
 // RSS under one client that pipelines and never reads, then its fds, RSS and the clients it closed
 // with 2,000 slowloris clients (a header byte every 5 s) for 15 s.
-// Run: node scripts/run.mjs bench/http.ts --bun [-- SECONDS ROUNDS] [--pin] [--bare] [--uring] [--pipeline] [--attack] [--only A,B]
+// --json FILE also writes the run as data (bench/results/README.md; `npm run charts` draws it);
+// --smoke marks that file as a check that the script runs, not a result.
+// Run: node scripts/run.mjs bench/http.ts --bun [-- SECONDS ROUNDS] [--pin] [--bare] [--uring] [--pipeline] [--attack] [--only A,B] [--json FILE [--smoke]]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median, waitForPort } from "./servers/harness.ts";
 import { neverReading, slowClients } from "./attacks.ts";
+import { commandLine, jsonArgument, type RunRatio, type RunResult, writeRun } from "../scripts/bench-record.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (n: string) => join(root, "node_modules", ".bin", n);
@@ -48,6 +51,7 @@ if (process.argv.includes("--uring")) {
   servers["io_uring FFI (Bun)"] = (p) => [bin("bun"), join(root, "bench/servers/uring-http.ts"), String(p)];
   servers["io_uring FFI (Deno)"] = (p) => [bin("deno"), "run", "-A", join(root, "bench/servers/uring-http.ts"), String(p)];
 }
+const jsonFile = jsonArgument(process.argv);
 const only = process.argv.indexOf("--only");
 if (only >= 0) {
   const keep = new Set((process.argv[only + 1] ?? "").split(","));
@@ -142,12 +146,49 @@ for (const [name, list] of Object.entries(results)) {
 const ratioPairs: [string, string][] = [["evffi (Bun)", "Bun.serve"], ["evffi (Deno)", "Deno.serve"], ["evffi serve (Bun)", "Bun.serve"], ["evffi serve (Deno)", "Deno.serve"]];
 if (results["bare C"]) for (const name of Object.keys(results)) if (name !== "bare C") ratioPairs.push([name, "bare C"]);
 const lines: string[] = [];
+const ratios: RunRatio[] = [];
 for (const [a, b] of ratioPairs) {
   if (!results[a] || !results[b]) continue;
   const perRound = results[a].map((v, i) => v / results[b][i]).filter(Number.isFinite);
   const cpu = cpuPerRequest[a].map((v, i) => v / cpuPerRequest[b][i]).filter(Number.isFinite);
   if (!perRound.length) continue;
+  const spread = { min: round2(Math.min(...perRound)), max: round2(Math.max(...perRound)) };
+  ratios.push({ program: recordName(a), peer: recordName(b), metric: "requests per second", better: "higher", value: round2(median(perRound)), ...spread });
+  if (cpu.length) ratios.push({ program: recordName(a), peer: recordName(b), metric: "server CPU per request", better: "lower", value: round2(median(cpu)) });
   lines.push(`${a} / ${b}: req/s ${median(perRound).toFixed(2)}x (rounds ${Math.min(...perRound).toFixed(2)}-${Math.max(...perRound).toFixed(2)}), ` +
     `server CPU per request ${median(cpu).toFixed(2)}x`);
 }
 if (lines.length) console.log(`\n# per-round ratios, medians\n${lines.join("\n")}`);
+
+if (jsonFile) {
+  const list: RunResult[] = Object.entries(results).flatMap(([name, rps]) => [
+    { program: recordName(name), metric: "requests per second", unit: "req/s", better: "higher" as const, value: Math.round(median(rps)), rounds: rps.map(Math.round) },
+    { program: recordName(name), metric: "server CPU per request", unit: "µs", better: "lower" as const, value: round1(median(cpuPerRequest[name])), rounds: cpuPerRequest[name].map(round1) },
+  ]).filter((r) => Number.isFinite(r.value));
+  const pipelined = process.argv.includes("--pipeline");
+  writeRun(jsonFile, {
+    kind: "http",
+    title: `HTTP hello-world, wrk -t1 -c64, ${pipelined ? "16 pipelined requests per write" : "one request per write"}${pin ? ", servers pinned to one CPU" : ""}`,
+    command: commandLine("node scripts/run.mjs bench/http.ts --bun --", process.argv.slice(2)),
+    notes: `${rounds} alternating rounds of ${seconds} s${pin ? ", servers on CPU 1, wrk on CPU 0" : ""}; medians. Ratios: medians of the per-round ratios (min/max: the rounds' spread). "evffi HttpServer" is examples/http.ts.`,
+    results: list,
+    ratios,
+  }, process.argv);
+}
+
+/** The names the recorded runs use (bench/results): what each contestant is, not how it is started. */
+function recordName(name: string): string {
+  const names: Record<string, string> = {
+    "evffi (Bun)": "evffi HttpServer (Bun)", "evffi (Deno)": "evffi HttpServer (Deno)",
+    "evffi serve (Bun)": "evffi serve() (Bun)", "evffi serve (Deno)": "evffi serve() (Deno)",
+    "C evhttp": "C libevent evhttp", "bare FFI (Bun)": "bare FFI loop (Bun)", "bare FFI (Deno)": "bare FFI loop (Deno)",
+    "bare C": "bare C loop", "io_uring FFI (Bun)": "bare io_uring loop (Bun)", "io_uring FFI (Deno)": "bare io_uring loop (Deno)",
+  };
+  return names[name] ?? name;
+}
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}

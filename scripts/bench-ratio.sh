@@ -8,10 +8,24 @@
 # programs first make WARMUP untimed runs (-W, default 200) so the figures are of JIT-optimized code.
 # PIN=N runs every program on CPU N only (taskset): the runtimes' helper threads then share the
 # loop's CPU instead of running beside it, which removes most of the noise (see docs/benchmarks.md).
-#   scripts/build-c-bench.sh && [PIN=1] scripts/bench-ratio.sh "-n 1000 -a 100 -w 1000" [epoll]
+# --json FILE also writes the run as data (bench/results/README.md; `npm run charts` draws it); a
+# file that already holds a run of the same day gets this workload's figures appended, so one file
+# can gather several workloads. --smoke marks the file as a check that the script runs, not a result.
+#   scripts/build-c-bench.sh && [PIN=1] scripts/bench-ratio.sh "-n 1000 -a 100 -w 1000" [epoll] [--json FILE [--smoke]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cfg=${1:?usage: scripts/bench-ratio.sh "-n N -a A -w W" [method]}
+json=
+smoke=
+positional=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --json) json=${2:?--json needs a file name}; shift 2 ;;
+    --smoke) smoke=--smoke; shift ;;
+    *) positional+=("$1"); shift ;;
+  esac
+done
+set -- "${positional[@]}"
+cfg=${1:?usage: scripts/bench-ratio.sh "-n N -a A -w W" [method] [--json FILE [--smoke]]}
 method=${2:-epoll}
 rounds=${ROUNDS:-8}
 warmup=${WARMUP:-200}
@@ -42,4 +56,25 @@ echo "$rows" | node -e '
     const t = rows.map((x) => x[k] / x["C-thread"]);
     const vsThread = k === "C-thread" ? "" : `   ${med(t).toFixed(2)}x of C-thread`;
     console.log(`${k.padEnd(10)} ${med(r).toFixed(2)}x  [${r.map((x) => x.toFixed(2)).join(" ")}]${vsThread}`);
-  }' "$method" "$cfg"
+  }
+  const [method, cfg, json, smoke, env] = process.argv.slice(1);
+  if (json) import(require("path").resolve("scripts/bench-record.mjs")).then(({ writeRun }) => {
+    const names = { C: "C libevent", "C-thread": "C libevent, +1 idle thread", bun: "evffi (Bun)", deno: "evffi (Deno)", "bare-bun": "bare FFI loop (Bun)", "bare-deno": "bare FFI loop (Deno)" };
+    const workload = `${method} ${cfg.replace(/-(\w) (\S+)/g, "$1=$2")}`;
+    const r2 = (x) => Math.round(x * 100) / 100;
+    const ratios = [];
+    for (const peer of ["C", "C-thread"]) {
+      for (const k of Object.keys(rows[0]).filter((k) => k !== "C" && k !== peer && !(peer === "C-thread" && k.startsWith("bare")))) {
+        const r = rows.map((x) => x[k] / x[peer]);
+        ratios.push({ program: names[k], peer: names[peer], workload, metric: "time", better: "lower", value: r2(med(r)), min: r2(Math.min(...r)), max: r2(Math.max(...r)) });
+      }
+    }
+    writeRun(json, {
+      kind: "bench-c",
+      title: "The bench.c workload of libevent, time as a ratio to C libevent",
+      command: `${env}scripts/bench-ratio.sh "CFG" METHOD`,
+      notes: `Each round runs every program back to back (51 runs each, median µs); ratios: medians of the per-round ratios of run time (below 1.00 is faster), min/max: the spread of the rounds.`,
+      results: Object.keys(rows[0]).map((k) => ({ program: names[k], workload, metric: "median time of 51 runs", unit: "µs", better: "lower", value: med(rows.map((x) => x[k])), rounds: rows.map((x) => x[k]) })),
+      ratios,
+    }, smoke ? ["--smoke"] : [], { merge: true });
+  });' "$method" "$cfg" "$json" "$smoke" "${PIN:+PIN=$PIN }ROUNDS=$rounds WARMUP=$warmup "

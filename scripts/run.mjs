@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs one TypeScript file on Bun and then on Deno (or only one: --bun / --deno), with the
-// permissions evffi needs on Deno (unscoped --allow-ffi, see docs/ffi.md).
+// permissions evffi needs on Deno (unscoped --allow-ffi, see docs/ffi.md), and --allow-write for the
+// benchmarks that record their runs (--json FILE).
 //   node scripts/run.mjs examples/hello.ts [--bun|--deno] [-- args...]
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -21,7 +22,7 @@ if (!file) {
 const only = own.includes("--bun") ? "bun" : own.includes("--deno") ? "deno" : null;
 const commands = {
   bun: [bin("bun"), ["run", file, ...rest]],
-  deno: [bin("deno"), ["run", "--allow-ffi", "--allow-read", "--allow-env", "--allow-net", "--allow-run", file, ...rest]],
+  deno: [bin("deno"), ["run", "--allow-ffi", "--allow-read", "--allow-env", "--allow-net", "--allow-run", "--allow-write", file, ...rest]],
 };
 let status = 0;
 for (const rt of only ? [only] : ["bun", "deno"]) {
