@@ -220,7 +220,7 @@ for (const variant of backendVariants()) {
         const [a, c] = sys.socketpair();
         sys.close(c);
         const bev = new BufferEvent(base, a);
-        let err: SyscallError | null = null;
+        let err: Error | null = null;
         bev.setCallbacks(null, null, (b, what, e) => {
           assert.ok(what & BEV.WRITING && what & BEV.ERROR);
           err = e;
