@@ -234,13 +234,16 @@ export class Resolver {
     if (this.isClosed) throw new Error("this Resolver is closed");
   }
 
-  /** Calls back from the loop, never from inside the call that asked. */
+  /**
+   * Calls back from the loop, never from inside the call that asked. cancel() removes the event,
+   * so a cancelled answer leaves nothing on the base.
+   */
   private later<T>(callback: (err: DnsError | null, value: T) => void, err: DnsError | null, value: T): PendingLookup {
-    let cancelled = false;
-    this.base.once(-1, EV.TIMEOUT, () => {
-      if (!cancelled) callback(err, value);
-    }, 0);
-    return { cancel: () => void (cancelled = true) };
+    const event = this.base.timer(0, () => {
+      event.close();
+      callback(err, value);
+    });
+    return { cancel: () => event.close() };
   }
 
   private newId(): number {
