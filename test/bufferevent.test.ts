@@ -409,6 +409,40 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("an address whose connect does not finish within the write timeout gives way to the next", () => {
+      withBase(variant, (base) => {
+        // A listener that never accepts, with the smallest backlog, filled: the kernel drops the
+        // next handshake, so a connect to it stays in progress until its timeout.
+        const full = new Listener(base, { host: "127.0.0.2", port: 0 }, () => {}, { backlog: 0, disabled: true });
+        const port = portOf(full);
+        const fillers = [0, 1, 2].map(() => new BufferEvent(base, -1).connect({ host: "127.0.0.2", port }));
+        let open: Listener | null = null;
+        const server = dnsServer(base, (q) => reply(q, q.type === 1 ? [A("127.0.0.2"), A("127.0.0.4")] : []));
+        const { dir, resolvConf, hostsFile } = dnsFiles();
+        try {
+          open = new Listener(base, { host: "127.0.0.4", port }, (fd) => sys.close(fd));
+          for (let i = 0; i < 3; i++) base.loopSync(EVLOOP.NONBLOCK); // the fillers' handshakes
+          const resolver = new Resolver(base, { resolvConf, hostsFile, nameservers: [{ host: "127.0.0.1", port: server.port }] });
+          const got = runUntil<string>(base, (done) => {
+            const bev = new BufferEvent(base, -1).setTimeouts(null, 300);
+            bev.setCallbacks(null, null, (b, what, err) => {
+              done(what & BEV.CONNECTED ? `connected to ${(peerAddress(b.fd) as { host: string }).host}` : `${what} ${String(err)}`);
+              b.close();
+            });
+            bev.connect({ host: "two.test.", port }, { resolver });
+          });
+          assert.equal(got, "connected to 127.0.0.4");
+          resolver.close();
+        } finally {
+          for (const f of fillers) f.close();
+          full.close();
+          open?.close();
+          server.close();
+          rmSync(dir, { recursive: true });
+        }
+      });
+    });
+
     it("localhost through the base's own resolver, with no network", () => {
       withBase(variant, (base) => {
         const listener = new Listener(base, { host: "localhost", port: 0 }, (fd) => sys.close(fd));

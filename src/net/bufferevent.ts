@@ -477,8 +477,11 @@ export class BufferEvent extends AbstractBufferEvent {
       // which may drop the fd's record.
       const taken = this.base.takeSocketError(this.fdValue);
       this.writeEvent!.del();
+      // A timeout that comes due in the iteration the socket became writable is no timeout: the
+      // connect finished (or failed) in time, and SO_ERROR says which.
+      const timedOut = (what & EV.TIMEOUT) !== 0 && (what & EV.WRITE) === 0;
       let errno = Errno.ETIMEDOUT;
-      if (!(what & EV.TIMEOUT)) {
+      if (!timedOut) {
         soErrorLength[0] = 4;
         soError[0] = 0;
         libc.getsockopt(this.fdValue, C.SOL_SOCKET, C.SO_ERROR, soError, soErrorLength);
@@ -490,7 +493,7 @@ export class BufferEvent extends AbstractBufferEvent {
         return;
       }
       this.addressesLeft = [];
-      if (what & EV.TIMEOUT) {
+      if (timedOut) {
         this.report(BEV.WRITING | BEV.TIMEOUT, null);
         return;
       }
