@@ -9,6 +9,10 @@ import type { CommonTimeout } from "./core/common-timeout.ts";
 import { Event } from "./core/event.ts";
 import { Count, EV, EVLOOP, Feature } from "./core/flags.ts";
 import { supportedMethods } from "./backends/registry.ts";
+import { constants as C } from "./ffi/mod.ts";
+import { BufferEvent } from "./net/bufferevent.ts";
+import type { DnsError } from "./net/dns/message.ts";
+import { Resolver } from "./net/dns/resolver.ts";
 
 export const EV_TIMEOUT = EV.TIMEOUT, EV_READ = EV.READ, EV_WRITE = EV.WRITE, EV_SIGNAL = EV.SIGNAL;
 export const EV_PERSIST = EV.PERSIST, EV_ET = EV.ET, EV_FINALIZE = EV.FINALIZE, EV_CLOSED = EV.CLOSED;
@@ -378,3 +382,49 @@ export { EventBase, Event };
 export function event_reinit(base: EventBase): number {
   return attempt(() => base.reinit());
 }
+
+// ---- bufferevent_socket_* by host name ---------------------------------------------------------------
+
+/** Address families for bufferevent_socket_connect_hostname (this platform's numbers). */
+export const AF_UNSPEC = 0, AF_INET = C.AF_INET, AF_INET6 = C.AF_INET6;
+
+/**
+ * Resolves `hostname` and connects `bev` to it (libevent's bufferevent_socket_connect_hostname):
+ * `dnsBase` is the Resolver to ask, or null for the base's own (libevent would block in
+ * getaddrinfo; evffi never blocks). `family` is AF_UNSPEC, AF_INET or AF_INET6. Returns 0 once the
+ * lookup is under way; the outcome reaches the event callback (BEV_EVENT_CONNECTED, or
+ * BEV_EVENT_ERROR with bufferevent_socket_get_dns_error set when the name did not resolve).
+ *
+ * @example
+ * ```ts
+ * const bev = new BufferEvent(base, -1);
+ * bev.setCallbacks(readcb, null, eventcb);
+ * if (bufferevent_socket_connect_hostname(bev, null, AF_UNSPEC, "localhost", 8080) === -1) console.error(event_get_last_error());
+ * ```
+ */
+export function bufferevent_socket_connect_hostname(bev: BufferEvent, dnsBase: Resolver | null, family: number, hostname: string, port: number): number {
+  return attempt(() => {
+    if (!(bev instanceof BufferEvent)) throw new TypeError(`bev must be a BufferEvent, got ${typeof bev}`);
+    if (typeof hostname !== "string") throw new TypeError(`hostname must be a string, got ${typeof hostname}`);
+    const byFamily: Record<number, 0 | 4 | 6> = { [AF_UNSPEC]: 0, [AF_INET]: 4, [AF_INET6]: 6 };
+    const wanted = byFamily[family];
+    if (wanted === undefined) throw new RangeError(`family must be AF_UNSPEC, AF_INET or AF_INET6, got ${String(family)}`);
+    bev.connect({ host: hostname, port }, { family: wanted, ...(dnsBase === null ? {} : { resolver: dnsBase }) });
+  });
+}
+
+/**
+ * Why the last bufferevent_socket_connect_hostname could not resolve its name, or null
+ * (libevent's bufferevent_socket_get_dns_error, whose EAI code is a DnsError's `code` here).
+ *
+ * @example
+ * ```ts
+ * const err = bufferevent_socket_get_dns_error(bev);
+ * if (err) console.error(`DNS error: ${err.code}`);
+ * ```
+ */
+export function bufferevent_socket_get_dns_error(bev: BufferEvent): DnsError | null {
+  return bev.dnsError;
+}
+
+

@@ -25,7 +25,7 @@ export { methodAvailability, supportedMethods } from "./backends/registry.ts";
 export { EvBuffer } from "./net/evbuffer.ts";
 export type { EolStyle } from "./net/evbuffer.ts";
 export { BEV, BufferEvent } from "./net/bufferevent.ts";
-export type { BufferEventOptions, DataCallback, StatusCallback } from "./net/bufferevent.ts";
+export type { BufferEventOptions, ConnectOptions, DataCallback, StatusCallback } from "./net/bufferevent.ts";
 export { AbstractBufferEvent, BEV_FLUSH } from "./net/abstract-bufferevent.ts";
 export { EvBufferCallback } from "./net/evbuffer-callback.ts";
 export type { EvBufferChange, EvBufferChangeCallback } from "./net/evbuffer-callback.ts";

@@ -1,9 +1,11 @@
-// BufferEvent and Listener over real TCP sockets, with faults: resets, refused connects, half-closes, slow and stalled peers.
+// BufferEvent and Listener over real TCP sockets, with faults: resets, refused connects, half-closes,
+// slow and stalled peers; connecting by host name through a Resolver and a DNS server on 127.0.0.1.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
-import { BEV, BufferEvent, EV, EVLOOP, EventBase, Listener, SyscallError, constants as C, sys } from "./deps.ts";
-import { backendVariants } from "./helpers.ts";
+import { readdirSync, rmSync } from "node:fs";
+import { BEV, BEV_FLUSH, BufferEvent, DnsError, EV, EVLOOP, EventBase, Listener, peerAddress, Resolver, SyscallError, constants as C, sys } from "./deps.ts";
+import { A, dnsFiles, dnsServer, reply } from "./dns-server.ts";
+import { backendVariants, withBase } from "./helpers.ts";
 import { libc } from "../src/ffi/mod.ts";
 
 const openFds = () => readdirSync("/proc/self/fd").length;
@@ -220,7 +222,7 @@ for (const variant of backendVariants()) {
         const [a, c] = sys.socketpair();
         sys.close(c);
         const bev = new BufferEvent(base, a);
-        let err: SyscallError | null = null;
+        let err: Error | null = null;
         bev.setCallbacks(null, null, (b, what, e) => {
           assert.ok(what & BEV.WRITING && what & BEV.ERROR);
           err = e;
@@ -332,6 +334,184 @@ for (const variant of backendVariants()) {
   });
 }
 
+/** Runs the base until `done` is called (or a guard against a hang fires) and returns what it got. */
+function runUntil<T>(base: EventBase, start: (done: (value: T) => void) => void): T | undefined {
+  let result: T | undefined;
+  const guard = base.timer(10_000, () => base.loopBreak());
+  start((value) => {
+    result = value;
+    base.loopBreak();
+  });
+  base.loopSync();
+  guard.close();
+  return result;
+}
+
+/** Connects by name and reports "connected to HOST" or the error, then closes the bufferevent. */
+function connectOutcome(base: EventBase, host: string, port: number, options: Parameters<BufferEvent["connect"]>[1] = {}): string | undefined {
+  return runUntil<string>(base, (done) => {
+    const bev = BufferEvent.connect(base, { host, port }, options);
+    bev.setCallbacks(null, null, (b, what, err) => {
+      if (what & BEV.CONNECTED) {
+        done(`connected to ${(peerAddress(b.fd) as { host: string }).host}`);
+      } else if (err instanceof DnsError) {
+        assert.equal(b.dnsError, err);
+        assert.equal(b.fd, -1);
+        done(`${err.code} ${err.hostname}`);
+      } else done(`${what & BEV.ERROR ? "error" : "event"} ${err ? (err as SyscallError).code : what}`);
+      b.close();
+    });
+  });
+}
+
+for (const variant of backendVariants()) {
+  describe(`bufferevent connect by host name on ${variant.label}`, () => {
+    it("resolves through DNS and the hosts file, writes queued before the connect arrive, and the next address is tried when one refuses", () => {
+      withBase(variant, (base) => {
+        // Nothing listens on 127.0.0.3: connecting there is refused, and the second address answers.
+        const listener = new Listener(base, { host: "127.0.0.2", port: 0 }, (fd) => {
+          const peer = new BufferEvent(base, fd);
+          peer.setCallbacks((b) => void received.push(new TextDecoder().decode(b.read())), null, (b) => b.close());
+          peer.enable(EV.READ);
+        });
+        const received: string[] = [];
+        const server = dnsServer(base, (q) => {
+          if (q.name === "svc.test" && q.type === 1) return reply(q, [A("127.0.0.3"), A("127.0.0.2")]);
+          if (q.name === "svc.test") return reply(q, []);
+          return reply(q, [], { rcode: 3 });
+        });
+        const { dir, resolvConf, hostsFile } = dnsFiles("127.0.0.2 app.lan\n");
+        try {
+          const resolver = new Resolver(base, { resolvConf, hostsFile, nameservers: [{ host: "127.0.0.1", port: server.port }] });
+          const port = portOf(listener);
+          const got = runUntil<string>(base, (done) => {
+            const bev = BufferEvent.connect(base, { host: "svc.test.", port }, { resolver });
+            bev.write("sent before the name was resolved");
+            bev.setCallbacks(null, null, (b, what, err) => {
+              done(what & BEV.CONNECTED ? `connected to ${(peerAddress(b.fd) as { host: string }).host}` : String(err));
+              b.flush(BEV_FLUSH.FINISHED);
+            });
+          });
+          assert.equal(got, "connected to 127.0.0.2", "127.0.0.3 refused; the second address answered");
+          assert.deepEqual(server.seen.map((q) => `${q.name} ${q.type}`).sort(), ["svc.test 1", "svc.test 28"]);
+          for (let i = 0; i < 20 && received.length === 0; i++) base.loopSync(EVLOOP.ONCE);
+          assert.deepEqual(received, ["sent before the name was resolved"]);
+
+          const asked = server.seen.length;
+          assert.equal(connectOutcome(base, "app.lan", port, { resolver }), "connected to 127.0.0.2");
+          assert.equal(server.seen.length, asked, "a hosts-file name asks no nameserver");
+          resolver.close();
+        } finally {
+          listener.close();
+          server.close();
+          rmSync(dir, { recursive: true });
+        }
+      });
+    });
+
+    it("an address whose connect does not finish within the write timeout gives way to the next", () => {
+      withBase(variant, (base) => {
+        // A listener that never accepts, with the smallest backlog, filled: the kernel drops the
+        // next handshake, so a connect to it stays in progress until its timeout.
+        const full = new Listener(base, { host: "127.0.0.2", port: 0 }, () => {}, { backlog: 0, disabled: true });
+        const port = portOf(full);
+        const fillers = [0, 1, 2].map(() => new BufferEvent(base, -1).connect({ host: "127.0.0.2", port }));
+        let open: Listener | null = null;
+        const server = dnsServer(base, (q) => reply(q, q.type === 1 ? [A("127.0.0.2"), A("127.0.0.4")] : []));
+        const { dir, resolvConf, hostsFile } = dnsFiles();
+        try {
+          open = new Listener(base, { host: "127.0.0.4", port }, (fd) => sys.close(fd));
+          for (let i = 0; i < 3; i++) base.loopSync(EVLOOP.NONBLOCK); // the fillers' handshakes
+          const resolver = new Resolver(base, { resolvConf, hostsFile, nameservers: [{ host: "127.0.0.1", port: server.port }] });
+          const got = runUntil<string>(base, (done) => {
+            const bev = new BufferEvent(base, -1).setTimeouts(null, 300);
+            bev.setCallbacks(null, null, (b, what, err) => {
+              done(what & BEV.CONNECTED ? `connected to ${(peerAddress(b.fd) as { host: string }).host}` : `${what} ${String(err)}`);
+              b.close();
+            });
+            bev.connect({ host: "two.test.", port }, { resolver });
+          });
+          assert.equal(got, "connected to 127.0.0.4");
+          resolver.close();
+        } finally {
+          for (const f of fillers) f.close();
+          full.close();
+          open?.close();
+          server.close();
+          rmSync(dir, { recursive: true });
+        }
+      });
+    });
+
+    it("localhost through the base's own resolver, with no network", () => {
+      withBase(variant, (base) => {
+        const listener = new Listener(base, { host: "localhost", port: 0 }, (fd) => sys.close(fd));
+        try {
+          assert.equal((listener.address as { host: string }).host, "127.0.0.1");
+          assert.equal(connectOutcome(base, "localhost", portOf(listener)), "connected to 127.0.0.1");
+          assert.equal(connectOutcome(base, "LOCALHOST.", portOf(listener), { family: 4 }), "connected to 127.0.0.1");
+        } finally {
+          listener.close();
+        }
+      });
+    });
+
+    it("reports NXDOMAIN, a DNS timeout and a refused last address through the event callback", () => {
+      withBase(variant, (base) => {
+        const server = dnsServer(base, (q) => {
+          if (q.name === "refusing.test") return reply(q, q.type === 1 ? [A("127.0.0.3")] : []);
+          return reply(q, [], { rcode: 3 });
+        });
+        const silent = dnsServer(base, () => null);
+        const { dir, resolvConf, hostsFile } = dnsFiles();
+        try {
+          const resolver = new Resolver(base, { resolvConf, hostsFile, nameservers: [{ host: "127.0.0.1", port: server.port }] });
+          assert.equal(connectOutcome(base, "nowhere.test.", 80, { resolver }), "NXDOMAIN nowhere.test.");
+          assert.equal(connectOutcome(base, "refusing.test.", 9, { resolver }), "error ECONNREFUSED");
+          const slow = new Resolver(base, { resolvConf, hostsFile, timeoutMs: 30, attempts: 1, nameservers: [{ host: "127.0.0.1", port: silent.port }] });
+          assert.equal(connectOutcome(base, "quiet.test.", 80, { resolver: slow, family: 6 }), "TIMEOUT quiet.test.");
+          assert.deepEqual(silent.seen.map((q) => q.type), [28], "family 6 asks for AAAA only");
+          resolver.close();
+          slow.close();
+        } finally {
+          server.close();
+          silent.close();
+          rmSync(dir, { recursive: true });
+        }
+      });
+    });
+
+    it("close() while resolving cancels the lookup: no callback, no socket, no event left", () => {
+      withBase(variant, (base) => {
+        const silent = dnsServer(base, () => null);
+        const { dir, resolvConf, hostsFile } = dnsFiles("127.0.0.2 app.lan\n");
+        try {
+          const resolver = new Resolver(base, { resolvConf, hostsFile, nameservers: [{ host: "127.0.0.1", port: silent.port }] });
+          const events = base.count();
+          const fds = openFds();
+          const calls: number[] = [];
+          for (const host of ["waiting.test.", "app.lan"]) {
+            const bev = BufferEvent.connect(base, { host, port: 9 }, { resolver });
+            bev.setCallbacks(null, null, (_b, what) => void calls.push(what));
+            bev.enable(EV.READ);
+            bev.write("never sent");
+            bev.close();
+          }
+          assert.equal(base.count(), events, "the lookup's timer and socket are gone");
+          assert.equal(openFds(), fds, "no fd left open");
+          for (let i = 0; i < 3; i++) base.loopSync(EVLOOP.NONBLOCK);
+          assert.deepEqual(silent.seen.map((q) => q.type).sort(), [1, 28], "the A and AAAA queries had gone out before close()");
+          assert.deepEqual(calls, []);
+          resolver.close();
+        } finally {
+          silent.close();
+          rmSync(dir, { recursive: true });
+        }
+      });
+    });
+  });
+}
+
 describe("bufferevent: bad input", () => {
   it("rejects bad fds, watermarks and writes after free", () => {
     const base = new EventBase();
@@ -339,8 +519,16 @@ describe("bufferevent: bad input", () => {
       assert.throws(() => new BufferEvent(base, -5), { name: "RangeError", message: /-5/ });
       const bev = new BufferEvent(base, -1);
       assert.throws(() => bev.setWatermark(EV.READ, -1), RangeError);
-      assert.throws(() => bev.connect({ host: "not-an-ip", port: 1 }), TypeError);
+      assert.throws(() => bev.connect({ host: "", port: 1 }), TypeError);
+      assert.throws(() => bev.connect({ host: "db.test", port: 70000 }), { name: "RangeError", message: /70000/ });
+      assert.throws(() => bev.connect({ host: "db.test", port: 1 }, { family: 5 as never }), { name: "RangeError", message: /family.*5/ });
+      assert.throws(() => bev.connect({ host: "db.test", port: 1 }, { resolver: {} as never }), { name: "TypeError", message: /Resolver.*object/ });
+      const resolver = new Resolver(base, { nameservers: ["127.0.0.1"], hostsFile: null });
+      bev.connect({ host: "db.test", port: 1 }, { resolver });
+      assert.equal(bev.fd, -1, "no socket while the name is resolved");
+      assert.throws(() => bev.connect({ host: "db.test", port: 1 }, { resolver }), /resolving/);
       bev.close();
+      resolver.close();
       assert.throws(() => bev.write("x"), /closed/);
     } finally {
       base.close();

@@ -2,7 +2,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as ev from "../src/compat.ts";
-import { sys } from "./deps.ts";
+import { rmSync } from "node:fs";
+import { BEV, BufferEvent, Listener, Resolver, sys } from "./deps.ts";
+import { dnsFiles, dnsServer, reply } from "./dns-server.ts";
 import { backendVariants } from "./helpers.ts";
 
 for (const variant of backendVariants()) {
@@ -155,6 +157,45 @@ for (const variant of backendVariants()) {
         assert.equal(base.closed, false);
         base.checkIntegrity();
       } finally {
+        ev.event_base_free(base);
+      }
+    });
+
+    it("bufferevent_socket_connect_hostname connects by name; bufferevent_socket_get_dns_error says why it could not", () => {
+      const base = newBase();
+      const listener = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => sys.close(fd));
+      const server = dnsServer(base, (q) => reply(q, [], { rcode: 3 }));
+      const { dir, resolvConf, hostsFile } = dnsFiles("127.0.0.1 app.lan\n");
+      try {
+        const resolver = new Resolver(base, { resolvConf, hostsFile, nameservers: [{ host: "127.0.0.1", port: server.port }] });
+        const port = (listener.address as { port: number }).port;
+        const outcome = (name: string, family: number) => {
+          const bev = new BufferEvent(base, -1);
+          let what = 0;
+          bev.setCallbacks(null, null, (b, w) => {
+            what = w;
+            ev.event_base_loopbreak(base);
+          });
+          assert.equal(ev.bufferevent_socket_connect_hostname(bev, resolver, family, name, port), 0, String(ev.event_get_last_error()));
+          ev.event_base_dispatch(base);
+          const dnsError = ev.bufferevent_socket_get_dns_error(bev);
+          bev.close();
+          return what & BEV.CONNECTED ? "connected" : `${what & BEV.ERROR ? "error" : what} ${dnsError?.code}`;
+        };
+        assert.equal(outcome("app.lan", ev.AF_UNSPEC), "connected");
+        assert.equal(outcome("app.lan", ev.AF_INET), "connected");
+        assert.equal(outcome("gone.test.", ev.AF_UNSPEC), "error NXDOMAIN");
+        const bev = new BufferEvent(base, -1);
+        assert.equal(ev.bufferevent_socket_connect_hostname(bev, null, 12345, "app.lan", port), -1);
+        assert.match(String(ev.event_get_last_error()), /RangeError: family must be AF_UNSPEC, AF_INET or AF_INET6, got 12345/);
+        assert.equal(ev.bufferevent_socket_get_dns_error(bev), null);
+        bev.close();
+        resolver.close();
+        base.checkIntegrity();
+      } finally {
+        listener.close();
+        server.close();
+        rmSync(dir, { recursive: true });
         ev.event_base_free(base);
       }
     });

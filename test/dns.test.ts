@@ -3,83 +3,13 @@
 // the cache, /etc/hosts-style files; every backend, both runtimes.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { BufferEvent, DatagramSocket, DnsError, type DnsRecord, EV, type EventBase, Listener, Resolver } from "./deps.ts";
+import { rmSync } from "node:fs";
+import { DnsError, type DnsRecord, type EventBase, Resolver } from "./deps.ts";
 import { decodeResponse, encodeQuery } from "../src/net/dns/message.ts";
+import { A, dnsFiles as files, dnsServer, name, type Question, reply } from "./dns-server.ts";
 import { backendVariants, withBase } from "./helpers.ts";
 
 const enc = new TextEncoder();
-interface Question { id: number; name: string; type: number }
-function parseQuestion(q: Uint8Array): Question {
-  const labels: string[] = [];
-  let at = 12;
-  while (q[at]) {
-    labels.push(new TextDecoder().decode(q.subarray(at + 1, at + 1 + q[at]!)));
-    at += 1 + q[at]!;
-  }
-  return { id: (q[0]! << 8) | q[1]!, name: labels.join("."), type: (q[at + 1]! << 8) | q[at + 2]! };
-}
-function name(n: string): number[] {
-  return [...n.split(".").flatMap((l) => [l.length, ...enc.encode(l)]), 0];
-}
-type Answer = { type: number; ttl?: number; data: number[] };
-function reply(q: Question, answers: Answer[], { rcode = 0, tc = false, id = q.id, qname = q.name } = {}): Uint8Array {
-  const out = [id >> 8, id & 255, 0x81 | (tc ? 2 : 0), 0x80 | rcode, 0, 1, 0, answers.length, 0, 0, 0, 0, ...name(qname), q.type >> 8, q.type & 255, 0, 1];
-  for (const a of answers) {
-    const ttl = a.ttl ?? 300;
-    out.push(0xc0, 12, a.type >> 8, a.type & 255, 0, 1, ttl >>> 24, (ttl >> 16) & 255, (ttl >> 8) & 255, ttl & 255, a.data.length >> 8, a.data.length & 255, ...a.data);
-  }
-  return new Uint8Array(out);
-}
-const A = (ip: string, ttl?: number): Answer => ({ type: 1, ttl, data: ip.split(".").map(Number) });
-
-/** A DNS server on 127.0.0.1 (UDP, and TCP on the same port number when `tcp` is given). */
-function dnsServer(base: EventBase, udp: (q: Question) => Uint8Array | Uint8Array[] | null, tcp?: (q: Question) => Uint8Array) {
-  const seen: Question[] = [];
-  for (let tries = 0; ; tries++) {
-    const sock = new DatagramSocket(base, "udp4", {
-      bind: { host: "127.0.0.1", port: 0 },
-      onMessage: (data, from, { socket }) => {
-        const q = parseQuestion(data);
-        seen.push(q);
-        const out = udp(q);
-        for (const m of out === null ? [] : Array.isArray(out) ? out : [out]) socket.send(m, from!);
-      },
-    });
-    const port = (sock.address as { port: number }).port;
-    if (!tcp) return { port, seen, close: () => sock.close() };
-    try {
-      const listener = new Listener(base, { host: "127.0.0.1", port }, (fd) => {
-        const bev = new BufferEvent(base, fd);
-        bev.setCallbacks((b) => {
-          if (b.input.length < 2) return;
-          const head = b.input.copyOut(2);
-          const len = (head[0]! << 8) | head[1]!;
-          if (b.input.length < 2 + len) return;
-          b.drainInput(2);
-          const answer = tcp(parseQuestion(b.read(len)));
-          b.write(new Uint8Array([answer.byteLength >> 8, answer.byteLength & 255]));
-          b.write(answer);
-        }, null, (b) => b.close());
-        bev.enable(EV.READ);
-      });
-      return { port, seen, close: () => { sock.close(); listener.close(); } };
-    } catch (err) {
-      sock.close();
-      if (tries > 20) throw err;
-    }
-  }
-}
-
-function files(): { dir: string; resolvConf: string; hostsFile: string } {
-  const dir = mkdtempSync(join(tmpdir(), "evffi-dns-"));
-  const resolvConf = join(dir, "resolv.conf"), hostsFile = join(dir, "hosts");
-  writeFileSync(resolvConf, "nameserver 192.0.2.53\nsearch corp.test\noptions ndots:1 timeout:1 attempts:1\n");
-  writeFileSync(hostsFile, "127.0.0.1 localhost\n::1 localhost ip6-localhost\n10.9.8.7 printer.lan printer # the printer\n");
-  return { dir, resolvConf, hostsFile };
-}
 
 function run(base: EventBase, start: (done: (value: unknown) => void) => void): unknown {
   let result: unknown = undefined;

@@ -145,7 +145,8 @@ describe("serve() on a base of its own", () => {
     assert.equal(server.closed, true);
     await assert.rejects(fetch(`http://127.0.0.1:${server.port}/`));
 
-    const second = serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("bye") });
+    const second = serve({ port: 0, hostname: "localhost", fetch: () => new Response("bye") });
+    assert.equal(second.hostname, "127.0.0.1", "a name from the hosts file, bound by its address");
     assert.equal(await (await fetch(second.url)).text(), "bye");
     await second[Symbol.asyncDispose]();
     assert.equal(second.closed, true);
@@ -154,5 +155,8 @@ describe("serve() on a base of its own", () => {
   it("rejects bad options, naming the value", () => {
     assert.throws(() => serve(null as unknown as ServeOptions), { name: "TypeError", message: /null/ });
     assert.throws(() => serve({ port: 0, fetch: "x" } as unknown as ServeOptions), { name: "TypeError", message: /fetch.*string/ });
+    assert.throws(() => serve({ port: 0, hostname: "no-such-host.invalid", fetch: () => new Response("") }), {
+      name: "TypeError", message: /"no-such-host\.invalid" is not in \/etc\/hosts/,
+    });
   });
 });

@@ -87,6 +87,26 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("listens on a host name the hosts file knows (localhost: the loopback address); refuses one it does not, naming both", () => {
+      withBase(variant, (base, fds) => {
+        let accepted = 0;
+        const l = new Listener(base, { host: "localhost", port: 0 }, (fd) => {
+          fds.push(fd);
+          accepted++;
+          l.close();
+        });
+        assert.deepEqual({ ...l.address, port: 0 }, { family: "ipv4", host: "127.0.0.1", port: 0 });
+        fds.push(connectTcp((l.address as { port: number }).port));
+        base.loopSync();
+        assert.equal(accepted, 1);
+        const events = base.count();
+        assert.throws(() => new Listener(base, { host: "no-such-host.invalid", port: 0 }, () => {}), {
+          name: "TypeError", message: /"no-such-host\.invalid" is not in \/etc\/hosts.*Resolver/,
+        });
+        assert.equal(base.count(), events, "nothing left behind by the refused name");
+      });
+    });
+
     it("disable() inside the accept callback stops the accept loop in progress; enable() resumes it", () => {
       withBase(variant, (base, fds) => {
         const accepted: number[] = [];

@@ -1,5 +1,6 @@
-// Socket addresses: IPv4, IPv6 (numeric literals; evffi does no DNS) and Unix-domain paths,
-// encoded into and decoded from the platform's sockaddr layouts.
+// Socket addresses: IPv4, IPv6 (numeric literals; host names are resolved above this layer, by
+// the DNS resolver and the hosts file) and Unix-domain paths, encoded into and decoded from the
+// platform's sockaddr layouts.
 import { constants as C, layout as L } from "./layout.ts";
 
 export type SocketAddress =
@@ -70,7 +71,7 @@ export function resolveAddress(spec: AddressSpec | SocketAddress): SocketAddress
   if (parseIpv4(host)) return { family: "ipv4", host, port };
   if (host === "localhost") return { family: "ipv4", host: "127.0.0.1", port };
   if (parseIpv6(host)) return { family: "ipv6", host: host.replace(/^\[|\]$/g, ""), port };
-  throw new TypeError(`host must be a numeric IPv4 or IPv6 address (evffi does no DNS), got ${JSON.stringify(host)}`);
+  throw new TypeError(`host must be a numeric IPv4 or IPv6 address here (host names are for BufferEvent.connect, Listener and Resolver), got ${JSON.stringify(host)}`);
 }
 
 /** The socket() domain for an address. */

@@ -6,6 +6,7 @@
 import type { EventBase } from "../core/base.ts";
 import { EV } from "../core/flags.ts";
 import type { SyscallError } from "../ffi/mod.ts";
+import type { DnsError } from "./dns/message.ts";
 import { EvBuffer } from "./evbuffer.ts";
 import type { EvBufferCallback, EvBufferChange } from "./evbuffer-callback.ts";
 import { describeBufferEvent } from "./inspect.ts";
@@ -33,8 +34,11 @@ export const BEV_FLUSH = Object.freeze({
 
 /** A read or write callback; `bev` is the bufferevent it was set on. */
 export type DataCallback<B = AbstractBufferEvent> = (bev: B) => void;
-/** The event callback: `what` is BEV bits; `error` the failure behind BEV.ERROR, when there is one. */
-export type StatusCallback<B = AbstractBufferEvent> = (bev: B, what: number, error: SyscallError | null) => void;
+/**
+ * The event callback: `what` is BEV bits; `error` the failure behind BEV.ERROR, when there is one:
+ * the SyscallError of a failed syscall, or the DnsError of a host name connect() could not resolve.
+ */
+export type StatusCallback<B = AbstractBufferEvent> = (bev: B, what: number, error: SyscallError | DnsError | null) => void;
 
 /** Reading paused because the input reached the high watermark (libevent's BEV_SUSPEND_WM). */
 export const SUSPEND_WATERMARK = 1;
@@ -285,7 +289,7 @@ export abstract class AbstractBufferEvent {
   }
 
   /** Tells the event callback; with none, an EOF, error or timeout closes the bufferevent. */
-  protected report(what: number, err: SyscallError | null): void {
+  protected report(what: number, err: SyscallError | DnsError | null): void {
     if (this.eventCb) this.eventCb(this, what, err);
     else if (what & (BEV.ERROR | BEV.EOF | BEV.TIMEOUT)) this.close();
   }

@@ -15,6 +15,7 @@ import type { Event } from "../core/event.ts";
 import { AbstractBufferEvent, BEV, BEV_FLUSH, SUSPEND_WATERMARK } from "./abstract-bufferevent.ts";
 import { EvBuffer } from "./evbuffer.ts";
 import type { SyscallError } from "../ffi/mod.ts";
+import type { DnsError } from "./dns/message.ts";
 
 /** What a filter call did (libevent's BEV_OK, BEV_NEED_MORE, BEV_ERROR). */
 export type FilterResult = "ok" | "need-more" | "error";
@@ -223,7 +224,7 @@ export class FilteredBufferEvent<U extends AbstractBufferEvent = AbstractBufferE
     this.triggerWrite();
   }
 
-  private underlyingEvent(what: number, err: SyscallError | null): void {
+  private underlyingEvent(what: number, err: SyscallError | DnsError | null): void {
     if (this.isClosed) return;
     if (what & BEV.EOF && !this.inputEnded) {
       // Whatever the filter held back for a fuller unit is due now.

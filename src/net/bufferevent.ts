@@ -14,8 +14,12 @@ import {
   AbstractBufferEvent, BEV, BEV_FLUSH, type DataCallback as BaseDataCallback, SUSPEND_RATE, SUSPEND_WATERMARK,
   type StatusCallback as BaseStatusCallback,
 } from "./abstract-bufferevent.ts";
-import type { AddressSpec, SocketAddress } from "../ffi/sockaddr.ts";
+import { type AddressSpec, resolveAddress, type SocketAddress } from "../ffi/sockaddr.ts";
 import { startConnect } from "./socket.ts";
+import { baseResolver } from "./dns/base-resolver.ts";
+import { isNumericHost } from "./dns/hosts.ts";
+import type { DnsError } from "./dns/message.ts";
+import { type PendingLookup, Resolver } from "./dns/resolver.ts";
 import { RATE_READ, RATE_WRITE, type RateLimit, RateLimitGroup, type RateLimitState, type RateLimited, RateLimiter } from "./rate-limit.ts";
 
 export { BEV, BEV_FLUSH } from "./abstract-bufferevent.ts";
@@ -29,6 +33,23 @@ export interface BufferEventOptions {
   /** Close the fd when the bufferevent is closed (default true). */
   closeFd?: boolean;
 }
+
+/** How connect() treats a host name. */
+export interface ConnectOptions {
+  /** The resolver that looks the name up (default: the base's own, made on first use from /etc/resolv.conf and /etc/hosts). */
+  resolver?: Resolver;
+  /** 4 or 6: only addresses of that family; 0 (default): IPv4 ones first, then IPv6. */
+  family?: 0 | 4 | 6;
+}
+
+/**
+ * connect() errors after which the next address of a name is worth trying: this address, or the
+ * route to it, does not work; another one may.
+ */
+const TRY_NEXT_ADDRESS: ReadonlySet<number> = new Set([
+  Errno.ECONNREFUSED, Errno.ENETUNREACH, Errno.EHOSTUNREACH, Errno.ENETDOWN, Errno.EHOSTDOWN, Errno.EADDRNOTAVAIL,
+  Errno.EAFNOSUPPORT, Errno.ETIMEDOUT,
+].filter((n): n is number => typeof n === "number"));
 
 /** Bytes asked of one read when no high watermark limits it. */
 const READ_CHUNK = 256 * 1024;
@@ -61,6 +82,11 @@ export class BufferEvent extends AbstractBufferEvent {
   private limiter: RateLimiter | null = null;
   /** A write waits for the write bucket to refill. */
   private writeRateBlocked = false;
+  /** The name lookup connect() waits for, if any. */
+  private lookup: PendingLookup | null = null;
+  /** A name's addresses not tried yet, should the connect under way fail. */
+  private addressesLeft: SocketAddress[] = [];
+  private lastDnsError: DnsError | null = null;
 
   /** Wraps a connected, non-blocking socket `fd` (or -1, to `connect()` later). */
   constructor(base: EventBase, fd: number, options: BufferEventOptions = {}) {
@@ -72,15 +98,61 @@ export class BufferEvent extends AbstractBufferEvent {
     if (fd >= 0) this.attach(fd);
   }
 
-  /** The socket, or -1 before connect(). */
+  /**
+   * A new BufferEvent connecting to `address`: a numeric address, a Unix path, or a host name
+   * resolved first (see connect()).
+   *
+   * @example
+   * ```ts
+   * const bev = BufferEvent.connect(base, { host: "db.internal", port: 5432 });
+   * bev.setCallbacks(onRead, null, (b, what, err) => {
+   *   if (what & BEV.CONNECTED) b.enable(EV.READ);
+   *   else if (what & BEV.ERROR) console.error(err?.message);   // a DnsError or a SyscallError
+   * });
+   * ```
+   */
+  static connect(base: EventBase, address: AddressSpec | SocketAddress, options: BufferEventOptions & ConnectOptions = {}): BufferEvent {
+    const bev = new BufferEvent(base, -1, options);
+    try {
+      return bev.connect(address, options);
+    } catch (err) {
+      bev.close();
+      throw err;
+    }
+  }
+
+  /** The socket, or -1 before connect() has one (while a host name is being resolved, too). */
   get fd(): number {
     return this.fdValue;
+  }
+
+  /**
+   * Why the last host name connect() looked up could not be resolved (libevent's
+   * bufferevent_socket_get_dns_error), or null.
+   *
+   * @example
+   * ```ts
+   * if (what & BEV.ERROR && bev.dnsError) console.error(bev.dnsError.code);   // "NXDOMAIN", "TIMEOUT", ...
+   * ```
+   */
+  get dnsError(): DnsError | null {
+    return this.lastDnsError;
   }
 
   private attach(fd: number): void {
     this.fdValue = fd;
     this.readEvent = this.base.event(fd, EV.READ | EV.PERSIST, (_fd, what) => this.onReadable(what));
     this.writeEvent = this.base.event(fd, EV.WRITE | EV.PERSIST, (_fd, what) => this.onWritable(what));
+  }
+
+  /** Gives up a socket whose connect failed, so that the next address gets a new one. */
+  private detach(): void {
+    this.readEvent?.close();
+    this.writeEvent?.close();
+    this.readEvent = this.writeEvent = null;
+    libc.close(this.fdValue);
+    this.fdValue = -1;
+    this.connecting = false;
   }
 
   /**
@@ -119,26 +191,89 @@ export class BufferEvent extends AbstractBufferEvent {
   }
 
   /**
-   * Connects to `address` ({ port, host? } with a numeric IPv4/IPv6 host, or { path }). The event
-   * callback receives CONNECTED, or ERROR with the errno (ECONNREFUSED, ...).
+   * Connects to `address`: `{ port, host? }` or `{ path }`. A host that is a name (not a numeric
+   * IPv4/IPv6 address) is first resolved through `options.resolver` or the base's own Resolver
+   * (the hosts file, "localhost" and the names under it need no network), and its addresses are
+   * tried in order: IPv4 first, the next one after ECONNREFUSED, ENETUNREACH, EHOSTUNREACH,
+   * EADDRNOTAVAIL, EAFNOSUPPORT or a connect timeout (the write timeout, per address). The event
+   * callback receives CONNECTED, or ERROR with the `SyscallError` of the last address tried, or
+   * with the `DnsError` (also kept in `dnsError`) when the name did not resolve. close() while
+   * the name is being resolved cancels the lookup; no callback runs after it.
+   *
+   * @example
+   * ```ts
+   * const bev = new BufferEvent(base, -1);
+   * bev.setCallbacks(onRead, null, onEvent);
+   * bev.connect({ host: "localhost", port: 8080 });          // 127.0.0.1, then ::1 if refused
+   * bev.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");  // sent once connected
+   * ```
    */
-  connect(address: AddressSpec | SocketAddress): this {
+  connect(address: AddressSpec | SocketAddress, options: ConnectOptions = {}): this {
     this.checkLive();
-    if (this.fdValue >= 0) throw new Error("this bufferevent already has a socket");
-    const { fd, errno, address: addr } = startConnect(address);
-    this.attach(fd);
-    if (errno === 0) {
-      this.base.once(-1, EV.TIMEOUT, () => this.connected(null));
+    if (this.fdValue >= 0 || this.lookup !== null) throw new Error("this bufferevent already has a socket or is resolving a name for one");
+    if (typeof options !== "object" || options === null) throw new TypeError(`options must be an object, got ${options === null ? "null" : typeof options}`);
+    const { resolver, family = 0 } = options;
+    if (resolver !== undefined && !(resolver instanceof Resolver)) throw new TypeError(`resolver must be a Resolver, got ${typeof resolver}`);
+    if (family !== 0 && family !== 4 && family !== 6) throw new RangeError(`family must be 0, 4 or 6, got ${String(family)}`);
+    this.lastDnsError = null;
+    const name = hostName(address);
+    if (name === null) {
+      this.connectTo([resolveAddress(address)], false);
       return this;
     }
-    if (errno !== Errno.EINPROGRESS && errno !== Errno.EAGAIN) {
-      const err = new SyscallError("connect", errno, [fd, addr]);
-      this.base.once(-1, EV.TIMEOUT, () => this.connected(err));
-      return this;
-    }
-    this.connecting = true;
-    this.writeEvent!.add(this.writeTimeout);
+    const port = (address as { port: number }).port;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer 0..65535, got ${String(port)}`);
+    this.lookup = (resolver ?? baseResolver(this.base)).lookup(name, (err, found) => {
+      this.lookup = null;
+      if (this.isClosed) return; // close() cancelled the lookup
+      if (err !== null) {
+        this.lastDnsError = err;
+        this.report(BEV.ERROR, err);
+        return;
+      }
+      this.connectTo(found.map((a) => resolveAddress({ host: a.address, port })), true);
+    }, { family });
     return this;
+  }
+
+  /**
+   * Starts connecting to the first of `addresses` that a socket can be made for; the rest are kept
+   * for onWritable to try if this one fails. `fromLoop`: report a failure through the event
+   * callback (after a lookup) rather than throwing it to the caller of connect().
+   */
+  private connectTo(addresses: SocketAddress[], fromLoop: boolean): void {
+    for (;;) {
+      const addr = addresses.shift()!;
+      let started: { fd: number; errno: number };
+      try {
+        started = startConnect(addr);
+      } catch (err) {
+        // socket() itself failed: no IPv6 on this host (EAFNOSUPPORT), out of descriptors, ...
+        if (err instanceof SyscallError && addresses.length > 0 && TRY_NEXT_ADDRESS.has(err.errno)) continue;
+        if (!fromLoop) throw err;
+        this.report(BEV.ERROR, err as SyscallError);
+        return;
+      }
+      const { fd, errno } = started;
+      this.attach(fd);
+      if (errno === 0) {
+        this.base.once(-1, EV.TIMEOUT, () => this.connected(null));
+        return;
+      }
+      if (errno !== Errno.EINPROGRESS && errno !== Errno.EAGAIN) {
+        if (addresses.length > 0 && TRY_NEXT_ADDRESS.has(errno)) {
+          this.detach();
+          continue;
+        }
+        const err = new SyscallError("connect", errno, [fd, addr]);
+        this.base.once(-1, EV.TIMEOUT, () => this.connected(err));
+        return;
+      }
+      this.connecting = true;
+      this.addressesLeft = addresses;
+      this.writeEvent!.add(this.writeTimeout);
+      return;
+    }
   }
 
   // ---- rate limits -------------------------------------------------------------------------------
@@ -249,8 +384,12 @@ export class BufferEvent extends AbstractBufferEvent {
     this.armRead();
   }
 
-  /** Releases the events and the fd unless closeFd was false. */
+  /** Releases the events and the fd unless closeFd was false; cancels a name lookup. */
   protected closeHook(): void {
+    const lookup = this.lookup;
+    this.lookup = null;
+    lookup?.cancel();
+    this.addressesLeft = [];
     this.limiter?.close();
     this.readEvent?.close();
     this.writeEvent?.close();
@@ -262,7 +401,9 @@ export class BufferEvent extends AbstractBufferEvent {
 
   private armRead(): void {
     if (!this.readEvent || this.isClosed) return;
-    if (this.enabled & EV.READ && !this.readSuspended) this.readEvent.add(this.readTimeout);
+    // Not while connecting: a refused connect would read as a read error before onWritable could
+    // try the next address. connected() arms it.
+    if (this.enabled & EV.READ && !this.readSuspended && !this.connecting) this.readEvent.add(this.readTimeout);
     else this.readEvent.del();
   }
 
@@ -336,14 +477,26 @@ export class BufferEvent extends AbstractBufferEvent {
       // which may drop the fd's record.
       const taken = this.base.takeSocketError(this.fdValue);
       this.writeEvent!.del();
-      if (what & EV.TIMEOUT) {
+      // A timeout that comes due in the iteration the socket became writable is no timeout: the
+      // connect finished (or failed) in time, and SO_ERROR says which.
+      const timedOut = (what & EV.TIMEOUT) !== 0 && (what & EV.WRITE) === 0;
+      let errno = Errno.ETIMEDOUT;
+      if (!timedOut) {
+        soErrorLength[0] = 4;
+        soError[0] = 0;
+        libc.getsockopt(this.fdValue, C.SOL_SOCKET, C.SO_ERROR, soError, soErrorLength);
+        errno = soError[0] || taken;
+      }
+      if (errno !== 0 && this.addressesLeft.length > 0 && TRY_NEXT_ADDRESS.has(errno)) {
+        this.detach();
+        this.connectTo(this.addressesLeft, true);
+        return;
+      }
+      this.addressesLeft = [];
+      if (timedOut) {
         this.report(BEV.WRITING | BEV.TIMEOUT, null);
         return;
       }
-      soErrorLength[0] = 4;
-      soError[0] = 0;
-      libc.getsockopt(this.fdValue, C.SOL_SOCKET, C.SO_ERROR, soError, soErrorLength);
-      const errno = soError[0] || taken;
       this.connected(errno ? new SyscallError("connect", errno, [this.fdValue]) : null);
       return;
     }
@@ -422,4 +575,11 @@ export class BufferEvent extends AbstractBufferEvent {
       this.report(BEV.WRITING | BEV.ERROR, new SyscallError("shutdown", errnoCell[0], [this.fdValue, "SHUT_WR"]));
     }
   }
+}
+
+/** The host name in `address` that needs resolving, or null (a numeric host, a path, a SocketAddress). */
+function hostName(address: AddressSpec | SocketAddress): string | null {
+  if (typeof address !== "object" || address === null || "family" in address || !("host" in address)) return null;
+  const { host } = address;
+  return typeof host === "string" && host.length > 0 && !isNumericHost(host) ? host : null;
 }

@@ -53,7 +53,15 @@ export class Listener {
   /**
    * Listens on `address` ({ port, host? } or { path }) or adopts an already listening `{ fd }`,
    * and calls `onAccept(fd, listener)` for each connection: a non-blocking, close-on-exec fd the
-   * callback now owns.
+   * callback now owns. `host` is a numeric address or a name the hosts file lists (the first
+   * address it gives, IPv4 first; "localhost" is 127.0.0.1 even when unlisted): binding happens
+   * here, synchronously, so DNS is not asked, and an unknown name is a TypeError.
+   *
+   * @example
+   * ```ts
+   * const listener = new Listener(base, { host: "localhost", port: 0 }, (fd) => new BufferEvent(base, fd).enable(EV.READ));
+   * console.log(listener.address);   // { family: "ipv4", host: "127.0.0.1", port: 40123 }
+   * ```
    */
   constructor(readonly base: EventBase, address: AddressSpec | { fd: number }, private readonly onAccept: AcceptCallback, options: ListenerOptions = {}) {
     if (typeof onAccept !== "function") throw new TypeError(`onAccept must be a function, got ${typeof onAccept}`);

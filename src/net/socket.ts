@@ -14,6 +14,7 @@ import {
 import {
   type AddressSpec, type SocketAddress, addressBuffer, decodeAddress, domainOf, encodeAddress, resolveAddress,
 } from "../ffi/sockaddr.ts";
+import { hostsAddress, isNumericHost } from "./dns/hosts.ts";
 
 const useAccept4 = hasSymbol("accept4");
 const acceptFlags = C.SOCK_NONBLOCK | C.SOCK_CLOEXEC;
@@ -33,18 +34,21 @@ export interface ListenOptions {
 
 /**
  * A listening stream socket bound to `address` (port 0: the kernel picks one; read it back with
- * localAddress). Throws SyscallError naming bind or listen, after closing the socket.
+ * localAddress). A host name is looked up in /etc/hosts only (the first address it lists, IPv4
+ * first; "localhost" is the loopback address even when unlisted), so that listening stays
+ * synchronous; a name the file does not know is a TypeError. Throws SyscallError naming bind or
+ * listen, after closing the socket.
  *
  * @example
  * ```ts
- * const fd = listenOn({ host: "127.0.0.1", port: 0 });
- * console.log(formatAddress(localAddress(fd)));
+ * const fd = listenOn({ host: "localhost", port: 0 });
+ * console.log(formatAddress(localAddress(fd)));     // 127.0.0.1:40123
  * ```
  */
 export function listenOn(address: AddressSpec | SocketAddress, options: ListenOptions = {}): number {
   const backlog = options.backlog ?? 511;
   if (!Number.isInteger(backlog) || backlog < 0) throw new RangeError(`backlog must be a non-negative integer, got ${String(backlog)}`);
-  const addr = resolveAddress(address);
+  const addr = listenAddress(address);
   const fd = sys.streamSocket(domainOf(addr));
   try {
     if (addr.family !== "unix") {
@@ -59,6 +63,18 @@ export function listenOn(address: AddressSpec | SocketAddress, options: ListenOp
     throw err;
   }
   return fd;
+}
+
+/** A listen address: a host name from the hosts file, anything else as resolveAddress reads it. */
+function listenAddress(address: AddressSpec | SocketAddress): SocketAddress {
+  if (typeof address === "object" && address !== null && !("family" in address) && "host" in address) {
+    const { host, port } = address;
+    if (typeof host === "string" && host.length > 0 && !isNumericHost(host)) {
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer 0..65535, got ${String(port)}`);
+      return hostsAddress(host, port);
+    }
+  }
+  return resolveAddress(address);
 }
 
 /**

@@ -16,6 +16,7 @@ import { BEV } from "../abstract-bufferevent.ts";
 import { BufferEvent } from "../bufferevent.ts";
 import { DatagramSocket } from "../datagram.ts";
 import { parseHosts, parseResolvConf } from "./config.ts";
+import { HOSTS_FILE, type HostsEntry, hostsEntry } from "./hosts.ts";
 import {
   decodeResponse, DnsError, type DnsErrorCode, type DnsRecord, type DnsResponse, encodeQuery, rcodeError, RecordType,
   type RecordTypeName,
@@ -93,7 +94,7 @@ export class Resolver {
   private readonly ndots: number;
   private readonly timeoutMs: number;
   private readonly attempts: number;
-  private readonly hosts: Map<string, { v4: string[]; v6: string[] }>;
+  private readonly hosts: Map<string, HostsEntry>;
   private readonly cacheEnabled: boolean;
   private readonly maxCacheEntries: number;
   private readonly cache = new Map<string, { expires: number; records: DnsRecord[] }>();
@@ -118,7 +119,7 @@ export class Resolver {
     this.attempts = options.attempts ?? conf.attempts;
     if (!(this.timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${String(options.timeoutMs)}`);
     if (!Number.isInteger(this.attempts) || this.attempts < 1) throw new RangeError(`attempts must be an integer >= 1, got ${String(options.attempts)}`);
-    const hostsPath = options.hostsFile === undefined ? "/etc/hosts" : options.hostsFile;
+    const hostsPath = options.hostsFile === undefined ? HOSTS_FILE : options.hostsFile;
     this.hosts = hostsPath === null ? new Map() : parseHosts(readTextFile(hostsPath) ?? "");
     this.cacheEnabled = options.cache ?? true;
     this.maxCacheEntries = options.maxCacheEntries ?? 1000;
@@ -140,8 +141,8 @@ export class Resolver {
     const cached = this.cacheEnabled ? this.cache.get(key) : undefined;
     if (cached && cached.expires > this.base.now()) return this.later(callback, null, cached.records);
     // A name the hosts file knows is answered from it alone ("hosts: files dns"), even when it
-    // lists no address of this family.
-    const entry = type === "A" || type === "AAAA" ? this.hosts.get(name.toLowerCase().replace(/\.$/, "")) : undefined;
+    // lists no address of this family; so is a loopback name it does not list (RFC 6761).
+    const entry = type === "A" || type === "AAAA" ? hostsEntry(this.hosts, name) : undefined;
     if (entry) {
       const addresses = type === "A" ? entry.v4 : entry.v6;
       if (addresses.length === 0) return this.later(callback, new DnsError("NODATA", name, "the hosts file lists no such address"), []);
@@ -233,13 +234,16 @@ export class Resolver {
     if (this.isClosed) throw new Error("this Resolver is closed");
   }
 
-  /** Calls back from the loop, never from inside the call that asked. */
+  /**
+   * Calls back from the loop, never from inside the call that asked. cancel() removes the event,
+   * so a cancelled answer leaves nothing on the base.
+   */
   private later<T>(callback: (err: DnsError | null, value: T) => void, err: DnsError | null, value: T): PendingLookup {
-    let cancelled = false;
-    this.base.once(-1, EV.TIMEOUT, () => {
-      if (!cancelled) callback(err, value);
-    }, 0);
-    return { cancel: () => void (cancelled = true) };
+    const event = this.base.timer(0, () => {
+      event.close();
+      callback(err, value);
+    });
+    return { cancel: () => event.close() };
   }
 
   private newId(): number {

@@ -8,7 +8,17 @@ import { type HttpResponse, HttpServer, type HttpServerOptions } from "./server.
 export interface ServeOptions extends Omit<HttpServerOptions, "onError" | "onUpgrade"> {
   /** The port (default 3000, as Bun.serve; 0 picks a free one). */
   port?: number;
-  /** The address to listen on (default "0.0.0.0": all IPv4 interfaces, as Bun.serve, Deno.serve and node:http). */
+  /**
+   * The address to listen on (default "0.0.0.0": all IPv4 interfaces, as Bun.serve, Deno.serve and
+   * node:http): numeric, or a name the hosts file lists ("localhost" binds 127.0.0.1; listening
+   * stays synchronous, so DNS is not asked). The server's `hostname` is the address bound.
+   *
+   * @example
+   * ```ts
+   * const server = serve({ hostname: "localhost", port: 8080, fetch: () => new Response("hi") });
+   * console.log(server.url);   // http://127.0.0.1:8080/
+   * ```
+   */
   hostname?: string;
   /** Answers a request. */
   fetch: (request: Request, server: Server) => Response | Promise<Response>;
