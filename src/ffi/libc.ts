@@ -280,8 +280,14 @@ let kqueueWhyNot = "";
  */
 export function loadKqueue(envPath?: string): KqueueLibrary | null {
   if (kqueueLib !== undefined) return kqueueLib;
+  // Both calls go through the libc table at call time, so trace() sees and wraps them.
+  const calls = {
+    kqueue: () => libc.kqueue(),
+    kevent: (kq: number, changes: Buf, nchanges: number, events: Buf, nevents: number, timeout: Buf) =>
+      libc.kevent(kq, changes, nchanges, events, nevents, timeout),
+  };
   if (hasSymbol("kqueue") && hasSymbol("kevent")) {
-    kqueueLib = { kqueue: libc.kqueue, kevent: libc.kevent, path: libcPath, native: true, drainPendingClose: null };
+    kqueueLib = { ...calls, path: libcPath, native: true, drainPendingClose: null };
     return kqueueLib;
   }
   const paths = envPath ? [envPath] : ["libkqueue.so.0", "libkqueue.so"];
@@ -296,7 +302,10 @@ export function loadKqueue(envPath?: string): KqueueLibrary | null {
       libkqueue_drain_pending_close: { args: [], result: "void", optional: true },
     });
     const drain = lib.missing.has("libkqueue_drain_pending_close") ? null : lib.symbols.libkqueue_drain_pending_close;
-    kqueueLib = { kqueue: lib.symbols.kqueue, kevent: lib.symbols.kevent, path: lib.path, native: false, drainPendingClose: drain };
+    // libkqueue's two calls take the place of libc's absent ones (hasSymbol still says libc lacks them).
+    libc.kqueue = lib.symbols.kqueue;
+    libc.kevent = lib.symbols.kevent;
+    kqueueLib = { ...calls, path: lib.path, native: false, drainPendingClose: drain };
   } catch (err) {
     kqueueWhyNot = envPath
       ? `EVFFI_KQUEUE_LIBRARY=${envPath} could not be loaded: ${(err as Error).message}`
