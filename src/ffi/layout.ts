@@ -143,6 +143,8 @@ const linuxConstants = {
   EV_RECEIPT: 0x40, EV_ERROR: 0x4000, EV_EOF: 0x8000, NOTE_TRIGGER: 0x01000000,
   // libkqueue has no NOTE_EXITSTATUS (0): its EVFILT_PROC always puts the wait status in `data`.
   NOTE_EXIT: 0x80000000, NOTE_EXITSTATUS: 0,
+  // glibc's <bits/dlfcn.h>
+  RTLD_NOW: 0x2, RTLD_NODELETE: 0x1000,
 };
 
 export type Constants = typeof linuxConstants;
@@ -185,6 +187,8 @@ const darwinConstants: Constants = {
   EV_ADD: 0x1, EV_DELETE: 0x2, EV_ENABLE: 0x4, EV_DISABLE: 0x8, EV_ONESHOT: 0x10, EV_CLEAR: 0x20,
   EV_RECEIPT: 0x40, EV_ERROR: 0x4000, EV_EOF: 0x8000, NOTE_TRIGGER: 0x01000000,
   NOTE_EXIT: 0x80000000, NOTE_EXITSTATUS: 0x04000000,
+  // dyld's <dlfcn.h>
+  RTLD_NOW: 0x2, RTLD_NODELETE: 0x80,
 };
 
 // FreeBSD (sys/...): macOS's numbers except these.
@@ -198,6 +202,7 @@ const freebsdConstants: Constants = {
   MSG_NOSIGNAL: 0x20000, MSG_CMSG_CLOEXEC: 0x40000, MSG_WAITALL: 0x40,
   // sys/event.h: no NOTE_EXITSTATUS (0): NOTE_EXIT always puts the wait status in `data`.
   EVFILT_USER: -11, NOTE_EXITSTATUS: 0,
+  RTLD_NODELETE: 0x1000, // dlfcn.h
   // sys/wait.h: idtype_t starts at P_PID (0), and the option bits differ from macOS's.
   P_PID: 0, WEXITED: 16, WNOWAIT: 8,
   // netinet/tcp.h; FreeBSD's TCP_INFO struct differs from Linux's and is not decoded (0 here).
