@@ -29,7 +29,7 @@ function collect(bev: BufferEvent, into: { text: string }): void {
 }
 
 for (const variant of backendVariants()) {
-  describe(`processes on ${variant.label}, watched with ${mechanism}`, { skip: unwatchable }, () => {
+  describe(`processes on ${variant.label}, watched with ${mechanism ?? "nothing (skipped)"}`, { skip: unwatchable }, () => {
     it("spawnProcess: stdin in, stdout and stderr out, the exit code reported once", () => {
       withBase(variant, (base) => {
         const before = openFds();
