@@ -406,6 +406,15 @@ int main(void) {
 #ifdef NOTE_TRIGGER
   num("NOTE_TRIGGER", (long long)NOTE_TRIGGER);
 #endif
+#ifdef EVFILT_PROC
+  num("EVFILT_PROC", (long long)EVFILT_PROC);
+#endif
+#ifdef NOTE_EXIT
+  num("NOTE_EXIT", (long long)(unsigned)NOTE_EXIT);
+#endif
+#ifdef NOTE_EXITSTATUS
+  num("NOTE_EXITSTATUS", (long long)NOTE_EXITSTATUS);
+#endif
 #endif
   printf("\n  },\n  \"errno\": {"); first = 1;
 #ifdef EPERM

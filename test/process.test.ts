@@ -1,15 +1,23 @@
 // Child processes and pids on the reactor: spawnProcess (posix_spawn, stdio as BufferEvents) and
-// ProcessWatcher (pidfd), with real processes on every backend.
+// ProcessWatcher (a pidfd, or kqueue's EVFILT_PROC: under EVFFI_PORTABLE=1 with libkqueue here),
+// with real processes on every backend.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { BEV, type BufferEvent, hasSymbol, ProcessWatcher, spawnProcess, SyscallError } from "./deps.ts";
-
-const noPidfd = !hasSymbol("pidfd_open") && "no pidfd_open (Linux 5.3 and glibc 2.36 only, and left unbound by EVFFI_PORTABLE)";
+import {
+  BEV, type BufferEvent, kqueueUnavailableReason, loadKqueue, NotAvailableError, type ProcessExit, ProcessWatcher,
+  processWatchMechanism, spawnProcess, SyscallError,
+} from "./deps.ts";
 import { backendVariants, emulatorLimit, withBase } from "./helpers.ts";
+
+const mechanism = processWatchMechanism();
+const unwatchable = mechanism === null &&
+  `no pidfd_open (Linux 5.3 and glibc 2.36 only, and left unbound by EVFFI_PORTABLE) and no kqueue: ${kqueueUnavailableReason()}`;
+/** libkqueue (kqueue emulated on Linux) rather than the OS's own kqueue. */
+const libkqueue = mechanism === "kqueue" && loadKqueue()?.native === false;
 
 const openFds = () => readdirSync("/proc/self/fd").length;
 
@@ -21,7 +29,7 @@ function collect(bev: BufferEvent, into: { text: string }): void {
 }
 
 for (const variant of backendVariants()) {
-  describe(`processes on ${variant.label}`, { skip: noPidfd }, () => {
+  describe(`processes on ${variant.label}, watched with ${mechanism ?? "nothing (skipped)"}`, { skip: unwatchable }, () => {
     it("spawnProcess: stdin in, stdout and stderr out, the exit code reported once", () => {
       withBase(variant, (base) => {
         const before = openFds();
@@ -77,10 +85,50 @@ for (const variant of backendVariants()) {
       assert.equal(runtimeCode, 5, "the runtime still reaped its child (no ECHILD)");
       assert.deepEqual(exits, [{ pid, code: 5, signal: null, statusKnown: true }]);
     });
+
+    it("a process that is not a child: its end is reported, without a status the kernel does not give", () => {
+      withBase(variant, (base) => {
+        const before = openFds();
+        const exits: ProcessExit[] = [];
+        let refused: unknown = null;
+        let text = "";
+        // sh starts head in the background and exits, so head is never this process's child. A
+        // background job's own stdin is /dev/null, so head reads sh's stdin through fd 3; it
+        // exits when that pipe closes.
+        const sh = spawnProcess(base, ["sh", "-c", "exec 3<&0; head -c1 <&3 >/dev/null 2>&1 & echo $!"], { stderr: "ignore" });
+        sh.stdout!.setCallbacks((b) => {
+          text += new TextDecoder().decode(b.read());
+          if (!text.endsWith("\n")) return;
+          try {
+            new ProcessWatcher(base, Number(text), (e) => void exits.push(e));
+          } catch (err) {
+            refused = err;
+          }
+          sh.stdin!.shutdownWrite();
+        }, null, (b) => b.close());
+        base.loopSync();
+        sh.close();
+        const pid = Number(text);
+        assert.ok(pid > 0 && pid !== sh.pid, `head's pid, got ${JSON.stringify(text)}`);
+        if (libkqueue) {
+          // libkqueue's EVFILT_PROC reads every status with waitid, which answers ECHILD for
+          // others' processes, and then drops the exit: refused up front rather than never told.
+          assert.ok(refused instanceof NotAvailableError && /own children only/.test(refused.message), String(refused));
+          assert.deepEqual(exits, []);
+        } else {
+          assert.equal(refused, null);
+          // Linux (pidfd) and macOS (NOTE_EXITSTATUS is the parent's) give no status for another's
+          // process; FreeBSD's NOTE_EXIT always does.
+          const expected = process.platform === "freebsd" ? { pid, code: 0, signal: null, statusKnown: true } : { pid, code: null, signal: null, statusKnown: false };
+          assert.deepEqual(exits, [expected]);
+        }
+        assert.equal(openFds(), before, "no fd left open");
+      });
+    });
   });
 }
 
-describe("processes: bad input", { skip: noPidfd }, () => {
+describe("processes: bad input", { skip: unwatchable }, () => {
   it("a program not on PATH throws ENOENT naming PATH and leaves nothing open", {
     skip: emulatorLimit("it runs glibc's clone(CLONE_VM | CLONE_VFORK) as a fork, so posix_spawn cannot report a failed exec"),
   }, () => {

@@ -138,9 +138,13 @@ const linuxConstants = {
   SHUT_RD: 0, SHUT_WR: 1, SHUT_RDWR: 2,
   RLIMIT_NOFILE: 7,
   // kqueue through libkqueue follows FreeBSD's numbering.
-  EVFILT_READ: -1, EVFILT_WRITE: -2, EVFILT_SIGNAL: -6, EVFILT_TIMER: -7, EVFILT_USER: -11,
+  EVFILT_READ: -1, EVFILT_WRITE: -2, EVFILT_PROC: -5, EVFILT_SIGNAL: -6, EVFILT_TIMER: -7, EVFILT_USER: -11,
   EV_ADD: 0x1, EV_DELETE: 0x2, EV_ENABLE: 0x4, EV_DISABLE: 0x8, EV_ONESHOT: 0x10, EV_CLEAR: 0x20,
   EV_RECEIPT: 0x40, EV_ERROR: 0x4000, EV_EOF: 0x8000, NOTE_TRIGGER: 0x01000000,
+  // libkqueue has no NOTE_EXITSTATUS (0): its EVFILT_PROC always puts the wait status in `data`.
+  NOTE_EXIT: 0x80000000, NOTE_EXITSTATUS: 0,
+  // glibc's <bits/dlfcn.h>
+  RTLD_NOW: 0x2, RTLD_NODELETE: 0x1000,
 };
 
 export type Constants = typeof linuxConstants;
@@ -177,10 +181,14 @@ const darwinConstants: Constants = {
   MSG_NOSIGNAL: 0x80000, MSG_CMSG_CLOEXEC: 0,
   SHUT_RD: 0, SHUT_WR: 1, SHUT_RDWR: 2,
   RLIMIT_NOFILE: 8, // sys/resource.h
-  // sys/event.h
-  EVFILT_READ: -1, EVFILT_WRITE: -2, EVFILT_SIGNAL: -6, EVFILT_TIMER: -7, EVFILT_USER: -10,
+  // sys/event.h. NOTE_EXITSTATUS asks for the wait status in `data`; xnu refuses it (EACCES) for
+  // a process that is not the caller's child.
+  EVFILT_READ: -1, EVFILT_WRITE: -2, EVFILT_PROC: -5, EVFILT_SIGNAL: -6, EVFILT_TIMER: -7, EVFILT_USER: -10,
   EV_ADD: 0x1, EV_DELETE: 0x2, EV_ENABLE: 0x4, EV_DISABLE: 0x8, EV_ONESHOT: 0x10, EV_CLEAR: 0x20,
   EV_RECEIPT: 0x40, EV_ERROR: 0x4000, EV_EOF: 0x8000, NOTE_TRIGGER: 0x01000000,
+  NOTE_EXIT: 0x80000000, NOTE_EXITSTATUS: 0x04000000,
+  // dyld's <dlfcn.h>
+  RTLD_NOW: 0x2, RTLD_NODELETE: 0x80,
 };
 
 // FreeBSD (sys/...): macOS's numbers except these.
@@ -192,7 +200,9 @@ const freebsdConstants: Constants = {
   CLOCK_MONOTONIC: 4, CLOCK_MONOTONIC_COARSE: 12, CLOCK_REALTIME_COARSE: 10, SO_REUSEPORT: 0x200,
   // sys/socket.h
   MSG_NOSIGNAL: 0x20000, MSG_CMSG_CLOEXEC: 0x40000, MSG_WAITALL: 0x40,
-  EVFILT_USER: -11, // sys/event.h
+  // sys/event.h: no NOTE_EXITSTATUS (0): NOTE_EXIT always puts the wait status in `data`.
+  EVFILT_USER: -11, NOTE_EXITSTATUS: 0,
+  RTLD_NODELETE: 0x1000, // dlfcn.h
   // sys/wait.h: idtype_t starts at P_PID (0), and the option bits differ from macOS's.
   P_PID: 0, WEXITED: 16, WNOWAIT: 8,
   // netinet/tcp.h; FreeBSD's TCP_INFO struct differs from Linux's and is not decoded (0 here).

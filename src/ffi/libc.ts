@@ -2,6 +2,7 @@
 // These return C's values unchanged (-1 and errno on failure): the hot paths test -1 inline and
 // read `errnoCell[0]` as the very next expression. sys.ts wraps them in throwing, typed calls.
 import { os, platform } from "./runtime.ts";
+import { constants as C } from "./layout.ts";
 import {
   type NativePointer, type OpenedLibrary, type SymbolSpec, type U64Arg, NotAvailableError, nativeMemory, openLibrary, readCString, u64arg,
 } from "./native.ts";
@@ -83,6 +84,8 @@ export interface Libc {
   timerfd_settime(fd: number, flags: number, newValue: Buf, oldValue: Buf): number;
   kqueue(): number;
   kevent(kq: number, changes: Buf, nchanges: number, events: Buf, nevents: number, timeout: Buf): number;
+  /** glibc 2.34+ has it in libc itself; used only to pin libkqueue in memory. */
+  dlopen(path: Buf, flags: number): NativePointer;
 }
 
 const i32 = "i32", u32 = "u32", i64 = "i64", u64 = "u64", buf = "buf", nbuf = "nbuf", ptr = "ptr";
@@ -175,6 +178,7 @@ const linuxSpecs: Record<string, SymbolSpec> = {
   // glibc 2.36 (and a 5.3 kernel to work).
   pidfd_open: { args: [i32, u32], result: i32, optional: true },
   pidfd_send_signal: { args: [i32, i32, nbuf, u32], result: i32, optional: true },
+  dlopen: { args: [buf, i32], result: ptr, optional: true },
   epoll_create1: { args: [i32], result: i32 },
   epoll_ctl: { args: [i32, i32, i32, buf], result: i32 },
   epoll_wait: { args: [i32, buf, i32, i32], result: i32 },
@@ -280,8 +284,14 @@ let kqueueWhyNot = "";
  */
 export function loadKqueue(envPath?: string): KqueueLibrary | null {
   if (kqueueLib !== undefined) return kqueueLib;
+  // Both calls go through the libc table at call time, so trace() sees and wraps them.
+  const calls = {
+    kqueue: () => libc.kqueue(),
+    kevent: (kq: number, changes: Buf, nchanges: number, events: Buf, nevents: number, timeout: Buf) =>
+      libc.kevent(kq, changes, nchanges, events, nevents, timeout),
+  };
   if (hasSymbol("kqueue") && hasSymbol("kevent")) {
-    kqueueLib = { kqueue: libc.kqueue, kevent: libc.kevent, path: libcPath, native: true, drainPendingClose: null };
+    kqueueLib = { ...calls, path: libcPath, native: true, drainPendingClose: null };
     return kqueueLib;
   }
   const paths = envPath ? [envPath] : ["libkqueue.so.0", "libkqueue.so"];
@@ -296,7 +306,14 @@ export function loadKqueue(envPath?: string): KqueueLibrary | null {
       libkqueue_drain_pending_close: { args: [], result: "void", optional: true },
     });
     const drain = lib.missing.has("libkqueue_drain_pending_close") ? null : lib.symbols.libkqueue_drain_pending_close;
-    kqueueLib = { kqueue: lib.symbols.kqueue, kevent: lib.symbols.kevent, path: lib.path, native: false, drainPendingClose: drain };
+    // libkqueue runs a monitor thread from its first kqueue() on. Deno dlcloses the libraries it
+    // opened when the process exits, unmapping that thread's code under it (a SIGSEGV at exit, now
+    // and then): a second dlopen with RTLD_NODELETE keeps the library mapped until the end.
+    if (hasSymbol("dlopen")) libc.dlopen(new TextEncoder().encode(`${lib.path}\0`), C.RTLD_NOW | C.RTLD_NODELETE);
+    // libkqueue's two calls take the place of libc's absent ones (hasSymbol still says libc lacks them).
+    libc.kqueue = lib.symbols.kqueue;
+    libc.kevent = lib.symbols.kevent;
+    kqueueLib = { ...calls, path: lib.path, native: false, drainPendingClose: drain };
   } catch (err) {
     kqueueWhyNot = envPath
       ? `EVFFI_KQUEUE_LIBRARY=${envPath} could not be loaded: ${(err as Error).message}`

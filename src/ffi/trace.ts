@@ -60,6 +60,12 @@ type Fn = Function;
 const table = libc as unknown as Record<string, Fn>;
 // The bound symbols, captured before any wrapping so that turning tracing off restores them.
 const bound: Record<string, Fn> = { ...table };
+const wrappers = new WeakSet<Fn>();
+
+/** Takes in symbols bound into the table after load (libkqueue's kqueue and kevent on Linux). */
+function refreshBound(): void {
+  for (const name of Object.keys(table)) if (!wrappers.has(table[name])) bound[name] = table[name];
+}
 
 let active = false;
 let callback: TraceCallback | null = null;
@@ -106,6 +112,7 @@ export function trace(setting: TraceSetting): void {
   } else {
     throw new TypeError(`trace() takes a boolean, a filter (string or string[]), a callback or { filter, callback }, got ${describe(setting)}`);
   }
+  refreshBound();
   const names = selectNames(filter);
   stopTracing();
   callback = cb;
@@ -120,6 +127,7 @@ export function tracing(): boolean {
 
 function stopTracing(): void {
   if (!active) return;
+  refreshBound();
   for (const name of Object.keys(bound)) table[name] = bound[name];
   active = false;
   callback = null;
@@ -159,7 +167,7 @@ function selectNames(filter: string | readonly string[] | undefined): string[] {
 function wrap(name: string, fn: Fn): Fn {
   const cName = C_NAMES[name] ?? name;
   const decode = decoders[cName] ?? genericArgs;
-  return function traced(...args: unknown[]): unknown {
+  const traced = function traced(...args: unknown[]): unknown {
     const start = performance.now();
     const result = fn(...args);
     const errno = errnoCell[0];
@@ -182,6 +190,8 @@ function wrap(name: string, fn: Fn): Fn {
     }
     return result;
   };
+  wrappers.add(traced);
+  return traced;
 }
 
 /** Formats one call the way strace does: `name(args) = result [ERRNO]  <time µs>`. */

@@ -448,8 +448,11 @@ export class DatagramSocket {
         }
       }
       if (n === -1) {
-        const errno = errnoCell[0];
-        if (errno === Errno.EAGAIN || errno === Errno.EINTR) return;
+        let errno = errnoCell[0];
+        if (errno === Errno.EINTR) return;
+        // A peer's ICMP error that the backend already took from the kernel while reporting the
+        // socket ready (libkqueue reads SO_ERROR, which clears it) leaves only EAGAIN here.
+        if (errno === Errno.EAGAIN && (errno = this.event!.base.takeSocketError(this.fd)) === 0) return;
         const err = new SyscallError(this.batch > 1 ? "recvmmsg" : "recvfrom", errno, [this.fd]);
         if (this.onErrorCallback) return this.onErrorCallback(err, this);
         throw err;

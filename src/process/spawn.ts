@@ -1,11 +1,12 @@
 // Child processes on the reactor: posix_spawn(3) (safe in a multi-threaded process, which every
 // Bun and Deno process is; fork(2) would copy one thread of a runtime mid-flight), stdio pipes
-// wrapped as BufferEvents, and the end watched with a pidfd (see watch.ts).
+// wrapped as BufferEvents, and the end watched with ProcessWatcher (a pidfd, or kqueue's
+// EVFILT_PROC: see watch.ts).
 import type { EventBase } from "../core/base.ts";
 import { EV } from "../core/flags.ts";
 import { BufferEvent } from "../net/bufferevent.ts";
-import { constants as C, environment, Errno, hasSymbol, libc, setU64, StableBuffer, SyscallError, sys } from "../ffi/mod.ts";
-import { type ProcessExit, ProcessWatcher } from "./watch.ts";
+import { constants as C, environment, Errno, hasSymbol, libc, NotAvailableError, setU64, StableBuffer, SyscallError, sys } from "../ffi/mod.ts";
+import { type ProcessExit, ProcessWatcher, processWatchMechanism } from "./watch.ts";
 
 /** What a child's stdin, stdout or stderr is connected to. */
 export type StdioMode = "pipe" | "inherit" | "ignore";
@@ -105,7 +106,10 @@ export class ChildProcess {
     return this.exitValue;
   }
 
-  /** Sends a signal to the child (default SIGTERM) through its pidfd; a no-op once it has ended. */
+  /**
+   * Sends a signal to the child (default SIGTERM), through its pidfd where there is one; a no-op
+   * once it has ended (and been reaped, so its pid cannot have been reused).
+   */
   kill(signal: string | number = "SIGTERM"): void {
     if (this.exitValue === null) this.watcher.kill(signal);
   }
@@ -139,6 +143,8 @@ export function spawnProcess(base: EventBase, command: readonly string[], option
   if (options.cwd !== undefined && !hasSymbol("posix_spawn_file_actions_addchdir_np")) {
     throw new SyscallError("posix_spawn_file_actions_addchdir_np", Errno.ENOSYS!, [options.cwd], "this libc cannot set a child's working directory");
   }
+  // A child nothing could watch would never be reaped: refuse before starting it.
+  if (processWatchMechanism() === null) throw new NotAvailableError("pidfd_open", "a child's end is watched with pidfds (Linux 5.3, glibc 2.36) or kqueue");
   const env = options.env ?? environment();
   const envList = Object.entries(env).map(([k, v]) => {
     if (k.includes("=") || k.includes("\0") || String(v).includes("\0")) throw new TypeError(`bad environment variable ${JSON.stringify(k)}`);

@@ -1,30 +1,43 @@
-// A process's end as an event on the reactor. Linux gives each process an fd that turns readable
-// when it ends (pidfd_open, Linux 5.3): watching it is an ordinary READ event, for any pid (not
-// only a child), and for a child waitid(P_PIDFD) then reads how it ended without touching other
-// children. No SIGCHLD handler is involved. By default the status is only looked at (WNOWAIT):
-// a child the runtime started (node:child_process, Bun.spawn, Deno.Command) is still reaped by the
-// runtime, which would otherwise fail with ECHILD. Children of spawnProcess are reaped here.
+// A process's end as an event on the reactor, from whichever mechanism the host has: a pidfd on
+// Linux (pidfd-exit.ts), else kqueue's EVFILT_PROC (kqueue-exit.ts: macOS, FreeBSD, and Linux
+// through libkqueue). No SIGCHLD handler is involved. By default a child's status is only looked
+// at (WNOWAIT): a child the runtime started (node:child_process, Bun.spawn, Deno.Command) is still
+// reaped by the runtime, which would otherwise fail with ECHILD. Children of spawnProcess are
+// reaped here.
 import type { EventBase } from "../core/base.ts";
-import type { Event } from "../core/event.ts";
-import { EV } from "../core/flags.ts";
-import { constants as C, errnoCell, hasSymbol, layout as L, libc, NotAvailableError, signals, SyscallError } from "../ffi/mod.ts";
+import { constants as C, hasSymbol, NotAvailableError, signals } from "../ffi/mod.ts";
+import type { ProcessExit } from "./exit-status.ts";
+import type { ExitSource } from "./exit-source.ts";
+import { KqueueExit, processKqueue } from "./kqueue-exit.ts";
+import { PidfdExit } from "./pidfd-exit.ts";
 
-/** How a process ended. */
-export interface ProcessExit {
-  pid: number;
-  /** The exit code, when it exited. */
-  code: number | null;
-  /** The signal's name ("SIGKILL"), when a signal ended it. */
-  signal: string | null;
-  /** False for a process that is not this process's child: only that it ended is known. */
-  statusKnown: boolean;
+export type { ProcessExit } from "./exit-status.ts";
+
+/** How ProcessWatcher learns of a process's end on this host. */
+export type ProcessWatchMechanism = "pidfd" | "kqueue";
+
+/**
+ * The mechanism ProcessWatcher uses here: "pidfd" where `pidfd_open` exists (Linux 5.3 with glibc
+ * 2.36; not under `EVFFI_PORTABLE=1`), else "kqueue" where kqueue does (macOS, FreeBSD, or Linux
+ * with libkqueue), else null (ProcessWatcher then throws NotAvailableError).
+ *
+ * @example
+ * ```ts
+ * import { processWatchMechanism } from "evffi";
+ *
+ * console.log(processWatchMechanism()); // "pidfd" on Linux, "kqueue" on macOS
+ * ```
+ */
+export function processWatchMechanism(): ProcessWatchMechanism | null {
+  if (hasSymbol("pidfd_open") && C.P_PIDFD !== 0) return "pidfd";
+  if (processKqueue()) return "kqueue";
+  return null;
 }
-
-const signalNames = new Map(Object.entries(signals).map(([name, n]) => [n, name]));
 
 /**
  * Watches a process for its end and calls `onExit` once, from the loop; the watch ends then (or
- * at close()). Throws SyscallError ESRCH when no such process exists.
+ * at close()). Throws SyscallError ESRCH when no such process exists, NotAvailableError where
+ * the host has neither pidfds nor kqueue (or, under libkqueue, for a process that is not a child).
  *
  * @example
  * ```ts
@@ -39,12 +52,10 @@ const signalNames = new Map(Object.entries(signals).map(([name, n]) => [n, name]
  */
 export class ProcessWatcher {
   readonly pid: number;
-  private readonly pidfd: number;
-  private readonly event: Event;
-  private readonly onExit: (exit: ProcessExit) => void;
+  /** The mechanism watching this process. */
+  readonly mechanism: ProcessWatchMechanism;
+  private readonly source: ExitSource;
   private isClosed = false;
-
-  private readonly reap: boolean;
 
   /**
    * `options.reap`: collect the child's status for good (waitid without WNOWAIT), for children
@@ -55,31 +66,34 @@ export class ProcessWatcher {
       throw new TypeError(`pid must be a positive integer, got ${typeof pid === "number" ? pid : `${typeof pid} ${String(pid)}`}`);
     }
     if (typeof onExit !== "function") throw new TypeError(`onExit must be a function, got ${typeof onExit}`);
-    if (!hasSymbol("pidfd_open") || C.P_PIDFD === 0) throw new NotAvailableError("pidfd_open", "process watching needs Linux 5.3 and glibc 2.36");
-    const fd = libc.pidfd_open(pid, 0);
-    if (fd === -1) throw new SyscallError("pidfd_open", errnoCell[0], [pid]);
+    const mechanism = processWatchMechanism();
+    if (mechanism === null) throw new NotAvailableError("pidfd_open", "process watching needs pidfds (Linux 5.3, glibc 2.36) or kqueue");
+    const reap = options.reap === true;
+    const ended = (exit: ProcessExit) => {
+      this.isClosed = true;
+      onExit(exit);
+    };
     this.pid = pid;
-    this.pidfd = fd;
-    this.onExit = onExit;
-    this.reap = options.reap === true;
-    this.event = base.event(fd, EV.READ, () => this.ended());
-    this.event.add();
+    this.mechanism = mechanism;
+    this.source = mechanism === "pidfd" ? new PidfdExit(base, pid, reap, ended) : new KqueueExit(base, pid, reap, ended);
   }
 
-  /** Sends `signal` (a name or number) to the process through its pidfd: never to a reused pid. */
+  /**
+   * Sends `signal` (a name or number) to the process: through its pidfd (never to a reused pid),
+   * or with kill(2) on the kqueue path.
+   */
   kill(signal: string | number = "SIGTERM"): void {
     if (this.isClosed) throw new Error("this ProcessWatcher is closed");
     const sig = typeof signal === "number" ? signal : signals[signal];
     if (sig === undefined || !Number.isInteger(sig)) throw new TypeError(`unknown signal ${JSON.stringify(signal)}`);
-    if (libc.pidfd_send_signal(this.pidfd, sig, null, 0) === -1) throw new SyscallError("pidfd_send_signal", errnoCell[0], [this.pid, signal]);
+    this.source.kill(sig);
   }
 
   /** Stops watching (the process is not affected). */
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    this.event.close();
-    libc.close(this.pidfd);
+    this.source.close();
   }
 
   /** Whether close() was called or the process's end was reported. */
@@ -90,24 +104,5 @@ export class ProcessWatcher {
   /** Same as close(), for `using`. */
   [Symbol.dispose](): void {
     this.close();
-  }
-
-  private ended(): void {
-    const exit: ProcessExit = { pid: this.pid, code: null, signal: null, statusKnown: false };
-    const info = new Uint8Array(L.siginfo.size);
-    // A process that is not our child gives ECHILD: only its end is known.
-    const flags = C.WEXITED | C.WNOHANG | (this.reap ? 0 : C.WNOWAIT);
-    if (libc.waitid(C.P_PIDFD, this.pidfd, info, flags) === 0) {
-      const v = new DataView(info.buffer);
-      if (v.getInt32(L.siginfo.pid, true) !== 0) {
-        const code = v.getInt32(L.siginfo.code, true);
-        const status = v.getInt32(L.siginfo.status, true);
-        exit.statusKnown = true;
-        if (code === C.CLD_EXITED) exit.code = status;
-        else if (code === C.CLD_KILLED || code === C.CLD_DUMPED) exit.signal = signalNames.get(status) ?? `signal ${status}`;
-      }
-    }
-    this.close();
-    this.onExit(exit);
   }
 }
