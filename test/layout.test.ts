@@ -51,6 +51,12 @@ describe(`layout tables for ${platform}`, { skip: noCompiler }, () => {
       ["siginfo.code", L.siginfo.code, "siginfo.si_code"], ["siginfo.pid", L.siginfo.pid, "siginfo.si_pid"],
       ["siginfo.status", L.siginfo.status, "siginfo.si_status"],
     ];
+    if ("in_pktinfo.size" in c) {
+      pairs.push(["in_pktinfo", L.in_pktinfo.size, "in_pktinfo.size"], ["in_pktinfo.ifindex", L.in_pktinfo.ifindex, "in_pktinfo.ipi_ifindex"],
+        ["in_pktinfo.specDst", L.in_pktinfo.specDst, "in_pktinfo.ipi_spec_dst"], ["in_pktinfo.addr", L.in_pktinfo.addr, "in_pktinfo.ipi_addr"]);
+    }
+    pairs.push(["in6_pktinfo", L.in6_pktinfo.size, "in6_pktinfo.size"], ["in6_pktinfo.addr", L.in6_pktinfo.addr, "in6_pktinfo.ipi6_addr"],
+      ["in6_pktinfo.ifindex", L.in6_pktinfo.ifindex, "in6_pktinfo.ipi6_ifindex"]);
     if ("epoll_event.size" in c) {
       pairs.push(["epoll_event", L.epoll_event.size, "epoll_event.size"], ["epoll_event.events", L.epoll_event.events, "epoll_event.events"],
         ["epoll_event.data", L.epoll_event.data, "epoll_event.data"], ["itimerspec", L.itimerspec.size, "itimerspec.size"],
