@@ -212,7 +212,7 @@ export class ControlSender {
     if (libc.sendmsg(fd, this.msg.bytes, C.MSG_NOSIGNAL) === -1) {
       const errno = errnoCell[0];
       if (errno === Errno.EAGAIN) return false;
-      throw new SyscallError("sendmsg", errno, [fd, `<${data.byteLength} bytes>`, options]);
+      throw new SyscallError("sendmsg", errno, [fd, `<${data.byteLength} bytes>`, JSON.stringify(options)]);
     }
     return true;
   }
