@@ -25,7 +25,16 @@ export const CONTROL_SLOT = 128;
 /** The largest UDP payload over IPv4 (65535 - 20 - 8): the bound on a segment size. */
 export const MAX_UDP_PAYLOAD = 65507;
 
-/** How to send one datagram beyond its bytes and destination. Every field is optional. */
+/**
+ * How to send one datagram beyond its bytes and destination (UDP). Every field is optional; a
+ * received datagram's MessageInfo has the first two, so it can be passed as is to answer.
+ *
+ * @example
+ * ```ts
+ * socket.send("hi", peer, { localAddress: "127.0.0.2" });              // from this address
+ * socket.send(new Uint8Array(12_000), peer, { segmentSize: 1200 });    // 10 datagrams, one syscall
+ * ```
+ */
 export interface SendOptions {
   /**
    * Send from this local address (a numeric IPv4 or IPv6 address of the socket's family), for a

@@ -33,7 +33,18 @@ export type DatagramType = "udp4" | "udp6" | "unix" | "unix-seqpacket";
 /** Called once per datagram: its bytes (a view valid only during the call) and who sent it. */
 export type MessageCallback = (data: Uint8Array, from: SocketAddress | null, info: MessageInfo) => void;
 
-/** What else is known about a received datagram. */
+/**
+ * What else is known about a received datagram. One object per socket, refilled for each
+ * datagram: read it during the call.
+ *
+ * @example
+ * ```ts
+ * onMessage: (data, from, info) => {
+ *   if (info.truncated) return;                        // longer than maxMessageSize
+ *   info.socket.send(data, from, info);                // with packetInfo: from the address it came to
+ * }
+ * ```
+ */
 export interface MessageInfo {
   /** The datagram was longer than `maxMessageSize` and was cut (MSG_TRUNC). */
   truncated: boolean;
@@ -277,14 +288,8 @@ export class DatagramSocket {
    *
    * @example
    * ```ts
-   * // A server on 0.0.0.0 answers from the address each query was sent to.
-   * const server = new DatagramSocket(base, "udp4", {
-   *   bind: { host: "0.0.0.0", port: 5300 },
-   *   packetInfo: true,
-   *   onMessage: (data, from, info) => info.socket.send(data, from, info),
-   * });
-   * // 10 datagrams of 1200 bytes in one sendmsg(2).
-   * client.send(new Uint8Array(12000), server.address, { segmentSize: 1200 });
+   * client.send("ping", { host: "127.0.0.1", port: 5300 });
+   * client.send(new Uint8Array(12000), server.address, { segmentSize: 1200 }); // 10 datagrams, one sendmsg(2)
    * ```
    */
   send(data: Uint8Array | string, to?: AddressSpec | SocketAddress | null, options?: SendOptions): boolean {
