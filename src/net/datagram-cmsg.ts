@@ -46,7 +46,8 @@ export interface SendOptions {
   interfaceIndex?: number;
   /**
    * Linux (4.18+) UDP segmentation: the kernel cuts the data into datagrams of this many bytes
-   * (the last may be shorter) in one send. 1..65507; at most 64 segments, each within the path MTU.
+   * (the last may be shorter) in one send. 1..65507; at most 64 segments (128 on recent kernels),
+   * each within the path MTU.
    */
   segmentSize?: number;
 }
