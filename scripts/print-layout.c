@@ -2,6 +2,7 @@
  * test/layout.test.ts can compare them with the committed tables in src/ffi/layout.ts and
  * src/ffi/errno.ts. Generated names; run through scripts/print-layout.sh. */
 #define _GNU_SOURCE
+#define __APPLE_USE_RFC_3542 1
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -53,6 +55,10 @@ int main(void) {
   F(sockaddr_in6, sin6_addr); F(sockaddr_in6, sin6_scope_id);
   S(sockaddr_un); F(sockaddr_un, sun_family); F(sockaddr_un, sun_path);
   S(rlimit); F(rlimit, rlim_cur); F(rlimit, rlim_max);
+#if defined(__linux__) || defined(__APPLE__)
+  S(in_pktinfo); F(in_pktinfo, ipi_ifindex); F(in_pktinfo, ipi_spec_dst); F(in_pktinfo, ipi_addr);
+#endif
+  S(in6_pktinfo); F(in6_pktinfo, ipi6_addr); F(in6_pktinfo, ipi6_ifindex);
   /* siginfo_t is a typedef (no struct tag), and si_pid/si_status are macros into a union. */
   num("siginfo.size", (long long)sizeof(siginfo_t));
   num("siginfo.si_signo", (long long)offsetof(siginfo_t, si_signo));
@@ -287,6 +293,33 @@ int main(void) {
 #endif
 #ifdef IPPROTO_UDP
   num("IPPROTO_UDP", (long long)IPPROTO_UDP);
+#endif
+#ifdef IP_PKTINFO
+  num("IP_PKTINFO", (long long)IP_PKTINFO);
+#endif
+#ifdef IPV6_RECVPKTINFO
+  num("IPV6_RECVPKTINFO", (long long)IPV6_RECVPKTINFO);
+#endif
+#ifdef IPV6_PKTINFO
+  num("IPV6_PKTINFO", (long long)IPV6_PKTINFO);
+#endif
+#ifdef IP_RECVDSTADDR
+  num("IP_RECVDSTADDR", (long long)IP_RECVDSTADDR);
+#endif
+#ifdef IP_RECVIF
+  num("IP_RECVIF", (long long)IP_RECVIF);
+#endif
+#ifdef IP_SENDSRCADDR
+  num("IP_SENDSRCADDR", (long long)IP_SENDSRCADDR);
+#endif
+#ifdef SOL_UDP
+  num("SOL_UDP", (long long)SOL_UDP);
+#endif
+#ifdef UDP_SEGMENT
+  num("UDP_SEGMENT", (long long)UDP_SEGMENT);
+#endif
+#ifdef UDP_GRO
+  num("UDP_GRO", (long long)UDP_GRO);
 #endif
 #ifdef IP_MULTICAST_TTL
   num("IP_MULTICAST_TTL", (long long)IP_MULTICAST_TTL);

@@ -38,7 +38,7 @@ export type { RateLimitOptions, RateLimitState } from "./net/rate-limit.ts";
 export { Listener, localAddress, peerAddress } from "./net/listener.ts";
 export type { AcceptCallback, ListenerOptions } from "./net/listener.ts";
 export { DatagramSocket } from "./net/datagram.ts";
-export type { DatagramOptions, DatagramType, MessageCallback, MessageInfo } from "./net/datagram.ts";
+export type { DatagramOptions, DatagramType, MessageCallback, MessageInfo, SendOptions } from "./net/datagram.ts";
 export { getSocketOptions, setSocketOptions, tcpInfo } from "./net/socket-options.ts";
 export type { KeepAlive, SocketOptions, SocketOptionValues, TcpInfo } from "./net/socket-options.ts";
 export { listenFds, sdNotify, watchdogInterval } from "./net/systemd.ts";

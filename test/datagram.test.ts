@@ -2,7 +2,7 @@
 // seqpacket sockets, batching both ways, truncation, errors; real sockets on every backend.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -12,6 +12,17 @@ import { backendVariants, withBase } from "./helpers.ts";
 
 const openFds = () => readdirSync("/proc/self/fd").length;
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
+const portOf = (a: SocketAddress) => (a as { port: number }).port;
+/** Linux's loopback is all of 127/8: a second local address to tell apart from 127.0.0.1. */
+const localIpv4 = os === "linux" ? ["127.0.0.1", "127.0.0.2"] : ["127.0.0.1"];
+const loIndex = existsSync("/sys/class/net/lo/ifindex") ? Number(readFileSync("/sys/class/net/lo/ifindex", "utf8")) : null;
+const linuxOnly = os === "linux" ? false : "UDP segmentation offload is Linux's";
+/** `count` segments of `size` bytes, segment i filled with i, then `rest` bytes of `count`. */
+function segments(count: number, size: number, rest: number): Uint8Array {
+  const data = new Uint8Array(count * size + rest);
+  for (let i = 0; i <= count; i++) data.fill(i, i * size, Math.min((i + 1) * size, data.length));
+  return data;
+}
 
 for (const variant of backendVariants()) {
   describe(`datagram sockets on ${variant.label}`, () => {
@@ -157,6 +168,123 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("packetInfo: a server on 0.0.0.0 learns the address each datagram was sent to, and answers from it", () => {
+      withBase(variant, (base) => {
+        const seen: [string | null, number][] = [];
+        using server = new DatagramSocket(base, "udp4", {
+          bind: { host: "0.0.0.0", port: 0 },
+          packetInfo: true,
+          onMessage: (data, from, info) => {
+            seen.push([info.localAddress, info.interfaceIndex]);
+            assert.ok(info.socket.send(data, from, info));
+          },
+        });
+        const replies: string[] = [];
+        using client = new DatagramSocket(base, "udp4", {
+          onMessage: (data, from) => {
+            replies.push(`${text(data)} from ${(from as { host: string }).host}`);
+            if (replies.length === localIpv4.length) base.loopBreak();
+          },
+        });
+        for (const host of localIpv4) client.send(`to ${host}`, { host, port: portOf(server.address) });
+        base.loopSync();
+        assert.deepEqual(seen.map(([a]) => a), localIpv4);
+        for (const [, index] of seen) assert.equal(index, loIndex ?? index, "the loopback interface's index");
+        assert.ok(seen.every(([, index]) => index > 0));
+        assert.deepEqual(replies, localIpv4.map((h) => `to ${h} from ${h}`));
+      });
+    });
+
+    it("packetInfo over IPv6: a server on :: sees ::1 and the interface, and answers from ::1", () => {
+      withBase(variant, (base) => {
+        let seen: [string | null, number] = [null, 0];
+        using server = new DatagramSocket(base, "udp6", {
+          bind: { host: "::", port: 0 },
+          packetInfo: true,
+          onMessage: (data, from, info) => {
+            seen = [info.localAddress, info.interfaceIndex];
+            info.socket.send(data, from, info);
+          },
+        });
+        let reply = "";
+        using client = new DatagramSocket(base, "udp6", {
+          onMessage: (data, from) => {
+            reply = `${text(data)} from ${(from as { host: string }).host}`;
+            base.loopBreak();
+          },
+        });
+        client.send("six", { host: "::1", port: portOf(server.address) });
+        base.loopSync();
+        assert.equal(seen[0], "::1");
+        assert.equal(seen[1], loIndex ?? seen[1]);
+        assert.ok(seen[1] > 0);
+        assert.equal(reply, "six from ::1");
+      });
+    });
+
+    it("send() with a localAddress: a socket on 0.0.0.0 sends from the address chosen", { skip: localIpv4.length < 2 && "no second local address" }, () => {
+      withBase(variant, (base) => {
+        const froms: string[] = [];
+        using server = new DatagramSocket(base, "udp4", {
+          bind: { port: 0 },
+          onMessage: (_d, from) => {
+            froms.push((from as { host: string }).host);
+            if (froms.length === 2) base.loopBreak();
+          },
+        });
+        using client = new DatagramSocket(base, "udp4", { bind: { host: "0.0.0.0", port: 0 } });
+        assert.ok(client.send("a", server.address, { localAddress: "127.0.0.2" }));
+        assert.ok(client.send("b", server.address, { localAddress: "127.0.0.1", interfaceIndex: loIndex ?? 0 }));
+        base.loopSync();
+        assert.deepEqual(froms, ["127.0.0.2", "127.0.0.1"]);
+      });
+    });
+
+    it("GSO: one send of 10 x 1000 + 300 bytes arrives at a plain receiver as 11 datagrams", { skip: linuxOnly }, () => {
+      withBase(variant, (base) => {
+        const got: Uint8Array[] = [];
+        using server = new DatagramSocket(base, "udp4", {
+          bind: { port: 0 },
+          onMessage: (data) => {
+            got.push(data.slice());
+            if (got.length === 11) base.loopBreak();
+          },
+        });
+        using client = new DatagramSocket(base, "udp4", { connect: server.address });
+        const data = segments(10, 1000, 300);
+        assert.ok(client.send(data, null, { segmentSize: 1000 }));
+        base.loopSync();
+        assert.deepEqual(got.map((d) => d.length), [...Array(10).fill(1000), 300]);
+        assert.deepEqual(got.map((d) => d.every((b) => b === d[0]) ? d[0] : -1), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      });
+    });
+
+    it("GRO: a coalesced run is split back into its datagrams, and lone datagrams stay whole", { skip: linuxOnly }, () => {
+      withBase(variant, (base) => {
+        const got: number[][] = [];
+        let expected = 0;
+        using server = new DatagramSocket(base, "udp4", {
+          bind: { port: 0 },
+          gro: true,
+          onMessage: (data, _from, info) => {
+            assert.equal(info.truncated, false);
+            got.push([data.length, data[0]!, data[data.length - 1]!]);
+            if (got.length === expected) base.loopBreak();
+          },
+        });
+        using client = new DatagramSocket(base, "udp4", { connect: server.address });
+        // Over loopback a GSO send reaches a GRO socket still coalesced, with its segment size.
+        expected = 9 + 2;
+        assert.ok(client.send(segments(8, 1200, 7), null, { segmentSize: 1200 }));
+        assert.ok(client.send(new Uint8Array(5000).fill(42)));
+        assert.ok(client.send(new Uint8Array(1).fill(43)));
+        base.loopSync();
+        assert.deepEqual(got, [
+          ...Array.from({ length: 8 }, (_, i) => [1200, i, i]), [7, 8, 8], [5000, 42, 42], [1, 43, 43],
+        ]);
+      });
+    });
+
     it("a connected UDP socket reports the peer's ECONNREFUSED to onError, and the loop goes on", () => {
       withBase(variant, (base) => {
         // A bound socket closed again: its port has nobody listening.
@@ -213,6 +341,22 @@ describe("datagram sockets: bad input", () => {
       assert.throws(() => DatagramSocket.fromFd(base, s1), /not a datagram or seqpacket socket/);
       sys.close(s1);
       sys.close(s2);
+      assert.throws(() => new DatagramSocket(base, "unix", { packetInfo: true }), /packetInfo needs a UDP socket, this one is unix/);
+      assert.throws(() => new DatagramSocket(base, "unix-seqpacket", { gro: true }), /gro needs a UDP socket/);
+      const udp = new DatagramSocket(base, "udp4", { bind: { port: 0 } });
+      for (const segmentSize of [0, 65508, 1.5, -1]) {
+        assert.throws(() => udp.send("x", udp.address, { segmentSize }), (e: Error) => e instanceof RangeError && e.message.includes(`segmentSize`) && e.message.includes(`${segmentSize} (number)`));
+      }
+      assert.throws(() => udp.send("x", udp.address, { segmentSize: "10" as never }), (e: Error) => e instanceof TypeError && e.message.includes('"10" (string)'));
+      assert.throws(() => udp.send("x", udp.address, { localAddress: "::1" }), /udp4 socket cannot send from the ipv6 address "::1"/);
+      assert.throws(() => udp.send("x", udp.address, { localAddress: "localhost" }), (e: Error) => e instanceof TypeError && /"localhost" \(string\)/.test(e.message));
+      assert.throws(() => udp.send("x", udp.address, { interfaceIndex: -1 }), RangeError);
+      assert.throws(() => udp.send("x", udp.address, null as never), /send options must be an object, got null/);
+      assert.throws(() => udp.send("x", null, { segmentSize: 100 }), /not connected/);
+      udp.close();
+      const dgram = new DatagramSocket(base, "unix");
+      assert.throws(() => dgram.send("x", { path: "/nonexistent" }, {}), /send options need a UDP socket/);
+      dgram.close();
       const lone = new DatagramSocket(base, "udp4");
       assert.throws(() => lone.send("x"), /not connected/);
       assert.throws(() => lone.send(42 as never, { port: 9 }), TypeError);

@@ -51,6 +51,12 @@ describe(`layout tables for ${platform}`, { skip: noCompiler }, () => {
       ["siginfo.code", L.siginfo.code, "siginfo.si_code"], ["siginfo.pid", L.siginfo.pid, "siginfo.si_pid"],
       ["siginfo.status", L.siginfo.status, "siginfo.si_status"],
     ];
+    if ("in_pktinfo.size" in c) {
+      pairs.push(["in_pktinfo", L.in_pktinfo.size, "in_pktinfo.size"], ["in_pktinfo.ifindex", L.in_pktinfo.ifindex, "in_pktinfo.ipi_ifindex"],
+        ["in_pktinfo.specDst", L.in_pktinfo.specDst, "in_pktinfo.ipi_spec_dst"], ["in_pktinfo.addr", L.in_pktinfo.addr, "in_pktinfo.ipi_addr"]);
+    }
+    pairs.push(["in6_pktinfo", L.in6_pktinfo.size, "in6_pktinfo.size"], ["in6_pktinfo.addr", L.in6_pktinfo.addr, "in6_pktinfo.ipi6_addr"],
+      ["in6_pktinfo.ifindex", L.in6_pktinfo.ifindex, "in6_pktinfo.ipi6_ifindex"]);
     if ("epoll_event.size" in c) {
       pairs.push(["epoll_event", L.epoll_event.size, "epoll_event.size"], ["epoll_event.events", L.epoll_event.events, "epoll_event.events"],
         ["epoll_event.data", L.epoll_event.data, "epoll_event.data"], ["itimerspec", L.itimerspec.size, "itimerspec.size"],
@@ -129,13 +135,15 @@ function usedNames() {
 
 // Structs that exist only where their mechanism does (size 0 elsewhere, never read there).
 const linuxOnlyStructs = new Set(["epoll_event", "itimerspec"]);
+/** Structs an OS lacks (their size is 0 in its table): sockaddr_dl is the BSDs', in_pktinfo not FreeBSD's. */
+const structsAbsentOn: Record<string, Set<string>> = { linux: new Set(["sockaddr_dl"]), freebsd: new Set(["in_pktinfo"]) };
 // Constants that are 0 on an OS because the OS lacks the feature (the code checks before use).
 const absentOn: Record<string, Set<string>> = {
   darwin: new Set([
     "SOCK_NONBLOCK", "SOCK_CLOEXEC", "MSG_CMSG_CLOEXEC", "POLLRDHUP", "P_PIDFD", "TCP_DEFER_ACCEPT", "TCP_INFO", "SO_BINDTODEVICE",
-    "IP_TRANSPARENT", "CLOCK_REALTIME_COARSE",
+    "IP_TRANSPARENT", "CLOCK_REALTIME_COARSE", "UDP_SEGMENT", "UDP_GRO",
   ]),
-  freebsd: new Set(["POLLRDHUP", "P_PIDFD", "TCP_DEFER_ACCEPT", "TCP_INFO", "SO_BINDTODEVICE", "IP_TRANSPARENT", "P_PID"]),
+  freebsd: new Set(["POLLRDHUP", "P_PIDFD", "TCP_DEFER_ACCEPT", "TCP_INFO", "SO_BINDTODEVICE", "IP_TRANSPARENT", "P_PID", "IP_PKTINFO", "UDP_SEGMENT", "UDP_GRO"]),
 };
 
 describe("every table has what the code uses, on every OS", () => {
@@ -180,7 +188,7 @@ describe("every table has what the code uses, on every OS", () => {
           problems.push(`${struct}: no entry`);
           continue;
         }
-        const exists = !(linuxOnlyStructs.has(struct) && !key.startsWith("linux"));
+        const exists = !(linuxOnlyStructs.has(struct) && !key.startsWith("linux")) && !structsAbsentOn[key.split("-")[0]!]?.has(struct);
         if (exists && !(typeof entry.size === "number" && entry.size > 0)) problems.push(`${struct}.size: ${entry.size}`);
         // cmsghdr's data starts at CMSG_ALIGN(sizeof(struct cmsghdr)), past the struct's own end.
         const end = typeof entry.align === "number" ? Math.ceil((entry.size as number) / entry.align) * entry.align : entry.size as number;

@@ -1,8 +1,9 @@
-// A UDP sink for bench/udp.ts: binds 127.0.0.1:PORT, prints "ready", counts the 64-byte datagrams
-// that arrive for SECONDS from the first one, prints "received N in T ms", exits.
-// Which receiver: "evffi" (DatagramSocket, recvmmsg batches) or "native" (Bun.udpSocket on Bun,
+// A UDP sink for bench/udp.ts: binds 127.0.0.1:PORT, prints "ready", counts the datagrams that
+// arrive for SECONDS from the first one, prints "received N in T ms", exits.
+// Which receiver: "evffi" (DatagramSocket, recvmmsg batches), "evffi-gro" (the same with UDP_GRO:
+// coalesced runs split back into datagrams, each counted) or "native" (Bun.udpSocket on Bun,
 // Deno.listenDatagram on Deno, each the way its docs show).
-//   bun bench/servers/udp-sink.ts evffi|native PORT SECONDS
+//   bun bench/servers/udp-sink.ts evffi|evffi-gro|native PORT SECONDS
 import process from "node:process";
 
 const [kind = "evffi", portArg = "0", secondsArg = "3"] = process.argv.slice(2);
@@ -23,10 +24,10 @@ const arrived = () => {
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;
-if (kind === "evffi") {
+if (kind === "evffi" || kind === "evffi-gro") {
   const { DatagramSocket, EventBase } = await import("../../src/mod.ts");
   const base = new EventBase();
-  new DatagramSocket(base, "udp4", { bind: { host: "127.0.0.1", port }, receiveBufferSize: 4 << 20, onMessage: arrived });
+  new DatagramSocket(base, "udp4", { bind: { host: "127.0.0.1", port }, receiveBufferSize: 4 << 20, gro: kind === "evffi-gro", onMessage: arrived });
   console.log("ready");
   await base.loop();
 } else if (g.Bun) {

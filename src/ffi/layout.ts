@@ -27,6 +27,12 @@ export interface Layout {
   rlimit: { size: number; cur: number; max: number };
   /** siginfo_t as waitid() fills it for a child: signal, code (CLD_*), pid, status. */
   siginfo: { size: number; signo: number; code: number; pid: number; status: number };
+  /** struct in_pktinfo (IP_PKTINFO control data): interface index, local address, header destination. size 0: absent. */
+  in_pktinfo: { size: number; ifindex: number; specDst: number; addr: number };
+  /** struct in6_pktinfo (IPV6_PKTINFO control data): the address, then the interface index. */
+  in6_pktinfo: { size: number; addr: number; ifindex: number };
+  /** struct sockaddr_dl's sdl_index (a u16), as IP_RECVIF delivers it on the BSDs. size 0: absent. */
+  sockaddr_dl: { size: number; index: number };
 }
 
 // Linux x86_64 (glibc): <sys/epoll.h> (epoll_event is packed on x86_64 only), <bits/socket.h>
@@ -48,6 +54,10 @@ const linuxX64: Layout = {
   sockaddr_un: { size: 110, family: 0, path: 2 },
   rlimit: { size: 16, cur: 0, max: 8 },
   siginfo: { size: 128, signo: 0, code: 8, pid: 16, status: 24 },
+  // <bits/in.h> (in_pktinfo), <netinet/in.h> (in6_pktinfo, with _GNU_SOURCE); no sockaddr_dl.
+  in_pktinfo: { size: 12, ifindex: 0, specDst: 4, addr: 8 },
+  in6_pktinfo: { size: 20, addr: 0, ifindex: 16 },
+  sockaddr_dl: { size: 0, index: 0 },
 };
 
 // aarch64 Linux: the same, except that epoll_event is not packed (the 64-bit data is aligned to 8).
@@ -78,6 +88,11 @@ const darwin: Layout = {
   // sys/signal.h: si_signo, si_errno, si_code, si_pid, si_uid, si_status, si_addr, si_value,
   // si_band, __pad[7].
   siginfo: { size: 104, signo: 0, code: 8, pid: 12, status: 20 },
+  // netinet/in.h: the same in_pktinfo as Linux; netinet6/in6.h (with __APPLE_USE_RFC_3542):
+  // in6_pktinfo; net/if_dl.h: sockaddr_dl is sdl_len, sdl_family, then the u16 sdl_index.
+  in_pktinfo: { size: 12, ifindex: 0, specDst: 4, addr: 8 },
+  in6_pktinfo: { size: 20, addr: 0, ifindex: 16 },
+  sockaddr_dl: { size: 20, index: 2 },
 };
 
 // FreeBSD 12+ (sys/...), amd64 and arm64 alike: otherwise BSD like macOS, with these differences.
@@ -94,6 +109,8 @@ const freebsd: Layout = {
   sockaddr_un: { size: 106, family: 1, path: 2 }, // sys/un.h: sun_path[104]
   // sys/signal.h: the same first fields as macOS, then a 40-byte _reason union instead of si_band and __pad.
   siginfo: { size: 80, signo: 0, code: 8, pid: 12, status: 20 },
+  // netinet/in.h: FreeBSD has no in_pktinfo (IP_RECVDSTADDR and IP_RECVIF instead).
+  in_pktinfo: { size: 0, ifindex: 0, specDst: 0, addr: 0 },
 };
 
 export const layouts: Record<string, Layout> = {
@@ -132,6 +149,9 @@ const linuxConstants = {
   IPV6_MULTICAST_HOPS: 18, IPV6_MULTICAST_LOOP: 19, IPV6_JOIN_GROUP: 20, IPV6_LEAVE_GROUP: 21,
   TCP_KEEPIDLE: 4, TCP_KEEPINTVL: 5, TCP_KEEPCNT: 6, TCP_DEFER_ACCEPT: 9, TCP_INFO: 11, TCP_FASTOPEN: 23,
   SO_BINDTODEVICE: 25, IP_TRANSPARENT: 19,
+  // <bits/in.h>, <linux/in6.h>, <netinet/udp.h> (SOL_UDP is IPPROTO_UDP). 0: not on this OS.
+  IP_PKTINFO: 8, IPV6_RECVPKTINFO: 49, IPV6_PKTINFO: 50, IP_RECVDSTADDR: 0, IP_RECVIF: 0, IP_SENDSRCADDR: 0,
+  SOL_UDP: 17, UDP_SEGMENT: 103, UDP_GRO: 104,
   P_PID: 1, P_PIDFD: 3, WEXITED: 4, WNOHANG: 1, WNOWAIT: 0x01000000, CLD_EXITED: 1, CLD_KILLED: 2, CLD_DUMPED: 3,
   SCM_RIGHTS: 1, MSG_PEEK: 0x2, MSG_CTRUNC: 0x8, MSG_TRUNC: 0x20, MSG_DONTWAIT: 0x40, MSG_WAITALL: 0x100,
   MSG_NOSIGNAL: 0x4000, MSG_CMSG_CLOEXEC: 0x40000000,
@@ -174,6 +194,11 @@ const darwinConstants: Constants = {
   // netinet/tcp.h: macOS calls the idle time TCP_KEEPALIVE. 0: the option does not exist here.
   TCP_KEEPIDLE: 0x10, TCP_KEEPINTVL: 0x101, TCP_KEEPCNT: 0x102, TCP_DEFER_ACCEPT: 0, TCP_INFO: 0, TCP_FASTOPEN: 0x105,
   SO_BINDTODEVICE: 0, IP_TRANSPARENT: 0,
+  // netinet/in.h (IP_PKTINFO, IP_RECVDSTADDR, IP_RECVIF; no IP_SENDSRCADDR), netinet6/in6.h with
+  // __APPLE_USE_RFC_3542 (IPV6_RECVPKTINFO is 61, not FreeBSD's 36; IPV6_PKTINFO is
+  // IPV6_3542PKTINFO). No UDP segmentation offload.
+  IP_PKTINFO: 26, IPV6_RECVPKTINFO: 61, IPV6_PKTINFO: 46, IP_RECVDSTADDR: 7, IP_RECVIF: 20, IP_SENDSRCADDR: 0,
+  SOL_UDP: 17, UDP_SEGMENT: 0, UDP_GRO: 0,
   // sys/wait.h (idtype_t: P_ALL 0, P_PID 1), sys/signal.h (CLD_*); no pidfds (P_PIDFD 0).
   P_PID: 1, P_PIDFD: 0, WEXITED: 4, WNOHANG: 1, WNOWAIT: 0x20, CLD_EXITED: 1, CLD_KILLED: 2, CLD_DUMPED: 3,
   // sys/socket.h
@@ -207,6 +232,8 @@ const freebsdConstants: Constants = {
   P_PID: 0, WEXITED: 16, WNOWAIT: 8,
   // netinet/tcp.h; FreeBSD's TCP_INFO struct differs from Linux's and is not decoded (0 here).
   TCP_KEEPIDLE: 256, TCP_KEEPINTVL: 512, TCP_KEEPCNT: 1024, TCP_FASTOPEN: 1025,
+  // netinet/in.h: no IP_PKTINFO; IP_SENDSRCADDR is IP_RECVDSTADDR. netinet6/in6.h: RFC 3542's numbers.
+  IP_PKTINFO: 0, IP_SENDSRCADDR: 7, IPV6_RECVPKTINFO: 36,
 };
 
 export const constantTables: Record<string, Constants> = {

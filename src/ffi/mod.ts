@@ -21,7 +21,7 @@ export { ScmRights, cmsgSpace, cmsgLen } from "./scm.ts";
 export type { ReceivedFds } from "./scm.ts";
 export * as sys from "./sys.ts";
 export {
-  addressBuffer, decodeAddress, domainOf, encodeAddress, formatAddress, resolveAddress,
+  addressBuffer, addressBytes, decodeAddress, domainOf, encodeAddress, formatAddress, ipv4Text, ipv6Text, resolveAddress,
 } from "./sockaddr.ts";
 export type { AddressSpec, SocketAddress } from "./sockaddr.ts";
 export { trace, tracing, formatCall } from "./trace.ts";

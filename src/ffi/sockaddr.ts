@@ -121,19 +121,37 @@ export function encodeAddress(addr: SocketAddress): { bytes: Uint8Array; length:
   return { bytes, length: A.size };
 }
 
+/** The dotted text of the 4-byte IPv4 address at `offset` (in a sockaddr or a control message). */
+export function ipv4Text(view: DataView, offset: number): string {
+  return `${view.getUint8(offset)}.${view.getUint8(offset + 1)}.${view.getUint8(offset + 2)}.${view.getUint8(offset + 3)}`;
+}
+
+/** The text of the 16-byte IPv6 address at `offset`, its longest run of zero groups written "::". */
+export function ipv6Text(view: DataView, offset: number): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 8; i++) groups.push(view.getUint16(offset + 2 * i, false).toString(16));
+  return groups.join(":").replace(/(^|:)0(:0)+(:|$)/, "::").replace(/:{3,}/, "::");
+}
+
+/** The 4 or 16 bytes of a numeric IPv4 or IPv6 address, or null when `host` is neither. */
+export function addressBytes(host: string): { family: "ipv4" | "ipv6"; bytes: number[] } | null {
+  const v4 = parseIpv4(host);
+  if (v4) return { family: "ipv4", bytes: v4 };
+  const v6 = parseIpv6(host);
+  return v6 ? { family: "ipv6", bytes: v6 } : null;
+}
+
 /** Decodes a sockaddr filled by the kernel (accept, getsockname, getpeername). */
 export function decodeAddress(bytes: Uint8Array, length: number): SocketAddress {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const family = L.sockaddr_in.familySize === 1 ? view.getUint8(L.sockaddr_in.family) : view.getUint16(L.sockaddr_in.family, true);
   if (family === C.AF_INET) {
     const A = L.sockaddr_in;
-    return { family: "ipv4", host: Array.from(bytes.subarray(A.addr, A.addr + 4)).join("."), port: view.getUint16(A.port, false) };
+    return { family: "ipv4", host: ipv4Text(view, A.addr), port: view.getUint16(A.port, false) };
   }
   if (family === C.AF_INET6) {
     const A = L.sockaddr_in6;
-    const groups: string[] = [];
-    for (let i = 0; i < 8; i++) groups.push(view.getUint16(A.addr + 2 * i, false).toString(16));
-    return { family: "ipv6", host: groups.join(":").replace(/(^|:)0(:0)+(:|$)/, "::").replace(/:{3,}/, "::"), port: view.getUint16(A.port, false), scopeId: view.getUint32(A.scope_id, true) };
+    return { family: "ipv6", host: ipv6Text(view, A.addr), port: view.getUint16(A.port, false), scopeId: view.getUint32(A.scope_id, true) };
   }
   const U = L.sockaddr_un;
   if (length > U.path && bytes[U.path] === 0) {

@@ -6,6 +6,8 @@
 // datagram. Each slot is `maxMessageSize` bytes of memory that C writes into, kept for the
 // socket's life, so a receive allocates nothing but the sender's address. A datagram's bytes are a
 // view into its slot, valid only during the callback. sendBatch() sends many with one sendmmsg(2).
+// Packet info and UDP segmentation travel in control messages (datagram-cmsg.ts); a socket that
+// asked for neither passes no control buffer, so its receive path is the plain one.
 import type { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 import { EV } from "../core/flags.ts";
@@ -17,6 +19,13 @@ import type { AddressSpec } from "../ffi/sockaddr.ts";
 import { localAddress, peerAddress } from "./socket.ts";
 import { describeDatagramSocket } from "./inspect.ts";
 import { printAs } from "../ffi/mod.ts";
+import { setMembership } from "./datagram-multicast.ts";
+import { BatchSender, MMSG_SIZE, writeSize } from "./datagram-batch.ts";
+import {
+  CONTROL_SLOT, ControlSender, enableGro, enablePacketInfo, readControl, type ReceivedControl, type SendOptions,
+} from "./datagram-cmsg.ts";
+
+export type { SendOptions } from "./datagram-cmsg.ts";
 
 /** What kind of datagram socket: UDP, or a Unix socket that keeps message boundaries. */
 export type DatagramType = "udp4" | "udp6" | "unix" | "unix-seqpacket";
@@ -24,12 +33,30 @@ export type DatagramType = "udp4" | "udp6" | "unix" | "unix-seqpacket";
 /** Called once per datagram: its bytes (a view valid only during the call) and who sent it. */
 export type MessageCallback = (data: Uint8Array, from: SocketAddress | null, info: MessageInfo) => void;
 
-/** What else is known about a received datagram. */
+/**
+ * What else is known about a received datagram. One object per socket, refilled for each
+ * datagram: read it during the call.
+ *
+ * @example
+ * ```ts
+ * onMessage: (data, from, info) => {
+ *   if (info.truncated) return;                        // longer than maxMessageSize
+ *   info.socket.send(data, from, info);                // with packetInfo: from the address it came to
+ * }
+ * ```
+ */
 export interface MessageInfo {
   /** The datagram was longer than `maxMessageSize` and was cut (MSG_TRUNC). */
   truncated: boolean;
   /** The socket it arrived on. */
   socket: DatagramSocket;
+  /**
+   * With `packetInfo`: the local address the datagram was sent to (its IP header's destination),
+   * which tells a socket bound to 0.0.0.0 or :: where to answer from. null without the option.
+   */
+  localAddress: string | null;
+  /** With `packetInfo`: the index of the interface it arrived on; 0 without the option. */
+  interfaceIndex: number;
 }
 
 export interface DatagramOptions {
@@ -57,6 +84,18 @@ export interface DatagramOptions {
    * be of `type`. The DatagramSocket owns it from then on. See DatagramSocket.fromFd().
    */
   fd?: number;
+  /**
+   * UDP: report each datagram's local address and interface in `info` (IP_PKTINFO,
+   * IPV6_RECVPKTINFO; IP_RECVDSTADDR and IP_RECVIF on FreeBSD). `socket.send(reply, from, info)`
+   * then answers from the address the datagram arrived at.
+   */
+  packetInfo?: boolean;
+  /**
+   * UDP on Linux 5.0+: let the kernel coalesce datagrams of one flow (UDP_GRO) and split them
+   * back here, so onMessage still sees one call per datagram with its original boundaries. Each
+   * receive slot is then at least 64 KiB. NotAvailableError where the kernel lacks it.
+   */
+  gro?: boolean;
   /** Called with receive errors other than EAGAIN (for a connected UDP socket: ECONNREFUSED). Default: thrown from the loop. */
   onError?: (err: SyscallError, socket: DatagramSocket) => void;
 }
@@ -64,8 +103,6 @@ export interface DatagramOptions {
 const M = L.msghdr;
 const IOV = L.iovec;
 const encoder = new TextEncoder();
-/** struct mmsghdr: a msghdr and the unsigned length the kernel fills in, padded to 8 bytes. */
-const MMSG_SIZE = (M.size + 4 + 7) & ~7;
 /** Datagrams one readable event takes at most before the loop runs other events again. */
 const MAX_BATCHES_PER_WAKE = 4;
 
@@ -118,12 +155,16 @@ export class DatagramSocket {
   private readonly names: StableBuffer | null = null;
   private readonly headers: StableBuffer | null = null;
   private readonly iovecs: StableBuffer | null = null;
+  /** CONTROL_SLOT bytes per slot, only when packetInfo or gro asked for control messages. */
+  private readonly control: StableBuffer | null = null;
+  private readonly received: ReceivedControl = { localAddress: null, interfaceIndex: 0, segmentSize: 0 };
+  /** Bytes per receive slot: maxMessageSize, or 64 KiB under GRO (a coalesced run). */
+  private readonly slotSize: number;
+  private sender: ControlSender | null = null;
   private readonly info: MessageInfo;
   private isClosed = false;
   private connected = false;
-  // sendBatch's memory (everything C reads must sit where it cannot move), kept and grown as
-  // needed, so a steady stream of batches allocates only the views of its own data.
-  private sendArea: { messages: number; bytes: number; payload: StableBuffer; names: StableBuffer; iov: StableBuffer; headers: StableBuffer } | null = null;
+  private batchSender: BatchSender | null = null;
 
   /**
    * Opens a datagram socket of `type` on `base`, binds and connects it as `options` say, and
@@ -143,7 +184,11 @@ export class DatagramSocket {
     this.batch = hasSymbol("recvmmsg") ? checkPositive("batch", options.batch ?? 16, 1024) : 1;
     this.onMessage = options.onMessage ?? null;
     this.onErrorCallback = options.onError ?? null;
-    this.info = { truncated: false, socket: this };
+    this.info = { truncated: false, socket: this, localAddress: null, interfaceIndex: 0 };
+    if ((options.packetInfo || options.gro) && type !== "udp4" && type !== "udp6") {
+      throw new TypeError(`${options.packetInfo ? "packetInfo" : "gro"} needs a UDP socket, this one is ${type}`);
+    }
+    this.slotSize = options.gro ? Math.max(this.maxMessageSize, 65536) : this.maxMessageSize;
     const bindTo = options.bind === undefined ? null : resolveAddress(options.bind);
     const peer = options.connect === undefined ? null : resolveAddress(options.connect);
     for (const addr of [bindTo, peer]) {
@@ -173,6 +218,8 @@ export class DatagramSocket {
       if (options.sendBufferSize !== undefined) {
         sys.setsockoptInt(this.fd, C.SOL_SOCKET, C.SO_SNDBUF, checkPositive("sendBufferSize", options.sendBufferSize, 2 ** 31 - 1));
       }
+      if (options.packetInfo) enablePacketInfo(this.fd, type === "udp6" ? "ipv6" : "ipv4");
+      if (options.gro) enableGro(this.fd);
       if (bindTo) {
         const { bytes, length } = encodeAddress(bindTo);
         if (libc.bind(this.fd, bytes, length) === -1) throw new SyscallError("bind", errnoCell[0], [this.fd, bindTo]);
@@ -184,8 +231,9 @@ export class DatagramSocket {
     }
     if (this.onMessage) {
       const n = this.batch;
-      this.slots = new StableBuffer(n * this.maxMessageSize);
+      this.slots = new StableBuffer(n * this.slotSize);
       this.names = new StableBuffer(n * 128);
+      if (options.packetInfo || options.gro) this.control = new StableBuffer(n * CONTROL_SLOT);
       this.iovecs = new StableBuffer(n * IOV.size);
       this.headers = new StableBuffer(n * MMSG_SIZE);
       this.prepareHeaders();
@@ -234,11 +282,21 @@ export class DatagramSocket {
    * Sends one datagram, to `to` or (when connected) to the peer. Returns false when the socket's
    * send buffer is full (EAGAIN: nothing was sent); throws SyscallError otherwise (EMSGSIZE for a
    * datagram too large, ECONNREFUSED after a connected peer's ICMP error, ...).
+   *
+   * `options` (UDP) choose the source address and interface, or cut the data into datagrams of
+   * `segmentSize` bytes in one syscall (Linux GSO); see SendOptions.
+   *
+   * @example
+   * ```ts
+   * client.send("ping", { host: "127.0.0.1", port: 5300 });
+   * client.send(new Uint8Array(12000), server.address, { segmentSize: 1200 }); // 10 datagrams, one sendmsg(2)
+   * ```
    */
-  send(data: Uint8Array | string, to?: AddressSpec | SocketAddress | null): boolean {
+  send(data: Uint8Array | string, to?: AddressSpec | SocketAddress | null, options?: SendOptions): boolean {
     this.checkOpen();
     const bytes = typeof data === "string" ? encoder.encode(data) : data;
     if (!(bytes instanceof Uint8Array)) throw new TypeError(`data must be a Uint8Array or a string, got ${typeof data}`);
+    if (options !== undefined) return this.sendWithOptions(bytes, to, options);
     let n: number;
     if (to === undefined || to === null) {
       if (!this.connected) throw new TypeError("send() needs a destination address: this socket is not connected");
@@ -254,6 +312,13 @@ export class DatagramSocket {
       throw new SyscallError(to ? "sendto" : "send", errno, [this.fd, `<${bytes.byteLength} bytes>`, to ?? null]);
     }
     return true;
+  }
+
+  private sendWithOptions(bytes: Uint8Array, to: AddressSpec | SocketAddress | null | undefined, options: SendOptions): boolean {
+    if (this.type !== "udp4" && this.type !== "udp6") throw new TypeError(`send options need a UDP socket, this one is ${this.type}`);
+    if ((to === undefined || to === null) && !this.connected) throw new TypeError("send() needs a destination address: this socket is not connected");
+    const name = to === undefined || to === null ? null : encodeAddress(resolveAddress(to));
+    return (this.sender ??= new ControlSender()).send(this.fd, this.type === "udp6" ? "ipv6" : "ipv4", bytes, name, options);
   }
 
   /**
@@ -275,42 +340,7 @@ export class DatagramSocket {
     const datas = messages.map((m) => (typeof m.data === "string" ? encoder.encode(m.data) : m.data));
     const names = messages.map((m) => (m.to === undefined || m.to === null ? null : encodeAddress(resolveAddress(m.to))));
     if (!this.connected && names.some((n) => n === null)) throw new TypeError("every message needs a destination address: this socket is not connected");
-    const total = datas.reduce((sum, d) => sum + d.byteLength, 0);
-    const area = this.sendAreaFor(messages.length, total);
-    const { payload, names: nameMemory, iov, headers } = area;
-    let at = 0;
-    for (let i = 0; i < messages.length; i++) {
-      const d = datas[i]!;
-      payload.bytes.set(d, at);
-      setU64(iov.view, i * IOV.size + IOV.base, payload.at(at));
-      setU64(iov.view, i * IOV.size + IOV.len, d.byteLength);
-      at += d.byteLength;
-      const h = i * MMSG_SIZE;
-      setU64(headers.view, h + M.iov, iov.at(i * IOV.size));
-      writeSize(headers.view, h + M.iovlen, M.iovlenSize, 1);
-      const name = names[i];
-      if (name) nameMemory.bytes.set(name.bytes.subarray(0, name.length), i * 128);
-      setU64(headers.view, h + M.name, name ? nameMemory.at(i * 128) : 0);
-      headers.view.setUint32(h + M.namelen, name ? name.length : 0, true);
-    }
-    const n = libc.sendmmsg(this.fd, headers.bytes, messages.length, C.MSG_NOSIGNAL);
-    if (n === -1) {
-      const errno = errnoCell[0];
-      if (errno === Errno.EAGAIN) return 0;
-      throw new SyscallError("sendmmsg", errno, [this.fd, `<${messages.length} datagrams>`]);
-    }
-    return n;
-  }
-
-  private sendAreaFor(messages: number, bytes: number): NonNullable<DatagramSocket["sendArea"]> {
-    const a = this.sendArea;
-    if (a && a.messages >= messages && a.bytes >= bytes) return a;
-    const m = Math.max(messages, a?.messages ?? 0), b = Math.max(bytes, a?.bytes ?? 0, 1);
-    this.sendArea = {
-      messages: m, bytes: b, payload: new StableBuffer(b), names: new StableBuffer(m * 128),
-      iov: new StableBuffer(m * IOV.size), headers: new StableBuffer(m * MMSG_SIZE),
-    };
-    return this.sendArea;
+    return (this.batchSender ??= new BatchSender()).send(this.fd, datas, names);
   }
 
   /** Joins an IPv4 or IPv6 multicast group (on `interfaceAddress`, an IPv4 address, or interface index for IPv6). */
@@ -378,34 +408,7 @@ export class DatagramSocket {
 
   private membership(group: string, iface: string | number | undefined, join: boolean): this {
     this.checkOpen();
-    if (this.type !== "udp4" && this.type !== "udp6") throw new TypeError(`multicast needs a UDP socket, this one is ${this.type}`);
-    const addr = resolveAddress({ host: group, port: 0 });
-    if (!addressFamilyMatches(this.type, addr)) throw new TypeError(`a ${this.type} socket cannot join the ${addr.family} group ${group}`);
-    const raw = encodeAddress(addr).bytes;
-    let req: Uint8Array;
-    if (addr.family === "ipv4") {
-      // struct ip_mreq: the group, then the local interface's address (0.0.0.0: the kernel picks).
-      req = new Uint8Array(8);
-      req.set(raw.subarray(L.sockaddr_in.addr, L.sockaddr_in.addr + 4), 0);
-      if (iface !== undefined) {
-        if (typeof iface !== "string") throw new TypeError(`an IPv4 group's interface is its address (a string), got ${typeof iface}`);
-        const local = encodeAddress(resolveAddress({ host: iface, port: 0 })).bytes;
-        req.set(local.subarray(L.sockaddr_in.addr, L.sockaddr_in.addr + 4), 4);
-      }
-    } else {
-      // struct ipv6_mreq: the group, then the interface index (0: the kernel picks).
-      req = new Uint8Array(20);
-      req.set(raw.subarray(L.sockaddr_in6.addr, L.sockaddr_in6.addr + 16), 0);
-      if (iface !== undefined) {
-        if (typeof iface !== "number" || !Number.isInteger(iface) || iface < 0) throw new TypeError(`an IPv6 group's interface is its index (an integer), got ${String(iface)}`);
-        new DataView(req.buffer).setUint32(16, iface, true);
-      }
-    }
-    const level = addr.family === "ipv4" ? C.IPPROTO_IP : C.IPPROTO_IPV6;
-    const name = addr.family === "ipv4" ? (join ? C.IP_ADD_MEMBERSHIP : C.IP_DROP_MEMBERSHIP) : (join ? C.IPV6_JOIN_GROUP : C.IPV6_LEAVE_GROUP);
-    if (libc.setsockopt(this.fd, level, name, req, req.byteLength) === -1) {
-      throw new SyscallError("setsockopt", errnoCell[0], [this.fd, join ? "join" : "leave", group]);
-    }
+    setMembership(this.fd, this.type, group, iface, join);
     return this;
   }
 
@@ -417,13 +420,40 @@ export class DatagramSocket {
   private prepareHeaders(): void {
     const headers = this.headers!, iov = this.iovecs!, slots = this.slots!, names = this.names!;
     for (let i = 0; i < this.batch; i++) {
-      setU64(iov.view, i * IOV.size + IOV.base, slots.at(i * this.maxMessageSize));
-      setU64(iov.view, i * IOV.size + IOV.len, this.maxMessageSize);
+      setU64(iov.view, i * IOV.size + IOV.base, slots.at(i * this.slotSize));
+      setU64(iov.view, i * IOV.size + IOV.len, this.slotSize);
       const h = i * MMSG_SIZE;
       setU64(headers.view, h + M.name, names.at(i * 128));
+      if (this.control) setU64(headers.view, h + M.control, this.control.at(i * CONTROL_SLOT));
       setU64(headers.view, h + M.iov, iov.at(i * IOV.size));
       writeSize(headers.view, h + M.iovlen, M.iovlenSize, 1);
     }
+  }
+
+  // recvmsg(2) into the first slot, for an OS without recvmmsg: the mmsghdr starts with the msghdr.
+  private receiveOne(): number {
+    const n = libc.recvmsg(this.fd, this.headers!.bytes, C.MSG_DONTWAIT);
+    if (n >= 0) this.headers!.view.setUint32(M.size, n, true);
+    return n === -1 ? -1 : 1;
+  }
+
+  // One received run with its control messages: packet info into `info`, and a GRO run cut back
+  // into its datagrams (every one `segmentSize` bytes but the last).
+  private deliverWithControl(h: number, start: number, from: SocketAddress | null): void {
+    const hv = this.headers!.view, rc = this.received, info = this.info;
+    readControl(this.control!.view, (h / MMSG_SIZE) * CONTROL_SLOT, readSize(hv, h + M.controllen, M.controllenSize), rc);
+    info.localAddress = rc.localAddress;
+    info.interfaceIndex = rc.interfaceIndex;
+    const total = Math.min(hv.getUint32(h + M.size, true), this.slotSize);
+    const step = rc.segmentSize > 0 ? rc.segmentSize : total;
+    const cut = (hv.getInt32(h + M.flags, true) & C.MSG_TRUNC) !== 0;
+    let at = 0;
+    do {
+      const length = Math.min(step, total - at);
+      info.truncated = cut || length > this.maxMessageSize;
+      this.onMessage!(this.slots!.bytes.subarray(start + at, start + at + Math.min(length, this.maxMessageSize)), from, info);
+      at += Math.max(step, 1);
+    } while (at < total && !this.isClosed);
   }
 
   private receiveAll(): void {
@@ -431,7 +461,15 @@ export class DatagramSocket {
     const hv = headers.view;
     for (let round = 0; round < MAX_BATCHES_PER_WAKE && !this.isClosed; round++) {
       let n: number;
-      if (this.batch > 1) {
+      if (this.control) {
+        // The kernel overwrites msg_controllen with what it wrote: give each slot its room again.
+        for (let i = 0; i < this.batch; i++) {
+          hv.setUint32(i * MMSG_SIZE + M.namelen, 128, true);
+          hv.setInt32(i * MMSG_SIZE + M.flags, 0, true);
+          writeSize(hv, i * MMSG_SIZE + M.controllen, M.controllenSize, CONTROL_SLOT);
+        }
+        n = this.batch > 1 ? libc.recvmmsg(this.fd, headers.bytes, this.batch, C.MSG_DONTWAIT, null) : this.receiveOne();
+      } else if (this.batch > 1) {
         for (let i = 0; i < this.batch; i++) {
           hv.setUint32(i * MMSG_SIZE + M.namelen, 128, true);
           hv.setInt32(i * MMSG_SIZE + M.flags, 0, true);
@@ -453,7 +491,7 @@ export class DatagramSocket {
         // A peer's ICMP error that the backend already took from the kernel while reporting the
         // socket ready (libkqueue reads SO_ERROR, which clears it) leaves only EAGAIN here.
         if (errno === Errno.EAGAIN && (errno = this.event!.base.takeSocketError(this.fd)) === 0) return;
-        const err = new SyscallError(this.batch > 1 ? "recvmmsg" : "recvfrom", errno, [this.fd]);
+        const err = new SyscallError(this.batch > 1 ? "recvmmsg" : this.control ? "recvmsg" : "recvfrom", errno, [this.fd]);
         if (this.onErrorCallback) return this.onErrorCallback(err, this);
         throw err;
       }
@@ -463,18 +501,19 @@ export class DatagramSocket {
         const namelen = hv.getUint32(h + M.namelen, true);
         this.info.truncated = (hv.getInt32(h + M.flags, true) & C.MSG_TRUNC) !== 0;
         const from = namelen > 0 ? decodeAddress(names.bytes.subarray(i * 128, i * 128 + 128), namelen) : null;
-        const start = i * this.maxMessageSize;
-        this.onMessage!(slots.bytes.subarray(start, start + length), from, this.info);
+        const start = i * this.slotSize;
+        if (this.control) this.deliverWithControl(h, start, from);
+        else this.onMessage!(slots.bytes.subarray(start, start + length), from, this.info);
       }
       if (n < this.batch) return;
     }
   }
 }
 
-function writeSize(view: DataView, offset: number, size: 4 | 8, value: number): void {
-  if (size === 8) view.setBigUint64(offset, BigInt(value), true);
-  else view.setUint32(offset, value, true);
+function readSize(view: DataView, offset: number, size: 4 | 8): number {
+  return size === 8 ? Number(view.getBigUint64(offset, true)) : view.getUint32(offset, true);
 }
+
 
 /** The connected peer's address, or null when the socket has none (ENOTCONN). */
 function peerOf(fd: number): SocketAddress | null {
