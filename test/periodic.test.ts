@@ -69,7 +69,7 @@ for (const variant of backendVariants()) {
         await withBaseAsync(variant, async (base) => {
           const clock = steppableClock();
           const fired: number[] = [];
-          const guard = base.timer(3000, () => base.loopBreak());
+          const guard = base.timer(20_000, () => base.loopBreak());
           const hourly = new PeriodicTimer(base, { interval: HOUR }, (due) => {
             fired.push(due);
             hourly.close();
@@ -88,19 +88,22 @@ for (const variant of backendVariants()) {
       it("a wall-clock step back makes an interval timer fire again at the aligned time after the new now", async () => {
         await withBaseAsync(variant, async (base) => {
           const clock = steppableClock();
-          const hour = Math.ceil(Date.now() / HOUR) * HOUR;
-          clock.shift = hour - 30 - Date.now(); // 30 ms before the hour
+          const hour = Math.ceil(Date.now() / HOUR) * HOUR + HOUR;
+          clock.shift = hour - 10 * 60_000 - Date.now(); // ten minutes before the hour
           const fired: number[] = [];
-          const guard = base.timer(3000, () => base.loopBreak());
+          const guard = base.timer(20_000, () => base.loopBreak());
           const hourly = new PeriodicTimer(base, { interval: HOUR }, (due) => {
             fired.push(due);
             if (fired.length === 1) {
-              clock.shift -= 60; // back to 60 ms before the hour, roughly
+              // Back to 40 ms before the hour, however late this callback runs.
+              clock.shift -= clock.now() - (hour - 40);
             } else {
               hourly.close();
               guard.del();
             }
           }, { wallClock: clock.now });
+          // Forward to 20 ms before the hour, from inside the loop.
+          base.timer(1, () => void (clock.shift += hour - 20 - clock.now()));
           assert.equal(hourly.next, hour);
           assert.equal(await run(base), 1);
           assert.deepEqual(fired, [hour, hour], "the same hour again, not an hour later");
@@ -121,6 +124,19 @@ for (const variant of backendVariants()) {
           assert.equal(timer.closed, false);
           assert.equal(await run(base), 1);
           assert.equal(calls, 2);
+        });
+      });
+
+      it("a reschedule function that throws or returns a past time closes its timer and ends the loop with the error", async () => {
+        await withBaseAsync(variant, async (base) => {
+          let calls = 0;
+          const timer = new PeriodicTimer(base, {
+            reschedule: (now) => (++calls === 1 ? now + 10 : now - 1),
+          }, () => assert.fail("the callback must not run: its next time was unusable"));
+          await assert.rejects(() => run(base), { name: "RangeError", message: /must return a finite time not before it/ });
+          assert.equal(timer.closed, true);
+          assert.equal(base.count(), 0);
+          assert.equal(await run(base), 1);
         });
       });
     });

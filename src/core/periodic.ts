@@ -199,10 +199,18 @@ export class PeriodicTimer implements IterationHook {
     return this.offset + (Math.floor((wall - this.offset) / this.interval) + 1) * this.interval;
   }
 
+  /** The user's next time; a throw or a bad time closes the timer (it has no next time) and is rethrown. */
   private askReschedule(now: number): number {
-    const at = this.reschedule!(now);
-    if (typeof at !== "number" || !Number.isFinite(at) || at < now) {
-      throw new RangeError(`PeriodicTimer reschedule(${now}) must return a finite time not before it, got ${describe(at)}`);
+    let at: unknown;
+    try {
+      at = this.reschedule!(now);
+      if (typeof at !== "number" || !Number.isFinite(at) || at < now) {
+        throw new RangeError(`PeriodicTimer reschedule(${now}) must return a finite time not before it, got ${describe(at)}`);
+      }
+    } catch (error) {
+      // During construction there is nothing to close yet (the event does not exist).
+      if (this.event !== undefined) this.close();
+      throw error;
     }
     return at;
   }

@@ -92,7 +92,7 @@ export function beforeWait(base: EventBase, w: Watchers, flags: number): number 
   if (w.periodic.length > 0) {
     // Compared with the wall clock, the time cached since the last wait would look like a step.
     base.time.invalidate();
-    for (const p of w.periodic) p.realign();
+    for (const p of w.periodic) if (!runOne(base, () => p.realign())) return -1;
   }
   const prepare = w.prepare;
   if (prepare.length > 0) {
