@@ -19,7 +19,7 @@
 import type { EventBase } from "./base.ts";
 import { wallClockMs } from "./clock.ts";
 import type { Event } from "./event.ts";
-import { type IterationHook, addWatcher, checkBase, checkCallback, removeWatcher } from "./watchers.ts";
+import { addWatcher, checkBase, checkCallback, removeWatcher } from "./watchers.ts";
 
 /**
  * When a periodic timer fires: every `interval` ms at the wall-clock times `offset + k * interval`
@@ -73,7 +73,7 @@ const STEP_TOLERANCE_MS = 20;
  * base.close();
  * ```
  */
-export class PeriodicTimer implements IterationHook {
+export class PeriodicTimer {
   /** The base whose loop runs the timer. */
   readonly base: EventBase;
   private readonly callback: PeriodicCallback;

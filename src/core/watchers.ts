@@ -2,7 +2,9 @@
 // libuv's uv_prepare / uv_check / uv_idle): callbacks that run at fixed points of every iteration
 // rather than when the kernel reports something.
 //   prepare  just before the backend's wait, told how long the loop is about to wait;
-//   check    just after the wait returns, before the timers expire and the callbacks run;
+//   check    just after the wait returns, before the iteration's callbacks run (under loopSync
+//            also before the timers expire, as in libevent; `await loop()` polls, and so expires
+//            timers, before its wait as well as after it);
 //   idle     in an iteration where nothing was active; while one exists the loop never blocks.
 // Periodic timers (periodic.ts) hang their per-iteration wall-clock check on the same hook.
 //
@@ -19,7 +21,7 @@ import { EVLOOP } from "./flags.ts";
 import { expireTimers } from "./timers.ts";
 import { poke } from "./wake.ts";
 
-/** What a periodic timer (periodic.ts) does each iteration while the loop runs. */
+/** @internal What a periodic timer (periodic.ts) does each iteration while the loop runs. */
 export interface IterationHook {
   /** Re-checks the wall clock before the loop computes its wait (periodic.ts explains why). */
   realign(): void;
@@ -72,16 +74,17 @@ export function watchersKeepAlive(base: EventBase): boolean {
   return base.watchers !== null && base.watchers.idle.length > 0;
 }
 
-/** Runs one callback of a phase; a throw is kept for the loop call. Returns false to stop the phase. */
-function runOne(base: EventBase, fn: () => unknown): boolean {
-  try {
-    fn();
-  } catch (error) {
-    if (!base.callbackError) base.callbackError = { error };
-    return false;
-  }
-  return !(base.breakRequested || base.terminate);
+/**
+ * Keeps a watcher callback's throw for the loop call (the first one wins, as for event callbacks).
+ * Returns -1, the phases' "end the loop now".
+ */
+function keepError(base: EventBase, error: unknown): -1 {
+  if (!base.callbackError) base.callbackError = { error };
+  return -1;
 }
+
+// The phases below call each callback inline in a try (no closure per call): with watchers
+// present they run every iteration.
 
 /**
  * @internal Before the wait: periodic timers re-check the wall clock, prepare watchers run with
@@ -92,17 +95,44 @@ export function beforeWait(base: EventBase, w: Watchers, flags: number): number 
   if (w.periodic.length > 0) {
     // Compared with the wall clock, the time cached since the last wait would look like a step.
     base.time.invalidate();
-    for (const p of w.periodic) if (!runOne(base, () => p.realign())) return -1;
+    for (const p of w.periodic) {
+      try {
+        p.realign();
+      } catch (error) {
+        return keepError(base, error);
+      }
+    }
   }
   const prepare = w.prepare;
   if (prepare.length > 0) {
     const planned = waitWithWatchers(base, w, flags);
     for (const watcher of prepare) {
-      if (!watcher.closed && !runOne(base, () => watcher.callback(planned, watcher))) return -1;
+      if (watcher.closed) continue;
+      try {
+        watcher.callback(planned, watcher);
+      } catch (error) {
+        return keepError(base, error);
+      }
+      if (base.breakRequested || base.terminate) return -1;
     }
   }
   if (base.breakRequested || base.terminate) return -1;
   return waitWithWatchers(base, w, flags);
+}
+
+/** Runs check or idle watchers; false when one threw or ended the loop. */
+function runWatchers(base: EventBase, list: readonly (CheckWatcher | IdleWatcher)[]): boolean {
+  for (const watcher of list) {
+    if (watcher.closed) continue;
+    try {
+      (watcher.callback as (w: CheckWatcher | IdleWatcher) => void)(watcher);
+    } catch (error) {
+      keepError(base, error);
+      return false;
+    }
+    if (base.breakRequested || base.terminate) return false;
+  }
+  return true;
 }
 
 /** The loop's wait, shortened to 0 by idle watchers and capped while periodic timers exist. */
@@ -118,10 +148,7 @@ function waitWithWatchers(base: EventBase, w: Watchers, flags: number): number |
  * loop must end now.
  */
 export function afterWait(base: EventBase, w: Watchers): boolean {
-  for (const watcher of w.check) {
-    if (!watcher.closed && !runOne(base, () => watcher.callback(watcher))) return false;
-  }
-  return true;
+  return w.check.length === 0 || runWatchers(base, w.check);
 }
 
 /**
@@ -131,10 +158,7 @@ export function afterWait(base: EventBase, w: Watchers): boolean {
 export function idlePhase(base: EventBase, w: Watchers, flags: number): boolean {
   const idle = w.idle;
   if (idle.length === 0 || base.activeTotal > 0) return true;
-  for (const watcher of idle) {
-    if (!watcher.closed && !runOne(base, () => watcher.callback(watcher))) return false;
-  }
-  return !(flags & EVLOOP.ONCE);
+  return runWatchers(base, idle) && !(flags & EVLOOP.ONCE);
 }
 
 /**
@@ -171,19 +195,18 @@ export abstract class LoopWatcher<C> {
   /** The base whose loop runs the callback. */
   readonly base: EventBase;
   /** @internal */ readonly callback: C;
+  /** @internal Which of the base's lists holds it. */
+  private readonly list: "prepare" | "check" | "idle";
   private isClosed = false;
-  protected abstract readonly list: "prepare" | "check" | "idle";
 
-  protected constructor(base: EventBase, callback: C, kind: string) {
+  /** Checks the arguments and registers the watcher. */
+  protected constructor(base: EventBase, callback: C, kind: string, list: "prepare" | "check" | "idle") {
     checkBase(kind, base);
     checkCallback(kind, callback);
     this.base = base;
     this.callback = callback;
-  }
-
-  /** @internal Registers the watcher (called by the subclass once `list` is set). */
-  protected start(): void {
-    addWatcher(this.base, this.list, this as never);
+    this.list = list;
+    addWatcher(this.base, list, this as never);
   }
 
   /** Stops the watcher for good; from its own callback too. Closing twice does nothing. */
@@ -228,17 +251,15 @@ export type WatcherCallback<W> = (watcher: W) => void;
  * ```
  */
 export class PrepareWatcher extends LoopWatcher<PrepareCallback> {
-  protected readonly list = "prepare";
   constructor(base: EventBase, callback: PrepareCallback) {
-    super(base, callback, "PrepareWatcher");
-    this.start();
+    super(base, callback, "PrepareWatcher", "prepare");
   }
 }
 
 /**
  * Runs `callback` in every loop iteration just after the backend's wait returns and before the
- * timers expire and the iteration's callbacks run (libevent 2.2's evwatch_check_new, libev's
- * ev_check). With a PrepareWatcher it measures how long the loop slept, or lets another library's
+ * iteration's callbacks run (libevent 2.2's evwatch_check_new, libev's ev_check); under loopSync
+ * also before the timers expire. With a PrepareWatcher it measures how long the loop slept, or lets another library's
  * loop run its due work. Check watchers run in the order they were created and do not keep the
  * loop running on their own.
  *
@@ -256,10 +277,8 @@ export class PrepareWatcher extends LoopWatcher<PrepareCallback> {
  * ```
  */
 export class CheckWatcher extends LoopWatcher<WatcherCallback<CheckWatcher>> {
-  protected readonly list = "check";
   constructor(base: EventBase, callback: WatcherCallback<CheckWatcher>) {
-    super(base, callback, "CheckWatcher");
-    this.start();
+    super(base, callback, "CheckWatcher", "check");
   }
 }
 
@@ -285,9 +304,7 @@ export class CheckWatcher extends LoopWatcher<WatcherCallback<CheckWatcher>> {
  * ```
  */
 export class IdleWatcher extends LoopWatcher<WatcherCallback<IdleWatcher>> {
-  protected readonly list = "idle";
   constructor(base: EventBase, callback: WatcherCallback<IdleWatcher>) {
-    super(base, callback, "IdleWatcher");
-    this.start();
+    super(base, callback, "IdleWatcher", "idle");
   }
 }
