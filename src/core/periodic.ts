@@ -160,9 +160,13 @@ export class PeriodicTimer {
   /** @internal Before each wait: re-arms against the wall clock when it was stepped. */
   realign(): void {
     if (this.isClosed) return;
+    // The wall clock read between two monotonic readings: if the thread was held up between them,
+    // the offset is unknown this time (it would look like a step), and the next iteration tells.
+    const before = this.base.time.read();
     const wall = this.readWallClock();
-    const offset = wall - this.base.now();
-    const step = offset - this.armedOffset;
+    const after = this.base.time.read();
+    if (after - before > STEP_TOLERANCE_MS / 2) return;
+    const step = wall - after - this.armedOffset;
     if (Math.abs(step) <= STEP_TOLERANCE_MS) return;
     // Stepped back: the next time may now come earlier than the one planned (the same hour again).
     if (step < 0) {
@@ -188,10 +192,16 @@ export class PeriodicTimer {
     return this.callback(due, this);
   }
 
-  /** Puts the monotonic timer `nextAt - wall` from now, and remembers the clocks' offset. */
+  /**
+   * Puts the monotonic timer `nextAt - wall` after the monotonic time now, and remembers the
+   * clocks' offset. Both use a fresh monotonic reading: inside the loop base.now() is the time the
+   * iteration began, and the wall clock was read later (a stale reading would look like a step).
+   */
   private arm(wall: number): void {
-    this.armedOffset = wall - this.base.now();
-    this.event.add(Math.max(0, this.nextAt - wall));
+    const mono = this.base.time.read();
+    this.armedOffset = wall - mono;
+    // add() counts from base.now(): the gap to the fresh reading is added back.
+    this.event.add(Math.max(0, this.nextAt - wall + (mono - this.base.now())));
   }
 
   /** The first aligned time strictly after `wall`. */

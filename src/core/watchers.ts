@@ -93,8 +93,6 @@ function keepError(base: EventBase, error: unknown): -1 {
  */
 export function beforeWait(base: EventBase, w: Watchers, flags: number): number | null {
   if (w.periodic.length > 0) {
-    // Compared with the wall clock, the time cached since the last wait would look like a step.
-    base.time.invalidate();
     for (const p of w.periodic) {
       try {
         p.realign();
