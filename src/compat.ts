@@ -393,12 +393,14 @@ export type evwatch_check_cb = (watcher: evwatch, info: evwatch_check_cb_info, a
  *
  * @example
  * ```ts
+ * const base = event_base_new()!;
  * const tv = { tv_sec: 0, tv_usec: 0 };
  * const w = evwatch_prepare_new(base, (_w, info) => {
  *   if (evwatch_prepare_get_timeout(info, tv)) console.log(`waiting ${tv.tv_sec}s ${tv.tv_usec}us`);
  * }, null);
- * event_base_dispatch(base);
- * evwatch_free(w!);
+ * evtimer_add(evtimer_new(base, () => evwatch_free(w!), null)!, { tv_sec: 0, tv_usec: 10_000 });
+ * event_base_dispatch(base); // "waiting 0s 10000us" (about), then the timer frees the watcher
+ * event_base_free(base);
  * ```
  */
 export function evwatch_prepare_new(base: EventBase, cb: evwatch_prepare_cb, arg: unknown): evwatch | null {
