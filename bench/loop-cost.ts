@@ -3,10 +3,13 @@
 // against the same epoll_wait(0) called bare. The difference is evffi's dispatch layer per
 // iteration: the part of bench.c's n=100 figure (one event per iteration) that is not the kernel's.
 //
-//   node scripts/run.mjs bench/loop-cost.ts [-- -r ROUNDS]   (taskset -c 1 ... for steadier figures)
-import { EV, EVLOOP, EventBase } from "../src/mod.ts";
+// With -w a prepare and a check watcher exist (each iteration runs both, empty): what watchers cost
+// when present; without it, none exist and the loop's cost for them is one field test.
+//
+//   node scripts/run.mjs bench/loop-cost.ts [-- -r ROUNDS] [-w]   (taskset -c 1 ... for steadier figures)
+import { CheckWatcher, EV, EVLOOP, EventBase, PrepareWatcher } from "../src/mod.ts";
 import { constants as C, libc, runtimeVersion } from "../src/ffi/mod.ts";
-import { option } from "./options.ts";
+import { flag, option } from "./options.ts";
 
 const rounds = Number(option("-r", "7"));
 const N = 200_000;
@@ -14,6 +17,11 @@ const base = new EventBase({ method: "epoll", ignoreEnv: true });
 let calls = 0;
 const ev = base.event(-1, 0, () => void calls++);
 base.event(-1, EV.PERSIST, () => {}).add(1e9); // keeps the loop from returning 1 (no events)
+const watchers = flag("-w");
+if (watchers) {
+  new PrepareWatcher(base, () => {});
+  new CheckWatcher(base, () => {});
+}
 const ep = libc.epoll_create1(C.EPOLL_CLOEXEC);
 const results = new Uint8Array(new ArrayBuffer(32 * 16));
 
@@ -41,7 +49,7 @@ for (let r = 0; r < rounds; r++) {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 if (calls !== (rounds + 1) * N) throw new Error(`the callback ran ${calls} times, expected ${(rounds + 1) * N}`);
-console.log(`# ${runtimeVersion}: loopSync(ONCE|NONBLOCK) with one active event ${median(loopNs).toFixed(0)} ns, ` +
+console.log(`# ${runtimeVersion}: loopSync(ONCE|NONBLOCK) with one active event${watchers ? " and two watchers" : ""} ${median(loopNs).toFixed(0)} ns, ` +
   `bare epoll_wait(0) ${median(bareNs).toFixed(0)} ns: the reactor adds ${(median(loopNs) - median(bareNs)).toFixed(0)} ns per iteration (median of ${rounds} rounds of ${N})`);
 libc.close(ep);
 base.close();

@@ -13,6 +13,7 @@ import { constants as C } from "./ffi/mod.ts";
 import { BufferEvent } from "./net/bufferevent.ts";
 import type { DnsError } from "./net/dns/message.ts";
 import { Resolver } from "./net/dns/resolver.ts";
+import { CheckWatcher, PrepareWatcher } from "./core/watchers.ts";
 
 export const EV_TIMEOUT = EV.TIMEOUT, EV_READ = EV.READ, EV_WRITE = EV.WRITE, EV_SIGNAL = EV.SIGNAL;
 export const EV_PERSIST = EV.PERSIST, EV_ET = EV.ET, EV_FINALIZE = EV.FINALIZE, EV_CLOSED = EV.CLOSED;
@@ -375,6 +376,69 @@ export function evsignal_pending(ev: Event, tv?: Timeval | null): number {
   return event_pending(ev, EV.SIGNAL, tv);
 }
 export const evsignal_initialized = event_initialized;
+
+// ---- evwatch_* (libevent 2.2's event2/watch.h) -----------------------------------------------------
+
+/** A prepare or check watcher (struct evwatch). */
+export type evwatch = PrepareWatcher | CheckWatcher;
+/** What a prepare callback is told: the wait the loop is about to do (read it with evwatch_prepare_get_timeout). */
+export interface evwatch_prepare_cb_info {
+  /** ms, or null when the loop waits until an event. */
+  readonly timeout: number | null;
+}
+/** What a check callback is told (nothing yet, as in libevent). */
+export type evwatch_check_cb_info = Record<string, never>;
+export type evwatch_prepare_cb = (watcher: evwatch, info: evwatch_prepare_cb_info, arg: unknown) => void;
+export type evwatch_check_cb = (watcher: evwatch, info: evwatch_check_cb_info, arg: unknown) => void;
+
+/**
+ * A watcher called in every loop iteration just before the backend waits; null (with
+ * event_get_last_error) when the base or callback is unusable.
+ *
+ * @example
+ * ```ts
+ * const base = event_base_new()!;
+ * const tv = { tv_sec: 0, tv_usec: 0 };
+ * const w = evwatch_prepare_new(base, (_w, info) => {
+ *   if (evwatch_prepare_get_timeout(info, tv)) console.log(`waiting ${tv.tv_sec}s ${tv.tv_usec}us`);
+ * }, null);
+ * evtimer_add(evtimer_new(base, () => evwatch_free(w!), null)!, { tv_sec: 0, tv_usec: 10_000 });
+ * event_base_dispatch(base); // "waiting 0s 10000us" (about), then the timer frees the watcher
+ * event_base_free(base);
+ * ```
+ */
+export function evwatch_prepare_new(base: EventBase, cb: evwatch_prepare_cb, arg: unknown): evwatch | null {
+  try {
+    if (typeof cb !== "function") throw new TypeError(`evwatch_prepare_new callback must be a function, got ${typeof cb}`);
+    return new PrepareWatcher(base, (timeout, w) => cb(w, { timeout }, arg));
+  } catch (err) {
+    lastError = err;
+    return null;
+  }
+}
+/** A watcher called in every loop iteration just after the backend's wait, before the callbacks run. */
+export function evwatch_check_new(base: EventBase, cb: evwatch_check_cb, arg: unknown): evwatch | null {
+  try {
+    if (typeof cb !== "function") throw new TypeError(`evwatch_check_new callback must be a function, got ${typeof cb}`);
+    return new CheckWatcher(base, (w) => cb(w, {}, arg));
+  } catch (err) {
+    lastError = err;
+    return null;
+  }
+}
+export function evwatch_base(watcher: evwatch): EventBase {
+  return watcher.base;
+}
+/** Unregisters and frees the watcher; also from its own callback (which libevent does not allow). */
+export function evwatch_free(watcher: evwatch): void {
+  watcher.close();
+}
+/** Writes the wait the loop is about to do into `tv` and returns 1, or returns 0 when it waits until an event. */
+export function evwatch_prepare_get_timeout(info: evwatch_prepare_cb_info, tv: Timeval): number {
+  if (info.timeout === null) return 0;
+  toTimeval(info.timeout, tv);
+  return 1;
+}
 
 export { EventBase, Event };
 

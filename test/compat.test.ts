@@ -196,11 +196,72 @@ for (const variant of backendVariants()) {
         listener.close();
         server.close();
         rmSync(dir, { recursive: true });
+      }
+    });
+
+    it("evwatch_prepare_new / evwatch_check_new around the wait, evwatch_prepare_get_timeout, evwatch_free from the callback", () => {
+      const base = newBase();
+      try {
+        const log: string[] = [];
+        const tv = { tv_sec: -1, tv_usec: -1 };
+        let told = -1;
+        const prepare = ev.evwatch_prepare_new(base, (w, info, arg) => {
+          if (told === -1) told = ev.evwatch_prepare_get_timeout(info, tv);
+          log.push(`prepare ${arg} ${w === prepare}`);
+        }, "p");
+        const check = ev.evwatch_check_new(base, (w, _info, arg) => {
+          log.push(`check ${arg}`);
+          ev.evwatch_free(w);
+        }, "c");
+        assert.ok(prepare && check);
+        assert.equal(ev.evwatch_base(prepare), base);
+        const timer = ev.evtimer_new(base, () => {
+          log.push("timer");
+          ev.evwatch_free(prepare);
+        }, null);
+        ev.evtimer_add(timer!, { tv_sec: 0, tv_usec: 20_000 });
+        assert.equal(ev.event_base_dispatch(base), 1);
+        assert.deepEqual(log.slice(0, 2), ["prepare p true", "check c"]);
+        assert.equal(log.at(-1), "timer");
+        assert.equal(log.filter((l) => l === "check c").length, 1, "freed from its own callback, it ran once");
+        assert.equal(told, 1);
+        assert.ok(tv.tv_sec === 0 && tv.tv_usec > 0 && tv.tv_usec <= 20_000, `told ${JSON.stringify(tv)}`);
+        ev.event_free(timer!);
+        base.checkIntegrity();
+      } finally {
         ev.event_base_free(base);
       }
     });
   });
 }
+
+describe("compat: evwatch", () => {
+  it("evwatch_prepare_get_timeout returns 0 when the loop waits until an event; a bad callback yields null and a TypeError", () => {
+    const base = ev.event_base_new()!;
+    try {
+      const [a, b] = sys.socketpair();
+      const tv = { tv_sec: 7, tv_usec: 7 };
+      let told = -1;
+      const w = ev.evwatch_prepare_new(base, (_w, info) => {
+        told = ev.evwatch_prepare_get_timeout(info, tv);
+        sys.write(a, "x");
+      }, null);
+      const rd = ev.event_new(base, b, ev.EV_READ, () => void sys.read(b, 8), null);
+      ev.event_add(rd!, null);
+      assert.equal(ev.event_base_dispatch(base), 1);
+      assert.equal(told, 0);
+      assert.deepEqual(tv, { tv_sec: 7, tv_usec: 7 }, "left alone");
+      ev.evwatch_free(w!);
+      ev.event_free(rd!);
+      sys.close(a);
+      sys.close(b);
+      assert.equal(ev.evwatch_check_new(base, 5 as never, null), null);
+      assert.match(String(ev.event_get_last_error()), /TypeError: evwatch_check_new callback must be a function, got number/);
+    } finally {
+      ev.event_base_free(base);
+    }
+  });
+});
 
 describe("compat: configuration", () => {
   it("requiring a feature no backend has yields null and a reason", () => {

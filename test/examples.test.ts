@@ -24,6 +24,7 @@ const runs: Record<string, { args: string[]; expect: RegExp; needs?: string }> =
   "udp-echo.ts": { args: ["--self-test"], expect: /echoed 10 datagrams in order/ },
   "spawn.ts": { args: [], expect: /tick 3[\s\S]*exited with code 3/, needs: "pidfd_open" },
   "socket-activation.ts": { args: ["--self-test"], expect: /served on the inherited socket/ },
+  "periodic.ts": { args: ["--self-test"], expect: /3 of 3 ticks on the 100 ms boundaries of the wall clock; loop returned 1/ },
   "handover.ts": { args: ["--self-test"], expect: /handed over without closing the port/ },
 };
 

@@ -88,3 +88,23 @@ export function runChild(script: string, args: string[] = [], timeoutMs = 20_000
   const cmd = runtime === "deno" ? ["run", "--allow-all", path, ...args] : [path, ...args];
   return spawnSync(process.execPath, cmd, { encoding: "utf8", timeout: hangGuard(timeoutMs), env: { ...process.env, ...env } });
 }
+
+/** The two ways to run a base's loop, for tests that must hold under both. */
+export const loopDrivers: { label: string; run: (base: EventBase, flags?: number) => Promise<number> }[] = [
+  { label: "loopSync", run: (base, flags = 0) => Promise.resolve().then(() => base.loopSync(flags)) },
+  { label: "await loop()", run: (base, flags = 0) => base.loop(flags) },
+];
+
+/** withBase for a test that awaits: checks integrity once `fn` settled, then closes the base and fds. */
+export async function withBaseAsync<T>(variant: BackendVariant, fn: (base: EventBase, fds: number[]) => Promise<T>): Promise<T> {
+  const base = new EventBase(variant.options);
+  const fds: number[] = [];
+  try {
+    const result = await fn(base, fds);
+    if (!base.closed) base.checkIntegrity();
+    return result;
+  } finally {
+    base.close();
+    for (const fd of fds) sys.closeQuietly(fd);
+  }
+}

@@ -27,9 +27,8 @@ import { allEvents, describeBase, dumpBase } from "./inspect.ts";
 import { type DispatchLimits, type EventBaseOptions, backendConfig, dispatchLimits } from "./options.ts";
 import { type SignalSource, hostSignals, signalNumber } from "./signal.ts";
 import { TimerHeap } from "./minheap.ts";
-import {
-  ActiveQueue, activateLater, checkIntegrity, makeQueues, processActive, throwPendingError,
-} from "./queues.ts";
+import { type Watchers, watchedIoPhase } from "./watchers.ts";
+import { ActiveQueue, activateLater, checkIntegrity, makeQueues, processActive, throwPendingError } from "./queues.ts";
 import { type TimeoutArg, checkTimeout, commonTimeoutFor, expireTimers, nextTimeout } from "./timers.ts";
 import {
   type CrossThreadHandle, WakeState, closeWake, crossThreadHandle, ensureWake, noteSignal, poke, wakeBase,
@@ -71,6 +70,8 @@ export class EventBase {
   /** @internal cooperative.ts */ readonly offThread: OffThreadWait = new OffThreadWait();
   /** @internal The loop waits off-thread: changes to the base must interrupt it. */
   waiting = false;
+  /** @internal watchers.ts: null while no watcher or periodic timer exists (the loop tests only this). */
+  watchers: Watchers | null = null;
 
   /** @internal once()'s events not yet run: close() frees them. */
   readonly onceEvents: Set<Event> = new Set<Event>();
@@ -168,7 +169,6 @@ export class EventBase {
     runOnce(this, fd, events, callback, timeout);
   }
 
-
   /**
    * A common timeout of `ms` (libevent's event_base_init_common_timeout): adding many events
    * with it costs O(1) each. The same duration returns the same CommonTimeout; up to 256 per base.
@@ -213,10 +213,11 @@ export class EventBase {
     if (!beginLoop(this, flags)) return -1;
     let result: number = LOOP_CONTINUE;
     try {
-      // The phases of one iteration (checkLoopEnd moves the deferred activations in first).
+      // One iteration's phases (checkLoopEnd moves the deferred activations in); watchers.ts's cost one field test.
       while ((result = checkLoopEnd(this, flags, false)) === LOOP_CONTINUE) {
-        this.ioPhase(this.waitTimeout(flags));
-        if (!this.callbackPhase(flags)) {
+        const watchers = this.watchers;
+        if (watchers === null) this.ioPhase(this.waitTimeout(flags));
+        if ((watchers !== null && !watchedIoPhase(this, watchers, flags)) || !this.callbackPhase(flags)) {
           result = 0;
           break;
         }
@@ -441,6 +442,7 @@ export class EventBase {
     if (this.running) throw new Error("cannot close an EventBase while its loop is running");
     for (const ev of [...allEvents(this, true)]) delInternal(this, ev);
     for (const ev of this.onceEvents) ev.state |= LIST_FREED;
+    this.watchers = null;
     this.onceEvents.clear();
     this.backendState.dealloc();
     this.offThread.close();

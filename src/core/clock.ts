@@ -52,6 +52,11 @@ export class TimeCache {
     return this.cached !== 0 ? this.cached : readClock(this.clockId);
   }
 
+  /** The clock's time now, whatever the cache holds (the cache is left as it is). */
+  read(): number {
+    return readClock(this.clockId);
+  }
+
   /** Reads the clock into the cache (when caching is on). */
   refresh(): void {
     if (this.enabled) this.cached = readClock(this.clockId);

@@ -8,6 +8,7 @@ import { pollMask } from "../backends/helpers.ts";
 import { throwPendingError } from "./queues.ts";
 import { ensureWake } from "./wake.ts";
 import { LOOP_CONTINUE, beginLoop, checkLoopEnd, endLoop } from "./loop-state.ts";
+import { afterWait, beforeWait, idlePhase } from "./watchers.ts";
 
 
 /** What the off-thread wait of a base keeps between iterations. */
@@ -33,16 +34,28 @@ export async function loopCooperative(base: EventBase, flags: number): Promise<n
   let lastYield = performance.now();
   try {
     while ((result = checkLoopEnd(base, flags, true)) === LOOP_CONTINUE) {
+      // With watchers (watchers.ts) prepare runs first and decides the wait (-1: the loop ends).
+      const watchers = base.watchers;
+      const planned = watchers === null ? null : beforeWait(base, watchers, flags);
+      if (planned === -1) {
+        result = 0;
+        break;
+      }
       // Poll without blocking first: a busy base never pays for the off-thread round trip.
       base.ioPhase(0);
       if (base.activeTotal === 0) {
-        const timeout = base.waitTimeout(flags);
+        const timeout = watchers === null ? base.waitTimeout(flags) : planned;
         if (timeout !== 0) {
           await waitOffThread(base, timeout);
           lastYield = performance.now();
           if (base.callbackError) break;
           base.ioPhase(0);
         }
+      }
+      // Check runs after the wait (here after the timers expired, which the poll above did too).
+      if (watchers !== null && !(afterWait(base, watchers) && idlePhase(base, watchers, flags))) {
+        result = 0;
+        break;
       }
       if (!base.callbackPhase(flags)) {
         result = 0;

@@ -5,6 +5,7 @@
 import type { EventBase } from "./base.ts";
 import { EVLOOP } from "./flags.ts";
 import { moveLaterEventsActive, throwPendingError } from "./queues.ts";
+import { watchersKeepAlive } from "./watchers.ts";
 
 /** A loop driver's result while the loop goes on. */
 export const LOOP_CONTINUE = 2;
@@ -43,7 +44,7 @@ export function checkLoopEnd(base: EventBase, flags: number, cooperative: boolea
   base.continueRequested = false;
   if (base.terminate || base.breakRequested || base.callbackError) return 0;
   if (base.addedUser === 0 && base.virtualCount === 0 && base.activeTotal === 0 && base.activeLaterQueue.head === null &&
-    !(cooperative && base.asyncPending > 0) && !(flags & EVLOOP.NO_EXIT_ON_EMPTY)) {
+    !(cooperative && base.asyncPending > 0) && !(flags & EVLOOP.NO_EXIT_ON_EMPTY) && !watchersKeepAlive(base)) {
     return 1;
   }
   moveLaterEventsActive(base);
