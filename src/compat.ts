@@ -90,9 +90,15 @@ export function event_config_new(): EventConfig {
  *
  * @example
  * ```ts
+ * import {
+ *   event_base_free, event_base_new_with_config, event_config_free, event_config_new, event_config_set_max_dispatch_interval,
+ * } from "evffi/compat";
+ *
  * const cfg = event_config_new();
  * event_config_set_max_dispatch_interval(cfg, { tv_sec: 0, tv_usec: 5000 }, 16, 1);
  * const base = event_base_new_with_config(cfg)!;
+ * event_config_free(cfg);
+ * event_base_free(base);
  * ```
  */
 export function event_config_set_max_dispatch_interval(
@@ -157,6 +163,8 @@ export function event_base_new_with_config(cfg: EventConfig | null): EventBase |
  *
  * @example
  * ```ts
+ * import { event_base_dispatch, event_base_free, event_base_new, evtimer_add, evtimer_new } from "evffi/compat";
+ *
  * const base = event_base_new();
  * evtimer_add(evtimer_new(base, () => event_base_free(base), null), { tv_sec: 0, tv_usec: 1000 });
  * event_base_dispatch(base); // returns once the callback ran; the base is freed

@@ -271,9 +271,11 @@ export class EventBase {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
    * const loop = base.loop(EVLOOP.NO_EXIT_ON_EMPTY);
    * setTimeout(() => { base.loopBreak(); base.wake(); }, 10);
    * await loop;
+   * base.close();
    * ```
    */
   wake(): void {
@@ -377,8 +379,11 @@ export class EventBase {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
+   * base.timer(0, () => {});
    * base.loopSync(EVLOOP.NONBLOCK);
    * base.checkIntegrity(); // throws if a counter drifted from what the queues hold
+   * base.close();
    * ```
    */
   checkIntegrity(): void {

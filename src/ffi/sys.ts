@@ -159,8 +159,12 @@ export function eventfdRead(fd: number): number {
  *
  * @example
  * ```ts
+ * const [fd, peer] = sys.socketpair();
  * const n = sys.write(fd, "hello");
- * if (n === null) waitUntilWritable(fd);
+ * if (n === null) console.log("the socket buffer is full: wait for EV.WRITE, then write again");
+ * else console.log(n); // prints: 5
+ * sys.close(fd);
+ * sys.close(peer);
  * ```
  */
 export function write(fd: number, data: Uint8Array | string): number | null {

@@ -52,6 +52,14 @@ export const SUSPEND_RATE = 2;
  *   bev.setCallbacks((b) => b.writeBuffer(b.input), null, (b, what) => (what & (BEV.EOF | BEV.ERROR)) && b.close());
  *   bev.enable(EV.READ);
  * }
+ *
+ * const base = new EventBase();
+ * const [client, server] = bufferEventPair(base);
+ * echo(server);
+ * client.setCallbacks((b) => { console.log(b.input.toString()); b.close(); }).enable(EV.READ);
+ * client.write("ping");
+ * base.loopSync(); // prints: ping
+ * base.close();
  * ```
  */
 export abstract class AbstractBufferEvent {
@@ -145,8 +153,13 @@ export abstract class AbstractBufferEvent {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
+   * const [bev, peer] = bufferEventPair(base);
    * bev.setWatermark(EV.READ, 4, 65536);
-   * bev.getWatermark(EV.READ);   // { low: 4, high: 65536 }
+   * console.log(JSON.stringify(bev.getWatermark(EV.READ))); // prints: {"low":4,"high":65536}
+   * bev.close();
+   * peer.close();
+   * base.close();
    * ```
    */
   getWatermark(what: number): { low: number; high: number } {

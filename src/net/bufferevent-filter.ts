@@ -43,8 +43,15 @@ export interface FilteredBufferEventOptions {
  *   dst.add(header).addBuffer(src);
  *   return "ok";
  * };
+ * const base = new EventBase();
+ * const [fd, peer] = sys.socketpair();
  * const framed = new FilteredBufferEvent(new BufferEvent(base, fd), null, frame);
  * framed.write("hello");    // the socket sends 00 00 00 05 h e l l o
+ * base.loopSync(EVLOOP.ONCE);
+ * console.log(sys.read(peer, 64)!.join(" ")); // prints: 0 0 0 5 104 101 108 108 111
+ * framed.close();
+ * sys.close(peer);
+ * base.close();
  * ```
  */
 export class FilteredBufferEvent<U extends AbstractBufferEvent = AbstractBufferEvent> extends AbstractBufferEvent {
@@ -109,7 +116,13 @@ export class FilteredBufferEvent<U extends AbstractBufferEvent = AbstractBufferE
    *
    * @example
    * ```ts
-   * framed.setTimeouts(30_000, null);
+   * const base = new EventBase();
+   * const [a, b] = bufferEventPair(base);
+   * const framed = new FilteredBufferEvent(a, null, null);
+   * framed.setTimeouts(30_000, null); // report TIMEOUT | READING after 30 s without input
+   * framed.close();
+   * b.close();
+   * base.close();
    * ```
    */
   setTimeouts(readMs: number | null, writeMs: number | null): this {

@@ -18,11 +18,17 @@ import { AbstractBufferEvent, BEV, BEV_FLUSH, SUSPEND_WATERMARK } from "./abstra
  *
  * @example
  * ```ts
+ * const base = new EventBase();
  * const [client, server] = bufferEventPair(base);
  * server.setCallbacks((b) => b.writeBuffer(b.input)).enable(EV.READ);   // an echo
- * client.setCallbacks((b) => console.log(new TextDecoder().decode(b.read()))).enable(EV.READ);
+ * client.setCallbacks((b) => {
+ *   console.log(new TextDecoder().decode(b.read())); // prints: ping
+ *   b.close();
+ *   server.close();
+ * }).enable(EV.READ);
  * client.write("ping");
  * await base.loop();
+ * base.close();
  * ```
  */
 export class PairedBufferEvent extends AbstractBufferEvent {
@@ -86,8 +92,16 @@ export class PairedBufferEvent extends AbstractBufferEvent {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
    * const [a, b] = bufferEventPair(base);
-   * b.setTimeouts(1000, null).enable(EV.READ);   // TIMEOUT | READING if a stays silent for 1 s
+   * b.setCallbacks(null, null, (end, what) => {
+   *   if (what & BEV.TIMEOUT) console.log("a stayed silent"); // prints: a stayed silent
+   *   end.close();
+   *   a.close();
+   * });
+   * b.setTimeouts(10, null).enable(EV.READ);   // TIMEOUT | READING if a stays silent for 10 ms
+   * base.loopSync();
+   * base.close();
    * ```
    */
   setTimeouts(readMs: number | null, writeMs: number | null): this {
@@ -240,9 +254,14 @@ export class PairedBufferEvent extends AbstractBufferEvent {
  *
  * @example
  * ```ts
+ * const base = new EventBase();
  * const [a, b] = bufferEventPair(base);
  * b.setCallbacks((end) => console.log(end.read().length)).enable(EV.READ);
  * a.write("12345");     // b's read callback sees 5 bytes in the next iteration
+ * base.loopSync(EVLOOP.ONCE); // prints: 5
+ * a.close();
+ * b.close();
+ * base.close();
  * ```
  */
 export function bufferEventPair(base: EventBase): [PairedBufferEvent, PairedBufferEvent] {

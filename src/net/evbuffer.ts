@@ -466,9 +466,19 @@ export class EvBuffer {
    *
    * @example
    * ```ts
-   * const fd = fs.openSync("index.html", "r");
+   * import { EvBuffer, sys } from "evffi";
+   * import fs from "node:fs";
+   *
+   * const file = new URL(import.meta.url).pathname; // this script stands in for index.html
+   * const fd = fs.openSync(file, "r");
    * const size = fs.fstatSync(fd).size;
-   * bev.output.add(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`).addFile(fd, 0, size, () => fs.closeSync(fd));
+   * const output = new EvBuffer(); // a BufferEvent's output, say
+   * output.add(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`).addFile(fd, 0, size, () => fs.closeSync(fd));
+   * const [a, b] = sys.socketpair();
+   * output.writeTo(a); // the head with write(), the file's bytes with sendfile() on Linux
+   * output.drain(output.length); // what the socket buffer had no room for; once drained, release() runs
+   * sys.close(a);
+   * sys.close(b);
    * ```
    */
   addFile(fd: number, offset: number, length: number, release?: () => void): this {
@@ -538,6 +548,7 @@ export class EvBuffer {
    * const body = new EvBuffer().add("hello");
    * const head = new EvBuffer().add(`Content-Length: ${body.length}\r\n\r\n`);  // known only now
    * body.prependBuffer(head);   // body: the head, then "hello"; head is empty
+   * console.log(JSON.stringify(body.toString()), head.length); // prints: "Content-Length: 5\r\n\r\nhello" 0
    * ```
    */
   prependBuffer(other: EvBuffer): this {
@@ -734,8 +745,11 @@ export class EvBuffer {
    *
    * @example
    * ```ts
+   * const input = new EvBuffer().add(new Uint8Array([0, 0])).add(new Uint8Array([1, 0])); // two chunks
+   * let frameLength = -1;
    * const head = input.pullup(4);        // a length prefix split across reads, now in one piece
    * if (head !== null) frameLength = new DataView(head.buffer, head.byteOffset, 4).getUint32(0);
+   * console.log(frameLength); // prints: 256
    * ```
    */
   pullup(n?: number): Uint8Array | null {
@@ -836,7 +850,9 @@ export class EvBuffer {
    *
    * @example
    * ```ts
+   * const input = new EvBuffer().add("GET / HTTP/1.1\r\nHost: x\r\n\r\nbody");
    * const eoh = input.searchRange("\r\n\r\n", 0, 8192);   // a head's end within the first 8 KiB, or -1
+   * console.log(eoh); // prints: 23
    * ```
    */
   searchRange(pattern: Uint8Array | string, start: number, end: number): number {
@@ -1012,6 +1028,8 @@ export class EvBuffer {
    *
    * @example
    * ```ts
+   * const out = new EvBuffer();
+   * const record = new Uint8Array(300);
    * out.expand(record.length).add(record);   // one contiguous chunk holds the whole record
    * ```
    */
@@ -1283,7 +1301,12 @@ export class EvBuffer {
    *
    * @example
    * ```ts
-   * const entry = buffer.addCallback((b, { added, deleted }) => { if (deleted > 0 && b.length < high) resume(); });
+   * const buffer = new EvBuffer();
+   * const high = 4;
+   * const entry = buffer.addCallback((b, { deleted }) => {
+   *   if (deleted > 0 && b.length < high) console.log("below the high-water mark again"); // prints: below the high-water mark again
+   * });
+   * buffer.add("hello").drain(3);
    * entry.remove();
    * ```
    */
@@ -1299,9 +1322,10 @@ export class EvBuffer {
    *
    * @example
    * ```ts
+   * const buffer = new EvBuffer();
    * const onChange = () => {};
    * buffer.addCallback(onChange);
-   * buffer.removeCallback(onChange);   // true
+   * console.log(buffer.removeCallback(onChange)); // prints: true
    * ```
    */
   removeCallback(entry: EvBufferCallback | EvBufferChangeCallback): boolean {
@@ -1323,7 +1347,13 @@ export class EvBuffer {
    *
    * @example
    * ```ts
+   * const output = new EvBuffer().add("HTTP/1.1 204 No Content\r\n\r\n");
    * output.freeze("back");     // the response is complete: nothing more may be queued
+   * try {
+   *   output.add("more");
+   * } catch (err) {
+   *   console.log((err as Error).message); // what was refused, and why
+   * }
    * ```
    */
   freeze(end: BufferEnd): this {

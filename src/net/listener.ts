@@ -83,8 +83,12 @@ export class Listener {
    *
    * @example
    * ```ts
-   * const [web] = listenFds();
-   * const listener = Listener.fromFd(base, web!.fd, (fd) => serve(fd));
+   * const base = new EventBase();
+   * // The sockets systemd passed (socket activation); none when started any other way.
+   * const listeners = listenFds().map(({ fd }) => Listener.fromFd(base, fd, (conn) => sys.close(conn)));
+   * console.log(`${listeners.length} inherited listening sockets`);
+   * for (const listener of listeners) listener.close();
+   * base.close();
    * ```
    */
   static fromFd(base: EventBase, fd: number, onAccept: AcceptCallback, options: ListenerOptions = {}): Listener {
@@ -98,7 +102,12 @@ export class Listener {
    *
    * @example
    * ```ts
-   * new Listener(base, { port: 8080 }, onConnection).onError((err) => metrics.acceptErrors++);
+   * const base = new EventBase();
+   * let acceptErrors = 0;
+   * const listener = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => sys.close(fd))
+   *   .onError(() => acceptErrors++); // EMFILE and the like: counted, and accepting goes on
+   * listener.close();
+   * base.close();
    * ```
    */
   onError(callback: (err: SyscallError, listener: Listener) => void): this {
@@ -118,10 +127,16 @@ export class Listener {
    *
    * @example
    * ```ts
-   * const listener = new Listener(base, { port: 8080 }, (fd) => {
+   * const base = new EventBase();
+   * const MAX_OPEN = 1000;
+   * let open = 0;
+   * const listener = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => {
    *   if (++open >= MAX_OPEN) listener.disable(); // enable() again when a connection closes
-   *   serve(fd);
+   *   sys.close(fd);
+   *   open--;
    * });
+   * listener.close();
+   * base.close();
    * ```
    */
   disable(): void {

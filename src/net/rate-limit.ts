@@ -37,8 +37,14 @@ function rateArg(v: unknown, name: string): number {
  *
  * @example
  * ```ts
+ * const base = new EventBase();
+ * const [fd, peer] = sys.socketpair();
+ * const bev = new BufferEvent(base, fd);
  * const limit = new RateLimit({ readRate: 64 * 1024, writeRate: 64 * 1024, tickMs: 100 });  // 640 KB/s each way
  * bev.setRateLimit(limit);
+ * bev.close();
+ * sys.close(peer);
+ * base.close();
  * ```
  */
 export class RateLimit {
@@ -141,9 +147,16 @@ export interface RateLimited {
  *
  * @example
  * ```ts
+ * const base = new EventBase();
  * const group = new RateLimitGroup(base, new RateLimit({ readRate: 1 << 20, writeRate: 1 << 20 }));  // 1 MB/s for all
+ * const pairs = [sys.socketpair(), sys.socketpair()];
+ * const connections = pairs.map(([fd]) => new BufferEvent(base, fd));
  * for (const bev of connections) bev.setRateLimitGroup(group);
- * console.log(group.readLimit, group.totalRead);
+ * console.log(group.readLimit, group.totalRead); // prints: 1048576 0
+ * for (const bev of connections) bev.close();
+ * for (const [, peer] of pairs) sys.close(peer);
+ * group.close();
+ * base.close();
  * ```
  */
 export class RateLimitGroup {
@@ -165,7 +178,11 @@ export class RateLimitGroup {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
+   * const group = new RateLimitGroup(base, new RateLimit({ readRate: 1 << 20, writeRate: 1 << 20 }));
    * group.setLimit(new RateLimit({ readRate: 2 << 20, writeRate: 2 << 20 }));   // night-time: double
+   * group.close();
+   * base.close();
    * ```
    */
   setLimit(limit: RateLimit): void {

@@ -39,12 +39,15 @@ export interface ListenFdsOptions {
  *
  * const base = new EventBase();
  * const [socket] = listenFds();                 // systemd's socket, or none when run by hand
- * new Listener(base, socket?.listening ? { fd: socket.fd } : { port: 8080 }, (fd) => {
+ * // Run by hand, this example listens on a free loopback port (a real service would name one).
+ * const listener = new Listener(base, socket?.listening ? { fd: socket.fd } : { host: "127.0.0.1", port: 0 }, (fd) => {
  *   sys.write(fd, "hello\n");
  *   sys.close(fd);
  * });
  * sdNotify({ READY: 1, STATUS: "serving" });   // false when not run by systemd
+ * base.timer(10, () => listener.close());      // a real service serves until stopped
  * await base.loop();
+ * base.close();
  * ```
  */
 export function listenFds(options: ListenFdsOptions = {}): InheritedSocket[] {

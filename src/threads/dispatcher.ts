@@ -63,8 +63,34 @@ export class Dispatcher {
    *
    * @example
    * ```ts
-   * const workers = await spawnBases(4, new URL("./worker.ts", import.meta.url));
-   * const dispatcher = new Dispatcher(base, { port: 8080 }, workers, { policy: "least-loaded" });
+   * import { BEV, BufferEvent, Dispatcher, EV, EventBase, isMainThread, spawnBases, type WorkerContext } from "evffi";
+   *
+   * // Each worker's main (this same module, loaded in a Worker): echo on the connections handed to it.
+   * export default function worker(ctx: WorkerContext): void {
+   *   ctx.onFd((fd, _data, conn) => {
+   *     new BufferEvent(ctx.base, fd, { closeFd: false }).setCallbacks((b) => b.writeBuffer(b.input), null, (b, what) => {
+   *       if (what & (BEV.EOF | BEV.ERROR)) {
+   *         b.close();
+   *         conn.close();
+   *       }
+   *     }).enable(EV.READ);
+   *   });
+   * }
+   *
+   * if (isMainThread) {
+   *   const base = new EventBase();
+   *   const workers = await spawnBases(2, import.meta.url);
+   *   const dispatcher = new Dispatcher(base, { host: "127.0.0.1", port: 0 }, workers, { policy: "least-loaded" });
+   *   const client = new BufferEvent(base, -1).connect({ host: "127.0.0.1", port: dispatcher.port });
+   *   client.setCallbacks((b) => {
+   *     console.log(b.input.toString()); // prints: hello
+   *     b.close();
+   *     dispatcher.close();
+   *   }, null, (b, what) => (what & BEV.CONNECTED) && b.write("hello")).enable(EV.READ);
+   *   await base.loop();
+   *   await Promise.all(workers.map((w) => w.stop()));
+   *   base.close();
+   * }
    * ```
    */
   constructor(

@@ -124,9 +124,17 @@ function logError(error: unknown): void {
  * @example
  * ```ts
  * import { serve } from "evffi";
- * const server = serve({ port: 8080, fetch: (req) => new Response(`you asked for ${new URL(req.url).pathname}\n`) });
- * console.log(`listening on ${server.url}`);
- * await server.finished; // until server.close() or the signal aborts
+ *
+ * // Port 0 picks a free port; a real server would name one (the default is 3000).
+ * const server = serve({
+ *   hostname: "127.0.0.1",
+ *   port: 0,
+ *   fetch: (req) => new Response(`you asked for ${new URL(req.url).pathname}`),
+ * });
+ * const res = await fetch(new URL("/hello", server.url));
+ * console.log(await res.text()); // prints: you asked for /hello
+ * await server.close();
+ * await server.finished; // settles once the server has closed (or its signal aborted)
  * ```
  */
 export function serve(options: ServeOptions): Server {

@@ -106,9 +106,18 @@ function logError(error: unknown, request: HttpRequest | null): void {
  *
  * @example
  * ```ts
+ * import { EventBase, HttpServer } from "evffi";
+ *
  * const base = new EventBase();
- * const server = new HttpServer(base, { port: 8080 }, (req) => ({ body: `you asked for ${req.target}\n` }));
- * base.loopSync();
+ * // Port 0 picks a free port; a real server names one.
+ * const server = new HttpServer(base, { host: "127.0.0.1", port: 0 }, (req) => ({ body: `you asked for ${req.target}` }));
+ * const { port } = server.address as { port: number };
+ * const running = base.loop(); // runs inside the host's event loop, so fetch() below runs too
+ * const res = await fetch(`http://127.0.0.1:${port}/hello`);
+ * console.log(await res.text()); // prints: you asked for /hello
+ * server.close(); // stops accepting and closes the connections
+ * await running;  // the loop returns: nothing is left to wait for
+ * base.close();
  * ```
  */
 export class HttpServer {
