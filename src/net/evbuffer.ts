@@ -351,6 +351,29 @@ const CRLF_PATTERN = new Uint8Array([CR, LF]);
 let eolLength = 0;
 
 
+/**
+ * A byte queue (libevent's `evbuffer`): bytes are added at the back and taken from the front,
+ * across a linked chain of chunks. Chunks come from a per-thread pool of 16 KiB blocks at stable
+ * addresses, so a socket read or write passes the chunk's address to the kernel and copies
+ * nothing in JS; moving bytes between buffers (`addBuffer`, `removeBuffer`, `prependBuffer`) moves
+ * whole chunks without copying.
+ *
+ * Costs: `add` copies the bytes into the last chunk (a new chunk only when it is full); `drain`
+ * and `remove` free or return chunks to the pool; `peek` and `firstRegion` make no copy;
+ * `readSocket`/`writeSocket` are one `recv`/`send` (or one `readv`/`writev` over several chunks)
+ * per call. A buffer with no change callbacks pays one field check per change.
+ *
+ * @example
+ * ```ts
+ * import { EvBuffer } from "evffi";
+ *
+ * const buf = new EvBuffer();
+ * buf.add("GET / HTTP/1.1\r\n").add("Host: example\r\n\r\n");
+ * console.log(buf.readLine("crlf")); // prints: GET / HTTP/1.1
+ * console.log(buf.length); // prints: 17
+ * buf.drain(buf.length);
+ * ```
+ */
 export class EvBuffer {
   private head: Chunk | null = null;
   private tail: Chunk | null = null;

@@ -37,6 +37,36 @@ export type AcceptCallback = (fd: number, listener: Listener) => void;
 /** How long a Listener starved of descriptors (no spare left) waits before accepting again. */
 const STARVED_RETRY_MS = 100;
 
+/**
+ * A listening socket that accepts connections and hands each new fd to a callback
+ * (libevent's `evconnlistener`). Accepted fds are non-blocking and close-on-exec; the callback owns
+ * them. On each readiness it accepts every waiting connection (until EAGAIN, or until `disable()`
+ * is called from the callback), and when the process runs out of descriptors (EMFILE/ENFILE) it
+ * closes a spare fd kept for that purpose, accepts and closes the waiting connections (each peer
+ * sees a clean close) and reopens the spare, instead of spinning on a socket it cannot accept from.
+ *
+ * Costs: two fds (the listening socket and the spare, an open `/dev/null`) and one persistent
+ * read event on the base; per connection one `accept4` (`accept` plus `fcntl` calls where there is
+ * no accept4) and no allocation besides what the callback does.
+ *
+ * @example
+ * ```ts
+ * import { BufferEvent, EV, EventBase, Listener } from "evffi";
+ *
+ * const base = new EventBase();
+ * const listener = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => {
+ *   new BufferEvent(base, fd).write("hello\n").setCallbacks(null, (b) => b.close()); // close once sent
+ *   listener.close(); // one connection is enough for this example
+ * });
+ * const client = new BufferEvent(base, -1).connect(listener.address);
+ * client.setCallbacks((b) => {
+ *   console.log(b.input.toString().trim()); // prints: hello
+ *   b.close();
+ * }).enable(EV.READ);
+ * base.loopSync();
+ * base.close();
+ * ```
+ */
 export class Listener {
   /** The listening fd. */
   readonly fd: number;
