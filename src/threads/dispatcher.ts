@@ -20,8 +20,10 @@ export interface FdTarget {
   trySendFd(fd: number, payload?: Uint8Array | string): boolean;
 }
 
+/** How a Dispatcher picks a worker: in turn, or the one with the fewest queued records. */
 export type DispatchPolicy = "round-robin" | "least-loaded";
 
+/** How a Dispatcher picks targets, listens, and reports failures. */
 export interface DispatcherOptions {
   /** "round-robin" (default) or "least-loaded". */
   policy?: DispatchPolicy;
@@ -35,12 +37,23 @@ export interface DispatcherOptions {
 
 /** A connection was closed because no worker could take it. */
 export class DispatchError extends Error {
+  /** @param message which connection was closed, and why no worker could take it */
   constructor(message: string) {
     super(message);
     this.name = "DispatchError";
   }
 }
 
+/**
+ * memcached's model of a multi-threaded server: this thread's base accepts connections and hands
+ * each one to a worker base (a {@link WorkerHandle} from spawnBase, or any {@link FdTarget}), which
+ * owns it from then on. Only the descriptor crosses threads: a record in the worker's Mailbox and a
+ * write to its wake fd (coalesced while the worker is awake); the worker makes its own BufferEvent.
+ *
+ * Costs: per connection one `accept4` and one record pushed into a shared ring; no allocation on the
+ * accepting thread beyond the optional payload. The threads are the workers': the Dispatcher
+ * itself runs on the base it was given.
+ */
 export class Dispatcher {
   /** The listening fd. */
   readonly fd: number;
