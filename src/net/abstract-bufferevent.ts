@@ -68,18 +68,27 @@ export abstract class AbstractBufferEvent {
   /** Bytes queued for sending. */
   readonly output: EvBuffer = new EvBuffer();
   // Typed for the base class, so every kind stays assignable to it; setCallbacks() takes `this`'s type.
+  /** The read callback (setCallbacks), typed for the base class so every kind stays assignable to it. */
   protected readCb: DataCallback | null = null;
+  /** The write callback (setCallbacks). */
   protected writeCb: DataCallback | null = null;
+  /** The event callback (setCallbacks). */
   protected eventCb: StatusCallback | null = null;
+  /** The enabled directions (EV.READ, EV.WRITE): writing is enabled from the start, as in libevent. */
   protected enabled: number = EV.WRITE;
+  /** Read low watermark: the read callback waits for this many bytes (0: any). */
   protected readLow = 0;
+  /** Read high watermark: reading pauses while the input holds this many bytes (0: no limit). */
   protected readHigh = 0;
+  /** Write low watermark: the write callback runs once the output drains to this many bytes. */
   protected writeLow = 0;
+  /** Write high watermark (kept for getWatermark; a filter uses it to limit what it passes on). */
   protected writeHigh = 0;
   /** SUSPEND_WATERMARK | SUSPEND_RATE: why reading is paused (0: it is not). */
   protected readSuspended = 0;
   /** shutdownWrite() was called: no more writes. */
   protected shutdownPending = false;
+  /** close() was called. */
   protected isClosed = false;
   /**
    * While reading is paused at the high watermark: a change callback on the input, so that bytes
@@ -88,6 +97,15 @@ export abstract class AbstractBufferEvent {
    */
   private inputWatch: EvBufferCallback | null = null;
 
+  /**
+
+   * A bufferevent on `base`, with empty buffers, writing enabled and reading not (call enable(EV.READ)).
+
+   *
+
+   * @param base the base whose loop runs this bufferevent's callbacks
+
+   */
   constructor(readonly base: EventBase) {}
 
   /** Sets the callbacks (null removes one). Returns this. */
@@ -252,6 +270,7 @@ export abstract class AbstractBufferEvent {
 
   // ---- shared machinery ---------------------------------------------------------------------------
 
+  /** Throws if the bufferevent was closed. */
   protected checkLive(): void {
     if (this.isClosed) throw new Error("this bufferevent is closed");
   }
@@ -277,6 +296,7 @@ export abstract class AbstractBufferEvent {
     if (this.readSuspended === 0 && !this.isClosed) this.readingResumed();
   }
 
+  /** Resumes reading if the input has fallen below the high watermark. */
   protected maybeResumeReading(): void {
     if (this.readSuspended & SUSPEND_WATERMARK && (this.readHigh === 0 || this.input.length < this.readHigh)) {
       this.resumeReading(SUSPEND_WATERMARK);

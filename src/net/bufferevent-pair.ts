@@ -118,6 +118,7 @@ export class PairedBufferEvent extends AbstractBufferEvent {
 
   // ---- the vtable -------------------------------------------------------------------------------
 
+  /** enable(what) was called (the enabled bits and the watermark pause are already updated). */
   protected enableHook(what: number): void {
     if (what & EV.WRITE) {
       this.scheduleTransfer();
@@ -129,21 +130,25 @@ export class PairedBufferEvent extends AbstractBufferEvent {
     }
   }
 
+  /** disable(what) was called. */
   protected disableHook(what: number): void {
     // Nothing polls: a disabled direction simply is not moved (transfer() checks both ends).
     if (what & EV.READ) this.readTimer?.del();
     if (what & EV.WRITE) this.writeTimer?.del();
   }
 
+  /** Bytes were added to the output through write()/writeBuffer(). */
   protected outputQueued(): void {
     this.scheduleTransfer();
     this.armWriteTimer(false);
   }
 
+  /** Reading was paused: stop polling for it. */
   protected override readingSuspended(): void {
     this.readTimer?.del(); // paused by our own watermark: not the peer's silence
   }
 
+  /** Reading may go on: the input fell below the high watermark, or a rate limit refilled. */
   protected readingResumed(): void {
     this.partnerEnd?.scheduleTransfer();
     this.armReadTimer();

@@ -268,24 +268,29 @@ export class BufferEvent extends AbstractBufferEvent {
 
   // ---- the vtable -------------------------------------------------------------------------------
 
+  /** enable(what) was called (the enabled bits and the watermark pause are already updated). */
   protected enableHook(what: number): void {
     if (what & EV.READ) this.armRead();
     if (what & EV.WRITE && this.output.length > 0) this.scheduleFlush();
   }
 
+  /** disable(what) was called. */
   protected disableHook(what: number): void {
     if (what & EV.READ) this.readEvent?.del();
     if (what & EV.WRITE) this.writeEvent?.del();
   }
 
+  /** Bytes were added to the output through write()/writeBuffer(). */
   protected outputQueued(): void {
     this.scheduleFlush();
   }
 
+  /** Reading was paused: stop polling for it. */
   protected override readingSuspended(): void {
     this.readEvent?.del();
   }
 
+  /** Reading may go on: the input fell below the high watermark, or a rate limit refilled. */
   protected readingResumed(): void {
     this.armRead();
   }

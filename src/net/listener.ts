@@ -13,6 +13,7 @@ import { printAs } from "../ffi/mod.ts";
 
 export { localAddress, peerAddress } from "./socket.ts";
 
+/** How a Listener's socket is set up, and whether it starts accepting at once. */
 export interface ListenerOptions {
   /** listen(2) backlog (default 511). */
   backlog?: number;
@@ -32,6 +33,7 @@ export interface ListenerOptions {
   noDelay?: boolean;
 }
 
+/** Receives each accepted connection's fd (non-blocking, close-on-exec; the callback owns it) and the listener. */
 export type AcceptCallback = (fd: number, listener: Listener) => void;
 
 /** How long a Listener starved of descriptors (no spare left) waits before accepting again. */

@@ -17,11 +17,13 @@ const LISTEN_FDS_START = 3;
 
 /** A socket inherited from the service manager: its fd, its name, and what kind of socket it is. */
 export interface InheritedSocket extends SocketKind {
+  /** The descriptor (3 and up, in the order systemd passed them); close-on-exec. */
   fd: number;
   /** LISTEN_FDNAMES' name for it ("unknown" when systemd was given none). */
   name: string;
 }
 
+/** How listenFds() treats the environment variables it reads. */
 export interface ListenFdsOptions {
   /** Remove LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES afterwards, so child processes do not see them (default true). */
   unsetEnvironment?: boolean;

@@ -11,6 +11,7 @@ import { constants as C, errnoCell, hasSymbol, layout as L, libc, NotAvailableEr
 
 /** How a process ended. */
 export interface ProcessExit {
+  /** The process's id. */
   pid: number;
   /** The exit code, when it exited. */
   code: number | null;
@@ -38,6 +39,7 @@ const signalNames = new Map(Object.entries(signals).map(([name, n]) => [n, name]
  * ```
  */
 export class ProcessWatcher {
+  /** The watched process's id. */
   readonly pid: number;
   private readonly pidfd: number;
   private readonly event: Event;

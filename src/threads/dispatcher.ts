@@ -37,7 +37,11 @@ export interface DispatcherOptions {
 
 /** A connection was closed because no worker could take it. */
 export class DispatchError extends Error {
-  /** @param message which connection was closed, and why no worker could take it */
+  /**
+   * A connection closed undelivered.
+   *
+   * @param message which connection was closed, and why no worker could take it
+   */
   constructor(message: string) {
     super(message);
     this.name = "DispatchError";

@@ -57,6 +57,8 @@ export interface FdChannelOptions {
 /** A message lost in transit (its fds were closed), or a broken stream. */
 export class FdChannelError extends Error {
   /**
+   * A message lost, or the stream broken, for the reason `code` names.
+   *
    * @param message what happened
    * @param code CTRUNC (the kernel dropped fds: too many for the receiver's buffer), PROTOCOL (a malformed frame) or TRUNCATED_STREAM (the stream ended in a message)
    * @param fdsClosed how many received descriptors were closed because of it

@@ -83,7 +83,11 @@ export interface MailboxOptions {
 
 /** Thrown by push() when the ring is full: nothing was queued. */
 export class QueueFullError extends RangeError {
-  /** @param capacity the full ring's number of slots, named in the message. */
+  /**
+   * The ring of `capacity` slots was full.
+   *
+   * @param capacity the full ring's number of slots, named in the message.
+   */
   constructor(readonly capacity: number) {
     super(`the mailbox queue is full (${capacity} records): nothing was queued; retry later, or use tryPush/pushWait`);
     this.name = "QueueFullError";

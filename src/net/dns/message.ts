@@ -23,6 +23,8 @@ export type DnsErrorCode = "NXDOMAIN" | "NODATA" | "SERVFAIL" | "REFUSED" | "FOR
 /** A failed lookup, with the name asked for. */
 export class DnsError extends Error {
   /**
+   * A failed lookup of `hostname`, for the reason `code` names.
+   *
    * @param code why the lookup failed
    * @param hostname the name that was asked for
    * @param detail more about the failure, added to the message
