@@ -387,6 +387,7 @@ export class EventBase {
   addVirtual(): void {
     this.virtualCount++;
   }
+  /** Undoes one addVirtual(); with none left, a loop with no events returns. */
   removeVirtual(): void {
     if (this.virtualCount > 0) this.virtualCount--;
     // The last virtual event gone may let a waiting `await loop()` end.

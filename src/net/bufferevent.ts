@@ -25,6 +25,7 @@ export type DataCallback = BaseDataCallback<BufferEvent>;
 /** The event callback of a socket BufferEvent. */
 export type StatusCallback = BaseStatusCallback<BufferEvent>;
 
+/** Options of a BufferEvent: whether it owns its fd. */
 export interface BufferEventOptions {
   /** Close the fd when the bufferevent is closed (default true). */
   closeFd?: boolean;

@@ -5,6 +5,7 @@ import { EventBase } from "../../core/base.ts";
 import type { HttpRequest } from "./parser.ts";
 import { type HttpResponse, HttpServer, type HttpServerOptions } from "./server.ts";
 
+/** serve()'s options: Bun.serve's and Deno.serve's names where they have one, and HttpServer's limits and timeouts. */
 export interface ServeOptions extends Omit<HttpServerOptions, "onError" | "onUpgrade"> {
   /** The port (default 3000, as Bun.serve; 0 picks a free one). */
   port?: number;
@@ -24,7 +25,9 @@ export interface ServeOptions extends Omit<HttpServerOptions, "onError" | "onUpg
 
 /** A running fetch-style server. */
 export interface Server {
+  /** The bound port (the one the kernel picked when 0 was asked). */
   readonly port: number;
+  /** The address listened on. */
   readonly hostname: string;
   /** "http://hostname:port/". */
   readonly url: URL;
@@ -34,6 +37,7 @@ export interface Server {
   readonly closed: boolean;
   /** Stops listening, closes every connection, and resolves when done. */
   close(): Promise<void>;
+  /** close(), for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 

@@ -16,12 +16,15 @@ import { printAs } from "../../ffi/mod.ts";
 /** A response body: bytes, text, or a stream of either (sent chunked, as it comes). */
 export type ResponseBody = string | Uint8Array | ReadableStream<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
 
+/** What an HttpHandler returns: a status, a body, and headers; the server adds the framing. */
 export interface HttpResponse {
   /** 200 by default. */
   status?: number;
+  /** The body (default empty): bytes or text with a Content-Length, or a stream sent chunked. */
   body?: ResponseBody;
   /** Content-Type (default "text/plain"). */
   contentType?: string;
+  /** More header fields, as [name, value] pairs (framing fields such as Content-Length are the server's). */
   headers?: [string, string][];
 }
 
@@ -34,6 +37,7 @@ export type HttpHandler = (request: HttpRequest) => HttpResponse | Uint8Array | 
 /** Takes over an upgraded connection: its BufferEvent, with callbacks cleared, reading disabled, and any bytes after the request head in its input. */
 export type UpgradeHandler = (request: HttpRequest, socket: BufferEvent) => void;
 
+/** Limits, timeouts and hooks of an HttpServer, and its Listener's options. */
 export interface HttpServerOptions extends ParseLimits, ListenerOptions {
   /** Close a connection silent this long between requests, in ms (default 5000; null: never). */
   keepAliveTimeoutMs?: number | null;
@@ -121,6 +125,7 @@ function logError(error: unknown, request: HttpRequest | null): void {
  * ```
  */
 export class HttpServer {
+  /** The Listener accepting the server's connections. */
   readonly listener: Listener;
   private readonly connections = new Set<HttpConnection>();
   private readonly config: HttpServerConfig;
@@ -128,6 +133,7 @@ export class HttpServer {
   private accepting = true;
   private isClosed = false;
 
+  /** Listens on `address` (`{ port, host? }`: host defaults to 0.0.0.0 here, or `{ path }`) and answers each request with `handler`, on `base`'s loop. */
   constructor(readonly base: EventBase, address: AddressSpec, handler: HttpHandler, options: HttpServerOptions = {}) {
     if (typeof handler !== "function") throw new TypeError(`handler must be a function, got ${typeof handler}`);
     if (options.onError !== undefined && typeof options.onError !== "function") throw new TypeError(`onError must be a function, got ${typeof options.onError}`);
