@@ -16,6 +16,7 @@ import { describeEvent } from "./inspect.ts";
 /** A callback: the fd (or signal number, or -1), the EV bits that happened, and the event's arg. */
 // (Method syntax makes the parameter bivariant, so an Event<Foo> is usable as an Event<unknown>.)
 export type EventCallback<A = Event> = { bivariant(fd: number, what: number, arg: A): unknown }["bivariant"];
+/** What EV.FINALIZE events and finalize() run instead of the callback, once the event can no longer run. */
 export type Finalizer<A> = { bivariant(ev: Event<A>, arg: A): unknown }["bivariant"];
 
 /**

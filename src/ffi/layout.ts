@@ -125,7 +125,8 @@ export const layout: Layout = layouts[platform];
 // <sys/timerfd.h>, <linux/time.h>, <asm-generic/socket.h>, <netinet/in.h>, <netinet/tcp.h>,
 // <linux/in6.h>, <sys/wait.h>, <bits/siginfo-consts.h>, <asm-generic/resource.h>; kqueue's numbers
 // are libkqueue's <sys/event.h>.
-const linuxConstants = {
+/** Linux's constants (glibc's and the kernel's headers): the table whose shape {@link Constants} names. */
+export const linuxConstants = {
   AF_UNIX: 1, AF_INET: 2, AF_INET6: 10,
   SOCK_STREAM: 1, SOCK_DGRAM: 2, SOCK_NONBLOCK: 0o4000, SOCK_CLOEXEC: 0o2000000,
   O_NONBLOCK: 0o4000, O_CLOEXEC: 0o2000000, O_RDWR: 2,

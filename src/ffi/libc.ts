@@ -8,7 +8,8 @@ import {
 import { portable, replaceableSymbols } from "./portable.ts";
 import { SyscallError, setErrnoDescriber } from "./errno.ts";
 
-type Buf = ArrayBufferView | null;
+/** Memory passed to C: any typed array or DataView (its bytes), or null for a NULL pointer. */
+export type Buf = ArrayBufferView | null;
 
 /** The libc symbols evffi uses. 64-bit parameters take `U64Arg` (see `u64arg`). */
 export interface Libc {

@@ -336,8 +336,11 @@ export interface PoolStats {
 
 /** A range of a buffer's memory: see EvBuffer.firstRegion(). */
 export interface BufferRegion {
+  /** The first chunk's whole memory (do not keep it: the chunk is reused once drained). */
   readonly bytes: Uint8Array;
+  /** Where the buffer's first byte is in `bytes`. */
   readonly start: number;
+  /** Where the chunk's bytes end: all of the buffer's bytes when `end - start === length`. */
   readonly end: number;
 }
 

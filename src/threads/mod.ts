@@ -8,7 +8,7 @@ export {
 } from "./queue.ts";
 export type { MailboxOptions, MailboxPort, QueueRecord, RecordInput } from "./queue.ts";
 export { FdHandoffError, WorkerError, WorkerHandle, isMainThread, spawnBase, spawnBases } from "./worker.ts";
-export type { Connection, SpawnOptions, WorkerContext, WorkerExit, WorkerMain } from "./worker.ts";
+export type { Connection, SpawnOptions, WorkerContext, WorkerExit, WorkerMain, WorkerState } from "./worker.ts";
 export { DispatchError, Dispatcher } from "./dispatcher.ts";
 export type { DispatchPolicy, DispatcherOptions, FdTarget } from "./dispatcher.ts";
 export { FdChannel, FdChannelError } from "./fd-channel.ts";

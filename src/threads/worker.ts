@@ -166,7 +166,8 @@ export interface WorkerInit {
   base: EventBaseOptions;
 }
 
-type State = "starting" | "running" | "stopping" | "stopped";
+/** Where a worker is in its life: starting, running, stopping (stop() called), stopped. */
+export type WorkerState = "starting" | "running" | "stopping" | "stopped";
 
 /** The main thread's handle on a worker base. */
 export class WorkerHandle<D = unknown> {
@@ -176,7 +177,7 @@ export class WorkerHandle<D = unknown> {
   readonly ready: Promise<this>;
   /** Resolves when the worker has ended and its Worker is gone. Never rejects. */
   readonly closed: Promise<WorkerExit>;
-  private stateValue: State = "starting";
+  private stateValue: WorkerState = "starting";
   private startTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   private readonly sender: MailboxSender;
   private readonly shared: MailboxPort;
@@ -231,7 +232,7 @@ export class WorkerHandle<D = unknown> {
   }
 
   /** "starting", "running", "stopping" or "stopped". */
-  get state(): State {
+  get state(): WorkerState {
     return this.stateValue;
   }
 
