@@ -104,7 +104,7 @@ function closeAll(fds: readonly number[]): number {
  * const sender = new FdChannel(base, left);
  * const receiver = new FdChannel(base, right, {
  *   message({ fds, data }) {
- *     const [fd] = fds; // a new descriptor for the same pipe end: it is ours now
+ *     const [fd] = fds; // a new descriptor for the pipe's read end: ours to close
  *     console.log(new TextDecoder().decode(data), sys.read(fd!, 16)!.length); // prints: a pipe 5
  *     for (const f of fds) sys.close(f);
  *     receiver.close();
@@ -113,8 +113,7 @@ function closeAll(fds: readonly number[]): number {
  * });
  * const [r, w] = sys.pipe();
  * sys.write(w, "hello");
- * sender.send([r], "a pipe"); // the kernel duplicates r into the receiving process (here, this one)
- * sys.close(r);
+ * sender.send([r], "a pipe"); // the channel takes r: it closes it once the kernel has a copy
  * sys.close(w);
  * base.loopSync();
  * base.close();
