@@ -412,6 +412,31 @@ function moduleHref(moduleUrl: string | URL): string {
 /**
  * Starts a Worker whose base runs the default export of `moduleUrl` (see WorkerContext).
  * Records and fds may be sent at once; they are taken when the worker's loop starts.
+ *
+ * Costs: one thread (a Worker) with its own base, its own copy of evffi's modules and a wake fd;
+ * a shared-memory mailbox ring (capacity x slot bytes). Sending a record is a copy into the ring
+ * and at most one write to the worker's wake fd (none while the worker is already awake).
+ *
+ * @example
+ * ```ts
+ * import { isMainThread, spawnBase, type WorkerContext } from "evffi";
+ *
+ * // The worker's main: this same module, loaded in the Worker.
+ * export default function worker(ctx: WorkerContext): void {
+ *   ctx.onRecord((record) => {
+ *     ctx.reply(`worker ${ctx.index} got ${new TextDecoder().decode(record.data)}`);
+ *     ctx.stop();
+ *   });
+ * }
+ *
+ * if (isMainThread) {
+ *   const handle = spawnBase(import.meta.url, { index: 1 });
+ *   handle.onMessage((message) => console.log(message)); // prints: worker 1 got hello
+ *   await handle.ready;
+ *   handle.send({ data: "hello" });
+ *   await handle.closed;
+ * }
+ * ```
  */
 export function spawnBase<D = unknown>(moduleUrl: string | URL, options: SpawnOptions<D> = {}): WorkerHandle<D> {
   if (typeof options !== "object" || options === null) throw new TypeError(`options must be an object, got ${String(options)}`);
