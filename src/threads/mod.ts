@@ -1,8 +1,14 @@
-// evffi's threads layer: worker bases, the cross-thread mailbox (queue + wake fd), the
-// memcached-style dispatcher, and fd passing between processes (SCM_RIGHTS).
-//
-// Ownership rule: another thread never touches a base's objects; it only sends (records into
-// the base's Mailbox, a write to its wake fd). The base's own thread does the work.
+/**
+ * evffi's threads layer: worker bases ({@link spawnBase}: a Worker running its own EventBase),
+ * the cross-thread mailbox ({@link Mailbox}: a shared-memory ring plus the base's wake fd), the
+ * memcached-style {@link Dispatcher}, and fd passing between processes ({@link FdChannel},
+ * SCM_RIGHTS). Everything here is also exported from "evffi".
+ *
+ * Ownership rule: another thread never touches a base's objects; it only sends (records into
+ * the base's Mailbox, a write to its wake fd). The base's own thread does the work.
+ *
+ * @module
+ */
 export {
   Mailbox, MailboxSender, QueueFullError, RecordKind, createMailboxPort, closeRecordFds,
 } from "./queue.ts";
