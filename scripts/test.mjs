@@ -40,7 +40,7 @@ const files = process.argv.slice(2).length
 // the package build, and the layout tables (compared with a C compiler, not run).
 // Files whose subject is not a kernel path (pure parsers, tables, the package, and the trace and
 // REPL output, whose expected text names the Linux flags) run once.
-const portableIrrelevant = /^test\/(minheap|http-parser|http-response|changelist|sockaddr|layout|package|trace|repl|exploring|fd-info|charts)\.test\.ts$/;
+const portableIrrelevant = /^test\/(minheap|http-parser|http-response|changelist|sockaddr|layout|package|trace|repl|exploring|fd-info|charts|docs|doc-examples)\.test\.ts$/;
 const portableFiles = process.env.EVFFI_TEST_PORTABLE === "0" ? [] : files.filter((f) => !portableIrrelevant.test(f));
 const runtimes = (process.env.EVFFI_TEST_RUNTIMES ?? "bun,deno").split(",").map((s) => s.trim()).filter(Boolean);
 

@@ -1,9 +1,34 @@
-// libevent's C API over evffi's EventBase, so a libevent program or test ports line for line:
-// same names, argument order, constants and 0 / -1 return codes. Timeouts are
-// `{ tv_sec, tv_usec }` objects or null. Failures that libevent reports as -1 return -1 here too;
-// `event_get_last_error()` holds the Error that caused it.
-//
-// `event_base_loop` / `event_base_dispatch` keep libevent's synchronous meaning (EventBase.loopSync).
+/**
+ * libevent's C API over evffi's EventBase, so a libevent program or test ports line for line:
+ * same names, argument order, constants and 0 / -1 return codes. Timeouts are
+ * `{ tv_sec, tv_usec }` objects or null. Failures that libevent reports as -1 return -1 here too;
+ * `event_get_last_error()` holds the Error that caused it.
+ *
+ * `event_base_loop` / `event_base_dispatch` keep libevent's synchronous meaning
+ * (`EventBase.loopSync`). Each call is a thin wrapper over the EventBase or Event method of the
+ * same meaning and costs what that method costs.
+ *
+ * @example
+ * ```ts
+ * import { EV_READ, event_add, event_base_dispatch, event_base_free, event_base_new, event_free, event_new } from "evffi/compat";
+ * import { close, socketpair, read, write } from "evffi/sys";
+ *
+ * const base = event_base_new();
+ * const [a, b] = socketpair();
+ * const ev = event_new(base, b, EV_READ, (fd, what, arg) => {
+ *   console.log(arg, new TextDecoder().decode(read(fd, 64)!)); // prints: b says hi
+ * }, "b says")!;
+ * event_add(ev, null);
+ * write(a, "hi");
+ * event_base_dispatch(base); // one callback, then no events are left
+ * event_free(ev);
+ * event_base_free(base);
+ * close(a);
+ * close(b);
+ * ```
+ *
+ * @module
+ */
 import { EventBase, type EventBaseOptions, type TimeoutArg } from "./core/base.ts";
 import type { CommonTimeout } from "./core/common-timeout.ts";
 import { Event } from "./core/event.ts";
@@ -15,27 +40,44 @@ import type { DnsError } from "./net/dns/message.ts";
 import { Resolver } from "./net/dns/resolver.ts";
 import { CheckWatcher, PrepareWatcher } from "./core/watchers.ts";
 
+/** libevent's event flags, the same numbers as {@link EV}: `EV_READ` is `EV.READ`, and so on. */
 export const EV_TIMEOUT = EV.TIMEOUT, EV_READ = EV.READ, EV_WRITE = EV.WRITE, EV_SIGNAL = EV.SIGNAL;
+/** More of libevent's event flags: `EV_PERSIST` is `EV.PERSIST`, and so on. */
 export const EV_PERSIST = EV.PERSIST, EV_ET = EV.ET, EV_FINALIZE = EV.FINALIZE, EV_CLOSED = EV.CLOSED;
+/** libevent's loop flags for {@link event_base_loop}, the same numbers as {@link EVLOOP}. */
 export const EVLOOP_ONCE = EVLOOP.ONCE, EVLOOP_NONBLOCK = EVLOOP.NONBLOCK, EVLOOP_NO_EXIT_ON_EMPTY = EVLOOP.NO_EXIT_ON_EMPTY;
+/** libevent's backend features, the same numbers as {@link Feature}. */
 export const EV_FEATURE_ET = Feature.ET, EV_FEATURE_O1 = Feature.O1, EV_FEATURE_FDS = Feature.FDS;
+/** Backend feature: reports a peer's close (EV_CLOSED) without a read; `Feature.EARLY_CLOSE`. */
 export const EV_FEATURE_EARLY_CLOSE = Feature.EARLY_CLOSE;
+/** What {@link event_base_get_num_events} counts, the same numbers as {@link Count}. */
 export const EVENT_BASE_COUNT_ACTIVE = Count.ACTIVE, EVENT_BASE_COUNT_VIRTUAL = Count.VIRTUAL;
+/** Counts added (pending) events; `Count.ADDED`. */
 export const EVENT_BASE_COUNT_ADDED = Count.ADDED;
+/**
+ * libevent's {@link event_config_set_flag} flags. NOLOCK and STARTUP_IOCP are accepted and
+ * change nothing (a base is single-threaded; there is no IOCP); IGNORE_ENV ignores the EVENT_* variables.
+ */
 export const EVENT_BASE_FLAG_NOLOCK = 0x01, EVENT_BASE_FLAG_IGNORE_ENV = 0x02, EVENT_BASE_FLAG_STARTUP_IOCP = 0x04;
+/** Flags: read the clock on every now() instead of once per loop iteration; use epoll's changelist. */
 export const EVENT_BASE_FLAG_NO_CACHE_TIME = 0x08, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST = 0x10;
+/** Flags: sub-millisecond timer precision (epoll_pwait2 or a timerfd); never use a timerfd for it. */
 export const EVENT_BASE_FLAG_PRECISE_TIMER = 0x20, EVENT_BASE_FLAG_EPOLL_DISALLOW_TIMERFD = 0x40;
 
 /** struct timeval. */
 export interface Timeval {
+  /** Whole seconds. */
   tv_sec: number;
+  /** Microseconds, 0 to 999999. */
   tv_usec: number;
 }
 /** What event_base_init_common_timeout returns: a timeval that also names its common timeout. */
 export interface CommonTimeval extends Timeval {
+  /** The common timeout this timeval stands for, used by {@link event_add}. */
   readonly common: CommonTimeout;
 }
 
+/** An event's callback: the fd (or signal number), the EV bits that fired, and the `arg` given at creation. */
 export type event_callback_fn = (fd: number, what: number, arg: unknown) => unknown;
 
 let lastError: unknown = null;
@@ -76,15 +118,21 @@ function toTimeval(ms: number, out?: Timeval): Timeval {
 
 /** struct event_config. */
 export interface EventConfig {
+  /** Backends not to use, from {@link event_config_avoid_method}. */
   avoid: string[];
+  /** Feature bits the backend must have, from {@link event_config_require_features}. */
   require: number;
+  /** EVENT_BASE_FLAG_* bits, from {@link event_config_set_flag}. */
   flags: number;
   /** From event_config_set_max_dispatch_interval: -1 when unlimited. */
   maxDispatchMs: number;
+  /** From event_config_set_max_dispatch_interval: -1 when unlimited. */
   maxCallbacks: number;
+  /** From event_config_set_max_dispatch_interval: the priorities the limits apply from. */
   minPriority: number;
 }
 
+/** A new, empty configuration for {@link event_base_new_with_config}: a plain object, nothing to free. */
 export function event_config_new(): EventConfig {
   return { avoid: [], require: 0, flags: 0, maxDispatchMs: -1, maxCallbacks: -1, minPriority: 0 };
 }
@@ -95,9 +143,15 @@ export function event_config_new(): EventConfig {
  *
  * @example
  * ```ts
+ * import {
+ *   event_base_free, event_base_new_with_config, event_config_free, event_config_new, event_config_set_max_dispatch_interval,
+ * } from "evffi/compat";
+ *
  * const cfg = event_config_new();
  * event_config_set_max_dispatch_interval(cfg, { tv_sec: 0, tv_usec: 5000 }, 16, 1);
  * const base = event_base_new_with_config(cfg)!;
+ * event_config_free(cfg);
+ * event_base_free(base);
  * ```
  */
 export function event_config_set_max_dispatch_interval(
@@ -112,15 +166,19 @@ export function event_config_set_max_dispatch_interval(
     cfg.minPriority = Math.max(0, min_priority);
   });
 }
+/** Frees a configuration: nothing to do (it is a plain object); kept so ported code runs unchanged. */
 export function event_config_free(_cfg: EventConfig): void {}
+/** Excludes a backend by name ("epoll", "poll", "select", "kqueue"). Returns 0. */
 export function event_config_avoid_method(cfg: EventConfig, method: string): number {
   cfg.avoid.push(method);
   return 0;
 }
+/** Requires backend features (EV_FEATURE_* bits). Returns 0. */
 export function event_config_require_features(cfg: EventConfig, features: number): number {
   cfg.require = features;
   return 0;
 }
+/** Sets an EVENT_BASE_FLAG_* flag. Returns 0. */
 export function event_config_set_flag(cfg: EventConfig, flag: number): number {
   cfg.flags |= flag;
   return 0;
@@ -144,6 +202,7 @@ function configToOptions(cfg: EventConfig | null): EventBaseOptions {
 
 // ---- bases ---------------------------------------------------------------------------------------
 
+/** A base with the default backend: `new EventBase()`. */
 export function event_base_new(): EventBase {
   return new EventBase();
 }
@@ -162,6 +221,8 @@ export function event_base_new_with_config(cfg: EventConfig | null): EventBase |
  *
  * @example
  * ```ts
+ * import { event_base_dispatch, event_base_free, event_base_new, evtimer_add, evtimer_new } from "evffi/compat";
+ *
  * const base = event_base_new();
  * evtimer_add(evtimer_new(base, () => event_base_free(base), null), { tv_sec: 0, tv_usec: 1000 });
  * event_base_dispatch(base); // returns once the callback ran; the base is freed
@@ -170,59 +231,79 @@ export function event_base_new_with_config(cfg: EventConfig | null): EventBase |
 export function event_base_free(base: EventBase): void {
   base.closeWhenLoopReturns();
 }
+/** The backend's name ("epoll", "kqueue", "poll", "select"): {@link EventBase.method}. */
 export function event_base_get_method(base: EventBase): string {
   return base.method;
 }
+/** The backend's EV_FEATURE_* bits: {@link EventBase.features}. */
 export function event_base_get_features(base: EventBase): number {
   return base.features;
 }
+/** The backends this platform has, in order of preference. */
 export function event_get_supported_methods(): string[] {
   return supportedMethods();
 }
+/** Sets the number of priorities (before any event is active). 0, or -1 on failure. */
 export function event_base_priority_init(base: EventBase, n: number): number {
   return attempt(() => base.priorityInit(n));
 }
+/** The number of priorities. */
 export function event_base_get_npriorities(base: EventBase): number {
   return base.priorities;
 }
+/** Runs the loop synchronously with EVLOOP_* flags: {@link EventBase.loopSync}. Returns 0, or 1 when no events were left. */
 export function event_base_loop(base: EventBase, flags: number): number {
   return base.loopSync(flags);
 }
+/** Runs the loop until no events are left or it is told to stop: `event_base_loop(base, 0)`. */
 export function event_base_dispatch(base: EventBase): number {
   return base.loopSync(0);
 }
+/** Ends the loop after `tv` (null: after the current iteration). 0, or -1 on failure. */
 export function event_base_loopexit(base: EventBase, tv: Timeval | null): number {
   return attempt(() => base.loopExit(tv ? (toTimeout(tv) as number) : undefined));
 }
+/** Ends the loop after the callback that is running. 0, or -1 on failure. */
 export function event_base_loopbreak(base: EventBase): number {
   return attempt(() => base.loopBreak());
 }
+/** Makes the loop look for new events before running the next active callback. 0, or -1. */
 export function event_base_loopcontinue(base: EventBase): number {
   return attempt(() => base.loopContinue());
 }
+/** 1 if the last loop ended through loopexit, else 0. */
 export function event_base_got_exit(base: EventBase): number {
   return base.gotExit() ? 1 : 0;
 }
+/** 1 if the last loop ended through loopbreak, else 0. */
 export function event_base_got_break(base: EventBase): number {
   return base.gotBreak() ? 1 : 0;
 }
+/** Runs `cb` once, when `fd` is ready for `events` or after `tv`; the event frees itself. 0, or -1. */
 export function event_base_once(
   base: EventBase, fd: number, events: number, cb: event_callback_fn, arg: unknown, tv: Timeval | null,
 ): number {
   return attempt(() => base.once(fd, events, (f, what) => cb(f, what, arg), toTimeout(tv)));
 }
+/** Fills `tv` with the wall-clock time cached at the start of this loop iteration. Returns 0. */
 export function event_base_gettimeofday_cached(base: EventBase, tv: Timeval): number {
   toTimeval(base.gettimeofdayCached(), tv);
   return 0;
 }
+/** Fills `tv` with the base's monotonic clock (cached per iteration). Returns 0. */
 export function event_gettime_monotonic(base: EventBase, tv: Timeval): number {
   toTimeval(base.now(), tv);
   return 0;
 }
+/** Refreshes the cached time now, from inside a long callback. Returns 0. */
 export function event_base_update_cache_time(base: EventBase): number {
   base.updateCacheTime();
   return 0;
 }
+/**
+ * A timeval that queues its events in one FIFO instead of the timer heap (O(1) adds for many
+ * events with the same duration); null on failure.
+ */
 export function event_base_init_common_timeout(base: EventBase, duration: Timeval): CommonTimeval | null {
   try {
     const common = base.commonTimeout(toTimeout(duration) as number);
@@ -232,6 +313,7 @@ export function event_base_init_common_timeout(base: EventBase, duration: Timeva
     return null;
   }
 }
+/** How many events are in the states EVENT_BASE_COUNT_* names. */
 export function event_base_get_num_events(base: EventBase, flags: number): number {
   return base.count(flags);
 }
@@ -241,6 +323,7 @@ export function event_base_dump_events(base: EventBase, out?: (text: string) => 
   out?.(text);
   return text;
 }
+/** Calls `fn` for every added or active event, stopping at the first non-zero return (which it returns). */
 export function event_base_foreach_event(base: EventBase, fn: (base: EventBase, ev: Event, arg: unknown) => number, arg: unknown): number {
   let rc = 0;
   for (const ev of collect(base)) {
@@ -263,6 +346,10 @@ export function event_self_cbarg(): unknown {
   return selfArg;
 }
 
+/**
+ * A new event on `fd` (-1 for a pure timer) for `events` (EV_* bits); null on failure
+ * (event_get_last_error() says why). Pass event_self_cbarg() as `arg` to receive the event itself.
+ */
 export function event_new(base: EventBase, fd: number, events: number, cb: event_callback_fn, arg: unknown): Event | null {
   try {
     return arg === selfArg ? base.event(fd, events, cb) : base.event(fd, events, cb, arg);
@@ -292,17 +379,23 @@ export function event_assign(
   ev.ext = null;
   return ev;
 }
+/** Makes the event pending, with a timeout (null: none). 0, or -1 on failure. */
 export function event_add(ev: Event, tv: Timeval | CommonTimeval | null): number {
   return attempt(() => ev.add(toTimeout(tv)));
 }
+/** Makes the event non-pending (it can be added again). 0, or -1 on failure. */
 export function event_del(ev: Event): number {
   return attempt(() => ev.del());
 }
+/** {@link event_del}: a base has one thread, so there is no callback in another thread to wait for. */
 export const event_del_noblock = event_del;
+/** {@link event_del}: a base has one thread, so there is no callback in another thread to wait for. */
 export const event_del_block = event_del;
+/** Removes the event's timeout and leaves its I/O or signal pending. 0, or -1 on failure. */
 export function event_remove_timer(ev: Event): number {
   return attempt(() => ev.removeTimer());
 }
+/** Makes the event active with result `res` as if it had fired; `ncalls` counts a signal's arrivals. */
 export function event_active(ev: Event, res: number, ncalls: number): void {
   ev.active(res, Math.max(1, ncalls | 0));
 }
@@ -313,68 +406,91 @@ export function event_pending(ev: Event, what: number, tv?: Timeval | null): num
   if (tv && bits & EV.TIMEOUT && left !== null) toTimeval(ev.eventBase.gettimeofdayCached() + left, tv);
   return bits;
 }
+/** 1 if `ev` is an event that has not been freed, else 0. */
 export function event_initialized(ev: Event | null): number {
   return ev instanceof Event && !ev.closed ? 1 : 0;
 }
+/** Removes and frees the event: `ev.close()`. */
 export function event_free(ev: Event): void {
   ev.close();
 }
+/** Removes the event and runs `cb` (instead of its callback) in the loop once it cannot run again. 0, or -1. */
 export function event_finalize(_flags: number, ev: Event, cb: (ev: Event, arg: unknown) => unknown): number {
   return attempt(() => ev.finalize(cb));
 }
+/** Like {@link event_finalize}, and frees the event after `cb`. 0, or -1. */
 export function event_free_finalize(_flags: number, ev: Event, cb: (ev: Event, arg: unknown) => unknown): number {
   return attempt(() => ev.closeFinalize(cb));
 }
+/** Sets the event's priority (0 is the most urgent); not while it is active. 0, or -1. */
 export function event_priority_set(ev: Event, priority: number): number {
   return attempt(() => {
     ev.priority = priority;
   });
 }
+/** The event's priority. */
 export function event_get_priority(ev: Event): number {
   return ev.priority;
 }
+/** The event's fd, or its signal number, or -1 for a timer. */
 export function event_get_fd(ev: Event): number {
   return ev.fd;
 }
+/** The EV_* bits the event was created with. */
 export function event_get_events(ev: Event): number {
   return ev.events;
 }
+/** The event's callback. */
 export function event_get_callback(ev: Event): event_callback_fn {
   return ev.handler as event_callback_fn;
 }
+/** The `arg` the event's callback receives. */
 export function event_get_callback_arg(ev: Event): unknown {
   return ev.arg;
 }
+/** The base the event belongs to. */
 export function event_get_base(ev: Event): EventBase {
   return ev.eventBase;
 }
 
 // ---- evtimer_* and evsignal_* --------------------------------------------------------------------
 
+/** A new timer event: {@link event_new} with fd -1 and no EV bits. Add it with a timeout. */
 export function evtimer_new(base: EventBase, cb: event_callback_fn, arg: unknown): Event | null {
   return event_new(base, -1, 0, cb, arg);
 }
+/** Re-initializes `ev` as a timer, or makes a new one (see event_assign). */
 export function evtimer_assign(ev: Event | null, base: EventBase, cb: event_callback_fn, arg: unknown): Event | null {
   return event_assign(ev, base, -1, 0, cb, arg);
 }
+/** Adds a timer: {@link event_add}. */
 export const evtimer_add = event_add;
+/** Removes a timer: {@link event_del}. */
 export const evtimer_del = event_del;
+/** EV_TIMEOUT if the timer is pending (and fills `tv` with its expiry), else 0. */
 export function evtimer_pending(ev: Event, tv?: Timeval | null): number {
   return event_pending(ev, EV.TIMEOUT, tv);
 }
+/** {@link event_initialized}, for timers. */
 export const evtimer_initialized = event_initialized;
 
+/** A new persistent signal event for `signal` (a number; see `signals` in evffi/sys). */
 export function evsignal_new(base: EventBase, signal: number, cb: event_callback_fn, arg: unknown): Event | null {
   return event_new(base, signal, EV.SIGNAL | EV.PERSIST, cb, arg);
 }
+/** Re-initializes `ev` as a signal event, or makes a new one (see event_assign). */
 export function evsignal_assign(ev: Event | null, base: EventBase, signal: number, cb: event_callback_fn, arg: unknown): Event | null {
   return event_assign(ev, base, signal, EV.SIGNAL | EV.PERSIST, cb, arg);
 }
+/** Adds a signal event: {@link event_add}. */
 export const evsignal_add = event_add;
+/** Removes a signal event: {@link event_del}. */
 export const evsignal_del = event_del;
+/** EV_SIGNAL if the signal event is pending, else 0. */
 export function evsignal_pending(ev: Event, tv?: Timeval | null): number {
   return event_pending(ev, EV.SIGNAL, tv);
 }
+/** {@link event_initialized}, for signal events. */
 export const evsignal_initialized = event_initialized;
 
 // ---- evwatch_* (libevent 2.2's event2/watch.h) -----------------------------------------------------

@@ -18,7 +18,7 @@
 export { EventBase } from "./core/base.ts";
 export type { EventBaseOptions, TimeoutArg } from "./core/base.ts";
 export { Event } from "./core/event.ts";
-export type { EventCallback } from "./core/event.ts";
+export type { EventCallback, Finalizer } from "./core/event.ts";
 export { CommonTimeout } from "./core/common-timeout.ts";
 export { CheckWatcher, IdleWatcher, LoopWatcher, PrepareWatcher } from "./core/watchers.ts";
 export type { PrepareCallback, WatcherCallback } from "./core/watchers.ts";
@@ -27,10 +27,11 @@ export type { PeriodicCallback, PeriodicSchedule, PeriodicTimerOptions } from ".
 export { Count, describeEvents, EV, EVLOOP, Feature } from "./core/flags.ts";
 export { methodAvailability, supportedMethods } from "./backends/registry.ts";
 export { EvBuffer } from "./net/evbuffer.ts";
-export type { EolStyle } from "./net/evbuffer.ts";
+export type { BufferRegion, EolStyle } from "./net/evbuffer.ts";
 export { BEV, BufferEvent } from "./net/bufferevent.ts";
 export type { BufferEventOptions, ConnectOptions, DataCallback, StatusCallback } from "./net/bufferevent.ts";
 export { AbstractBufferEvent, BEV_FLUSH } from "./net/abstract-bufferevent.ts";
+export type { DataCallback as BufferDataCallback, StatusCallback as BufferStatusCallback } from "./net/abstract-bufferevent.ts";
 export { EvBufferCallback } from "./net/evbuffer-callback.ts";
 export type { EvBufferChange, EvBufferChangeCallback } from "./net/evbuffer-callback.ts";
 export type { BufferEnd } from "./net/evbuffer.ts";
@@ -60,8 +61,9 @@ export type { InheritedSocket, ListenFdsOptions, NotifyState } from "./net/syste
 export { formatAddress, resolveAddress } from "./ffi/sockaddr.ts";
 export type { AddressSpec, SocketAddress } from "./ffi/sockaddr.ts";
 export { parseRequest, parseRequestHead } from "./net/http/parser.ts";
-export type { HeadResult, HttpRequest, ParseLimits, ParseResult } from "./net/http/parser.ts";
+export type { ErrorStatus, HeadResult, HttpRequest, ParseLimits, ParseResult } from "./net/http/parser.ts";
 export { formatHead, formatResponse, httpDate } from "./net/http/response.ts";
+export type { FormatOptions } from "./net/http/response.ts";
 export { ChunkedDecoder } from "./net/http/chunked.ts";
 export { HttpServer } from "./net/http/server.ts";
 export type { HttpHandler, HttpResponse, HttpServerOptions, ResponseBody, UpgradeHandler } from "./net/http/server.ts";
@@ -77,5 +79,5 @@ export {
 } from "./threads/mod.ts";
 export type {
   Connection, DispatcherOptions, DispatchPolicy, FdChannelHandlers, FdChannelOptions, FdMessage, FdTarget, MailboxOptions,
-  MailboxPort, QueueRecord, SpawnOptions, WorkerContext, WorkerExit, WorkerMain,
+  MailboxPort, QueueRecord, SpawnOptions, WorkerContext, WorkerExit, WorkerMain, WorkerState,
 } from "./threads/mod.ts";

@@ -25,14 +25,14 @@
  */
 export { errnoCell, hasSymbol, libc, libcPath } from "./ffi/libc.ts";
 export { portable } from "./ffi/portable.ts";
-export type { Libc } from "./ffi/libc.ts";
+export type { Buf, Libc } from "./ffi/libc.ts";
 export {
   addressOf, isNull, MAX_IO, nativeMemory, NotAvailableError, openLibrary, pointerAddress, readCString, setU64, StableBuffer,
   u64arg,
 } from "./ffi/native.ts";
 export type { NativePointer, NativeType, OpenedLibrary, SymbolSpec, U64Arg } from "./ffi/native.ts";
 export { errnoTables } from "./ffi/errno.ts";
-export { constantTables, layout, layouts, signalTables } from "./ffi/layout.ts";
+export { constantTables, layout, layouts, linuxConstants, signalTables } from "./ffi/layout.ts";
 export type { Constants, Layout } from "./ffi/layout.ts";
 export { cmsgLen, cmsgSpace } from "./ffi/scm.ts";
 export { addressBuffer, decodeAddress, domainOf, encodeAddress } from "./ffi/sockaddr.ts";

@@ -37,6 +37,36 @@ import {
 export type { TimeoutArg } from "./timers.ts";
 export type { EventBaseOptions } from "./options.ts";
 
+/**
+ * An event loop: libevent's `event_base`. It owns one backend (epoll, kqueue, poll or select,
+ * chosen at construction), the events registered on it, a timer min-heap, up to 256 priority
+ * queues of active events, and a monotonic clock cached once per loop iteration.
+ *
+ * Costs: a base holds the backend's fd (epoll/kqueue) and, once something needs to wake it from
+ * outside (signals, `await base.loop()`, other threads), a wake fd (an eventfd on Linux, a pipe
+ * elsewhere). Adding or deleting an fd event costs at most one backend syscall (none with the
+ * epoll changelist until the next wait, and none when the fd already has another event for the same
+ * direction); timers cost no syscall at all (a heap insert, O(log n); O(1) with a
+ * {@link CommonTimeout}). One loop iteration is one wait syscall plus one clock read. A base is
+ * single-threaded: only the thread that made it may touch it (other threads use the threads layer).
+ *
+ * @example
+ * ```ts
+ * import { EV, EventBase, sys } from "evffi";
+ *
+ * const base = new EventBase();
+ * const [a, b] = sys.socketpair();
+ * base.event(b, EV.READ | EV.PERSIST, (fd, _what, ev) => {
+ *   console.log(new TextDecoder().decode(sys.read(fd, 64)!)); // prints: ping
+ *   ev.close(); // nothing left: the loop returns
+ * }).add();
+ * base.timer(5, () => sys.write(a, "ping"));
+ * console.log(base.loopSync()); // prints: 1
+ * base.close();
+ * sys.close(a);
+ * sys.close(b);
+ * ```
+ */
 export class EventBase {
   /** The backend in use ("epoll", "poll", ...). */
   readonly method: string;
@@ -272,9 +302,11 @@ export class EventBase {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
    * const loop = base.loop(EVLOOP.NO_EXIT_ON_EMPTY);
    * setTimeout(() => { base.loopBreak(); base.wake(); }, 10);
    * await loop;
+   * base.close();
    * ```
    */
   wake(): void {
@@ -356,6 +388,7 @@ export class EventBase {
   addVirtual(): void {
     this.virtualCount++;
   }
+  /** Undoes one addVirtual(); with none left, a loop with no events returns. */
   removeVirtual(): void {
     if (this.virtualCount > 0) this.virtualCount--;
     // The last virtual event gone may let a waiting `await loop()` end.
@@ -378,8 +411,11 @@ export class EventBase {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
+   * base.timer(0, () => {});
    * base.loopSync(EVLOOP.NONBLOCK);
    * base.checkIntegrity(); // throws if a counter drifted from what the queues hold
+   * base.close();
    * ```
    */
   checkIntegrity(): void {

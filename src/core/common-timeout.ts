@@ -4,6 +4,25 @@
 // and remove, and only the head sits in the timer heap, through one internal event.
 import type { Event } from "./event.ts";
 
+/**
+ * A timeout duration shared by many events (libevent's common timeouts), from
+ * {@link EventBase.commonTimeout}. Pass it to `ev.add()` in place of a number of ms. Events added
+ * with it fire in the order they were added, so they wait in a FIFO linked through the events
+ * themselves: O(1) to add and remove, and only the earliest sits in the timer heap. Use it for
+ * per-connection idle timeouts, where a heap of thousands of equal durations would cost O(log n)
+ * per re-arm. A base allows up to 256.
+ *
+ * @example
+ * ```ts
+ * import { EventBase } from "evffi";
+ *
+ * const base = new EventBase();
+ * const idle = base.commonTimeout(20);
+ * for (let i = 0; i < 3; i++) base.event(-1, 0, () => console.log(`connection ${i} idle`)).add(idle);
+ * base.loopSync(); // prints: connection 0 idle
+ * base.close();
+ * ```
+ */
 export class CommonTimeout {
   /** The shared duration in ms. */
   readonly duration: number;

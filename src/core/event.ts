@@ -16,6 +16,7 @@ import { describeEvent } from "./inspect.ts";
 /** A callback: the fd (or signal number, or -1), the EV bits that happened, and the event's arg. */
 // (Method syntax makes the parameter bivariant, so an Event<Foo> is usable as an Event<unknown>.)
 export type EventCallback<A = Event> = { bivariant(fd: number, what: number, arg: A): unknown }["bivariant"];
+/** What EV.FINALIZE events and finalize() run instead of the callback, once the event can no longer run. */
 export type Finalizer<A> = { bivariant(ev: Event<A>, arg: A): unknown }["bivariant"];
 
 /**
@@ -36,6 +37,32 @@ export class EventExtras<A = unknown> {
   finalizer: Finalizer<A> | null = null;
 }
 
+/**
+ * One registration on a base (libevent's `struct event`): an fd's readiness (`EV.READ`,
+ * `EV.WRITE`, `EV.CLOSED`), a signal (`EV.SIGNAL`), a timeout, or several at once, and the callback
+ * to run. Made by {@link EventBase.event}, {@link EventBase.timer} or {@link EventBase.signal}; an
+ * event is reusable: `add()` and `del()` as often as needed, then `close()`.
+ *
+ * Costs: one object per event, no per-callback allocation (the callback receives the fd, the EV
+ * bits that fired and `arg`). `add()` on an fd costs at most one backend syscall (when the fd's
+ * interest changes), a timeout a heap insert; a persistent event stays registered between
+ * callbacks and costs nothing to re-arm but a heap update for its timeout.
+ *
+ * @example
+ * ```ts
+ * import { EV, EventBase } from "evffi";
+ *
+ * const base = new EventBase();
+ * let ticks = 0;
+ * const ev = base.event(-1, EV.PERSIST, (_fd, what, self) => {
+ *   if (what & EV.TIMEOUT) console.log(`tick ${++ticks}`); // prints: tick 1
+ *   if (ticks === 3) self.close();
+ * });
+ * ev.add(5); // a pure timer (fd -1), every 5 ms while persistent
+ * base.loopSync(); // three ticks, then no events are left
+ * base.close();
+ * ```
+ */
 export class Event<A = unknown> {
   /** @internal */ base: EventBase;
   /** The fd, the signal number for EV.SIGNAL events, or -1 for pure timers. */

@@ -97,10 +97,22 @@ function formatArg(a: unknown): string {
 
 /** A failed system call: errno, its name, the syscall and the arguments it was given. */
 export class SyscallError extends Error {
+  /** The errno number, as this platform numbers it. */
   readonly errno: number;
+  /** The errno's name: "EBADF", "ECONNREFUSED", ... */
   readonly code: string;
+  /** The system call that failed: "connect", "read", ... */
   readonly syscall: string;
+  /** The arguments it was given (buffers summarized), for the message and for logs. */
   readonly args: readonly unknown[];
+  /**
+   * The error for `syscall` failing with `errno`; the message names the errno, the call and its arguments.
+   *
+   * @param syscall the system call that failed
+   * @param errno the errno it left
+   * @param args the arguments it was given
+   * @param context what evffi was doing, added to the message
+   */
   constructor(syscall: string, errno: number, args: readonly unknown[] = [], context?: string) {
     const code = errnoName(errno);
     const text = describeErrno(errno);

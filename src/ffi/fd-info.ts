@@ -16,6 +16,7 @@ const SIOCOUTQ = 0x5411;
 
 /** What `fdInfo()` tells about a file descriptor. */
 export interface FdInfo {
+  /** The descriptor asked about. */
   fd: number;
   /** What the fd is. */
   kind: "socket" | "pipe" | "eventfd" | "epoll" | "timerfd" | "signalfd" | "pidfd" | "file" | "device" | "other";

@@ -3,27 +3,38 @@
 // a C compiler's answer whenever one is installed. Offsets are in bytes; all hosts are little-endian.
 import { os, platform } from "./runtime.ts";
 
+/** Struct sizes and field offsets (bytes) of one platform's C structs, as evffi reads and writes them. */
 export interface Layout {
+  /** struct epoll_event (packed on x86_64). */
   epoll_event: { size: number; events: number; data: number };
+  /** struct pollfd. */
   pollfd: { size: number; fd: number; events: number; revents: number };
   /** Bytes of the libc fd_set (FD_SETSIZE bits); select() also accepts larger sets. */
   fd_set: { size: number };
   /** struct kevent of this platform's kqueue (libkqueue on Linux uses the 32-byte BSD layout). */
   kevent: { size: number; ident: number; filter: number; flags: number; fflags: number; data: number; udata: number };
+  /** struct msghdr; the `*Size` fields say how wide the length fields are. */
   msghdr: {
     size: number; name: number; namelen: number; iov: number; iovlen: number; iovlenSize: 4 | 8;
     control: number; controllen: number; controllenSize: 4 | 8; flags: number;
   };
+  /** struct iovec. */
   iovec: { size: number; base: number; len: number };
   /** cmsghdr: len is `lenSize` bytes wide; data starts at `data`; CMSG_ALIGN rounds to `align`. */
   cmsghdr: { size: number; len: number; lenSize: 4 | 8; level: number; type: number; data: number; align: number };
+  /** struct timespec. */
   timespec: { size: number; sec: number; nsec: number };
+  /** struct itimerspec (timerfd_settime). */
   itimerspec: { size: number; interval: number; value: number };
+  /** struct timeval; `usecSize` is the width of tv_usec. */
   timeval: { size: number; sec: number; usec: number; usecSize: 4 | 8 };
   /** sockaddr_*: BSDs put a length byte before a one-byte family; Linux has a two-byte family. */
   sockaddr_in: { size: number; family: number; familySize: 1 | 2; len: number | null; port: number; addr: number };
+  /** struct sockaddr_in6. */
   sockaddr_in6: { size: number; family: number; port: number; flowinfo: number; addr: number; scope_id: number };
+  /** struct sockaddr_un; `path` is where sun_path starts. */
   sockaddr_un: { size: number; family: number; path: number };
+  /** struct rlimit. */
   rlimit: { size: number; cur: number; max: number };
   /** siginfo_t as waitid() fills it for a child: signal, code (CLD_*), pid, status. */
   siginfo: { size: number; signo: number; code: number; pid: number; status: number };
@@ -113,6 +124,7 @@ const freebsd: Layout = {
   in_pktinfo: { size: 0, ifindex: 0, specDst: 0, addr: 0 },
 };
 
+/** Every platform's Layout, keyed "linux-x64", "darwin-arm64", ... */
 export const layouts: Record<string, Layout> = {
   "linux-x64": linuxX64,
   "linux-arm64": linuxArm64,
@@ -130,7 +142,8 @@ export const layout: Layout = layouts[platform];
 // <sys/timerfd.h>, <linux/time.h>, <asm-generic/socket.h>, <netinet/in.h>, <netinet/tcp.h>,
 // <linux/in6.h>, <sys/wait.h>, <bits/siginfo-consts.h>, <asm-generic/resource.h>; kqueue's numbers
 // are libkqueue's <sys/event.h>.
-const linuxConstants = {
+/** Linux's constants (glibc's and the kernel's headers): the table whose shape {@link Constants} names. */
+export const linuxConstants = {
   AF_UNIX: 1, AF_INET: 2, AF_INET6: 10,
   SOCK_STREAM: 1, SOCK_DGRAM: 2, SOCK_NONBLOCK: 0o4000, SOCK_CLOEXEC: 0o2000000,
   O_NONBLOCK: 0o4000, O_CLOEXEC: 0o2000000, O_RDWR: 2,
@@ -167,6 +180,7 @@ const linuxConstants = {
   RTLD_NOW: 0x2, RTLD_NODELETE: 0x1000,
 };
 
+/** The names and numbers of one platform's C constants (AF_*, SOCK_*, O_*, EPOLL*, ...). */
 export type Constants = typeof linuxConstants;
 
 // macOS, from xnu's headers (bsd/...), except the clocks, which come from Libc's <time.h>.
@@ -236,6 +250,7 @@ const freebsdConstants: Constants = {
   IP_PKTINFO: 0, IP_SENDSRCADDR: 7, IPV6_RECVPKTINFO: 36,
 };
 
+/** Every operating system's Constants, keyed "linux", "darwin", "freebsd". */
 export const constantTables: Record<string, Constants> = {
   linux: linuxConstants,
   darwin: darwinConstants,
@@ -260,6 +275,7 @@ const bsdSignals: Record<string, number> = {
   SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGINFO: 29, SIGUSR1: 30, SIGUSR2: 31,
 };
 
+/** Signal numbers by name ("SIGINT": 2, ...) for each operating system. */
 export const signalTables: Record<string, Record<string, number>> = { linux: linuxSignals, darwin: bsdSignals, freebsd: bsdSignals };
 /** Signal numbers of the host OS by name. */
 export const signals: Readonly<Record<string, number>> = Object.freeze(signalTables[os]);

@@ -9,65 +9,110 @@ import {
 import { portable, replaceableSymbols } from "./portable.ts";
 import { SyscallError, setErrnoDescriber } from "./errno.ts";
 
-type Buf = ArrayBufferView | null;
+/** Memory passed to C: any typed array or DataView (its bytes), or null for a NULL pointer. */
+export type Buf = ArrayBufferView | null;
 
 /** The libc symbols evffi uses. 64-bit parameters take `U64Arg` (see `u64arg`). */
 export interface Libc {
+  /** read(2). */
   read(fd: number, buf: Buf, count: U64Arg): number;
+  /** write(2). */
   write(fd: number, buf: Buf, count: U64Arg): number;
+  /** readv(2). */
   readv(fd: number, iov: Buf, iovcnt: number): number;
+  /** writev(2). */
   writev(fd: number, iov: Buf, iovcnt: number): number;
+  /** recv(2). */
   recv(fd: number, buf: Buf, len: U64Arg, flags: number): number;
+  /** send(2). */
   send(fd: number, buf: Buf, len: U64Arg, flags: number): number;
   /** recv() into native memory at `address` (a pooled chunk's): no view is made per call. */
   recvAt(fd: number, address: U64Arg, len: U64Arg, flags: number): number;
   /** send() from native memory at `address`. */
   sendAt(fd: number, address: U64Arg, len: U64Arg, flags: number): number;
+  /** sendmsg(2). */
   sendmsg(fd: number, msg: Buf, flags: number): number;
+  /** recvmsg(2). */
   recvmsg(fd: number, msg: Buf, flags: number): number;
+  /** sendto(2). */
   sendto(fd: number, buf: Buf, len: U64Arg, flags: number, addr: Buf, addrlen: number): number;
+  /** recvfrom(2). */
   recvfrom(fd: number, buf: Buf, len: U64Arg, flags: number, addr: Buf, addrlen: Buf): number;
   /** Linux: many datagrams per call (mmsghdr array of `vlen`); absent elsewhere. */
   recvmmsg(fd: number, msgvec: Buf, vlen: number, flags: number, timeout: Buf | null): number;
+  /** sendmmsg(2). */
   sendmmsg(fd: number, msgvec: Buf, vlen: number, flags: number): number;
+  /** close(2). */
   close(fd: number): number;
+  /** dup(2). */
   dup(fd: number): number;
+  /** getpid(2). */
   getpid(): number;
+  /** kill(2). */
   kill(pid: number, sig: number): number;
+  /** strerror(3): the message for an errno, as a C string (read it with readCString). */
   strerror(errnum: number): NativePointer;
+  /** abs(3): the cheapest libc call, for measuring the FFI call itself. */
   abs(n: number): number;
+  /** socket(2). */
   socket(domain: number, type: number, protocol: number): number;
+  /** socketpair(2). */
   socketpair(domain: number, type: number, protocol: number, sv: Buf): number;
+  /** bind(2). */
   bind(fd: number, addr: Buf, len: number): number;
+  /** listen(2). */
   listen(fd: number, backlog: number): number;
+  /** accept(2). */
   accept(fd: number, addr: Buf, len: Buf): number;
+  /** accept4(2). */
   accept4(fd: number, addr: Buf, len: Buf, flags: number): number;
+  /** connect(2). */
   connect(fd: number, addr: Buf, len: number): number;
+  /** getsockopt(2). */
   getsockopt(fd: number, level: number, name: number, value: Buf, len: Buf): number;
+  /** setsockopt(2). */
   setsockopt(fd: number, level: number, name: number, value: Buf, len: number): number;
+  /** getsockname(2). */
   getsockname(fd: number, addr: Buf, len: Buf): number;
+  /** getpeername(2). */
   getpeername(fd: number, addr: Buf, len: Buf): number;
+  /** shutdown(2). */
   shutdown(fd: number, how: number): number;
   /** fcntl with one int argument (F_GETFL, F_SETFL, F_GETFD, F_SETFD, F_DUPFD_CLOEXEC). */
   fcntl(fd: number, cmd: number, arg: number): number;
+  /** pipe(2). */
   pipe(fds: Buf): number;
+  /** pipe2(2). */
   pipe2(fds: Buf, flags: number): number;
+  /** poll(2). */
   poll(fds: Buf, nfds: U64Arg, timeoutMs: number): number;
+  /** select(2). */
   select(nfds: number, readfds: Buf, writefds: Buf, exceptfds: Buf, timeout: Buf): number;
+  /** clock_gettime(2). */
   clock_gettime(clock: number, ts: Buf): number;
+  /** getrlimit(2). */
   getrlimit(resource: number, rlim: Buf): number;
+  /** setrlimit(2). */
   setrlimit(resource: number, rlim: Buf): number;
+  /** unlink(2). */
   unlink(path: Buf): number;
   /** Linux 5.3+ (glibc 2.36): an fd that becomes readable when the process ends. */
   pidfd_open(pid: number, flags: number): number;
+  /** pidfd_send_signal(2). */
   pidfd_send_signal(pidfd: number, sig: number, info: Buf | null, flags: number): number;
+  /** waitid(2). */
   waitid(idtype: number, id: number, info: Buf, options: number): number;
   /** Returns an errno (0 on success), not -1. */
   posix_spawnp(pid: Buf, file: Buf, fileActions: Buf, attr: Buf | null, argv: Buf, envp: Buf): number;
+  /** posix_spawn_file_actions_init(3). */
   posix_spawn_file_actions_init(actions: Buf): number;
+  /** posix_spawn_file_actions_destroy(3). */
   posix_spawn_file_actions_destroy(actions: Buf): number;
+  /** posix_spawn_file_actions_adddup2(3). */
   posix_spawn_file_actions_adddup2(actions: Buf, fd: number, newFd: number): number;
+  /** posix_spawn_file_actions_addchdir_np(3). */
   posix_spawn_file_actions_addchdir_np(actions: Buf, path: Buf): number;
+  /** posix_spawn_file_actions_addopen(3). */
   posix_spawn_file_actions_addopen(actions: Buf, fd: number, path: Buf, oflag: number, mode: number): number;
   /** open(2) without a mode (never with O_CREAT). */
   open(path: Buf, flags: number): number;
@@ -75,14 +120,23 @@ export interface Libc {
   readlink(path: Buf, out: Buf, size: U64Arg): number;
   /** ioctl(2) with one pointer argument (FIONREAD, SIOCOUTQ). */
   ioctl(fd: number, request: U64Arg, arg: Buf): number;
+  /** epoll_create1(2). */
   epoll_create1(flags: number): number;
+  /** epoll_ctl(2). */
   epoll_ctl(epfd: number, op: number, fd: number, event: Buf): number;
+  /** epoll_wait(2). */
   epoll_wait(epfd: number, events: Buf, maxevents: number, timeoutMs: number): number;
+  /** epoll_pwait2(2). */
   epoll_pwait2(epfd: number, events: Buf, maxevents: number, timeout: Buf, sigmask: Buf): number;
+  /** eventfd(2). */
   eventfd(initval: number, flags: number): number;
+  /** timerfd_create(2). */
   timerfd_create(clock: number, flags: number): number;
+  /** timerfd_settime(2). */
   timerfd_settime(fd: number, flags: number, newValue: Buf, oldValue: Buf): number;
+  /** kqueue(2). */
   kqueue(): number;
+  /** kevent(2). */
   kevent(kq: number, changes: Buf, nchanges: number, events: Buf, nevents: number, timeout: Buf): number;
   /** glibc 2.34+ has it in libc itself; used only to pin libkqueue in memory. */
   dlopen(path: Buf, flags: number): NativePointer;

@@ -26,8 +26,11 @@ if (runtime === "bun") {
  * opaque pointer that C returned and that JS never dereferences directly. */
 export type NativeType = "i8" | "u8" | "i16" | "u16" | "i32" | "u32" | "i64" | "u64" | "f64" | "buf" | "nbuf" | "ptr" | "void";
 
+/** How to bind one C function: its argument and result types, and whether it may be missing. */
 export interface SymbolSpec {
+  /** The argument types, in order. */
   args: readonly NativeType[];
+  /** The result type. */
   result: NativeType;
   /** Absent on some platforms or libc versions: resolved to a throwing stub instead of failing the load. */
   optional?: boolean;
@@ -45,7 +48,14 @@ export type NativePointer = { readonly __nativePointer: unique symbol } | null;
 
 /** Raised when calling a symbol that this platform's library does not have. */
 export class NotAvailableError extends Error {
+  /** The C symbol that was called. */
   readonly symbol: string;
+  /**
+   * `symbol` is missing from `library` on this platform.
+   *
+   * @param symbol the C function asked for
+   * @param library the library it was looked up in
+   */
   constructor(symbol: string, library: string) {
     super(`${symbol}() is not available on this platform (${platform}, ${library})`);
     this.name = "NotAvailableError";
@@ -63,6 +73,7 @@ const denoTypes: Record<NativeType, string> = {
   f64: "f64", buf: "buffer", nbuf: "buffer", ptr: "pointer", void: "void",
 };
 
+/** A library opened with openLibrary(): its bound symbols, and which optional ones it lacks. */
 export interface OpenedLibrary<T> {
   /** The path that was opened. */
   path: string;
@@ -70,6 +81,7 @@ export interface OpenedLibrary<T> {
   symbols: T;
   /** Names of optional symbols this library lacks. */
   missing: Set<string>;
+  /** Closes the library: its symbols must not be called afterwards. */
   close(): void;
 }
 
@@ -205,9 +217,13 @@ export function addressOf(view: ArrayBufferView): bigint {
  * Keep the StableBuffer referenced for as long as C may use the address.
  */
 export class StableBuffer {
+  /** The memory, as bytes. */
   readonly bytes: Uint8Array;
+  /** The same memory, for reading and writing fields. */
   readonly view: DataView;
+  /** The memory's native address, for storing into C structs. */
   readonly address: bigint;
+  /** `size` bytes of zeroed memory at a fixed address. */
   constructor(readonly size: number) {
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`StableBuffer size must be a positive integer, got ${size}`);
     const buffer = new ArrayBuffer(size);

@@ -4,6 +4,7 @@
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;
 
+/** The JavaScript runtimes evffi runs on. */
 export type RuntimeName = "bun" | "deno";
 
 /** The host runtime, decided once from `globalThis`. */
@@ -19,7 +20,9 @@ export const runtime: RuntimeName = (() => {
 /** Runtime version string, e.g. "bun 1.4.5" or "deno 2.9.6". */
 export const runtimeVersion: string = runtime === "bun" ? `bun ${g.Bun.version}` : `deno ${g.Deno.version.deno}`;
 
+/** The operating systems evffi has layouts and constants for. */
 export type OsName = "linux" | "darwin" | "freebsd";
+/** The CPU architectures evffi has layouts for. */
 export type ArchName = "x64" | "arm64";
 
 function detectOs(): OsName {
@@ -35,7 +38,9 @@ function detectArch(): ArchName {
   throw new Error(`evffi does not support the CPU architecture ${JSON.stringify(arch)} (x86_64, aarch64)`);
 }
 
+/** The operating system, decided once at load. */
 export const os: OsName = detectOs();
+/** The CPU architecture, decided once at load. */
 export const arch: ArchName = detectArch();
 /** Key of the layout and constant tables: "linux-x64", "darwin-arm64", ... */
 export const platform = `${os}-${arch}` as const;

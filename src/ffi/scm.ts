@@ -19,6 +19,7 @@ export const cmsgSpace = (bytes: number): number => alignUp(CM.data) + alignUp(b
 /** CMSG_LEN(bytes) */
 export const cmsgLen = (bytes: number): number => alignUp(CM.data) + bytes;
 
+/** What one ScmRights receive returned: the payload, the descriptors, and whether the kernel dropped some. */
 export interface ReceivedFds {
   /** Payload bytes received (a copy); empty at end of stream. */
   data: Uint8Array;
@@ -39,13 +40,16 @@ function readSize(view: DataView, offset: number, size: 4 | 8): number {
 
 /** Sends and receives descriptors with a payload over AF_UNIX sockets. Not thread-shared. */
 export class ScmRights {
+  /** Most descriptors one message carries. */
   readonly maxFds: number;
+  /** Most payload bytes one message carries. */
   readonly maxPayload: number;
   private msg: StableBuffer;
   private iov: StableBuffer;
   private payload: StableBuffer;
   private control: StableBuffer;
 
+  /** Allocates the message, iovec, payload and control buffers once, sized for `maxFds` (1..253) and `maxPayload`. */
   constructor({ maxFds = 16, maxPayload = 4096 } = {}) {
     if (!Number.isInteger(maxFds) || maxFds < 1 || maxFds > 253) throw new RangeError(`maxFds must be 1..253, got ${maxFds}`);
     if (!Number.isInteger(maxPayload) || maxPayload < 1) throw new RangeError(`maxPayload must be a positive integer, got ${maxPayload}`);

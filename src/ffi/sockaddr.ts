@@ -3,6 +3,7 @@
 // platform's sockaddr layouts.
 import { constants as C, layout as L } from "./layout.ts";
 
+/** A decoded socket address: IPv4 or IPv6 (numeric host, port), or a Unix-domain path ("@name" for a Linux abstract name). */
 export type SocketAddress =
   | { family: "ipv4"; host: string; port: number }
   | { family: "ipv6"; host: string; port: number; scopeId?: number }

@@ -68,7 +68,22 @@ export function isOpen(fd: number): boolean {
   return libc.fcntl(fd, C.F_GETFD, 0) !== -1;
 }
 
-/** A connected pair of sockets (AF_UNIX, SOCK_STREAM by default), non-blocking and close-on-exec. */
+/**
+ * A connected pair of sockets (AF_UNIX, SOCK_STREAM by default), non-blocking and close-on-exec:
+ * one `socketpair` call (plus `fcntl` calls where the platform lacks SOCK_NONBLOCK/SOCK_CLOEXEC).
+ *
+ * @example
+ * ```ts
+ * import { close, read, socketpair, write } from "evffi/sys";
+ *
+ * const [a, b] = socketpair();
+ * write(a, "ping");
+ * console.log(new TextDecoder().decode(read(b, 16)!)); // prints: ping
+ * console.log(read(b, 16)); // prints: null
+ * close(a);
+ * close(b);
+ * ```
+ */
 export function socketpair(type = C.SOCK_STREAM, { nonBlocking = true } = {}): [number, number] {
   checkInteger(type, "type", 0, INT_MAX);
   const sv = new Int32Array(2);
@@ -105,7 +120,20 @@ export function socket(domain: number, type: number, protocol = 0): number {
   return fd;
 }
 
-/** A pipe [readEnd, writeEnd], non-blocking and close-on-exec. */
+/**
+ * A pipe [readEnd, writeEnd], non-blocking and close-on-exec (`pipe2`, or `pipe` and `fcntl`).
+ *
+ * @example
+ * ```ts
+ * import { close, pipe, read, write } from "evffi/sys";
+ *
+ * const [r, w] = pipe();
+ * write(w, "data");
+ * close(w);
+ * console.log(read(r, 16)!.length, read(r, 16)!.length); // prints: 4 0
+ * close(r);
+ * ```
+ */
 export function pipe({ nonBlocking = true } = {}): [number, number] {
   if (typeof nonBlocking !== "boolean") throw new TypeError(`nonBlocking must be a boolean, got ${describeValue(nonBlocking)}`);
   const fds = new Int32Array(2);
@@ -159,8 +187,12 @@ export function eventfdRead(fd: number): number {
  *
  * @example
  * ```ts
+ * const [fd, peer] = sys.socketpair();
  * const n = sys.write(fd, "hello");
- * if (n === null) waitUntilWritable(fd);
+ * if (n === null) console.log("the socket buffer is full: wait for EV.WRITE, then write again");
+ * else console.log(n); // prints: 5
+ * sys.close(fd);
+ * sys.close(peer);
  * ```
  */
 export function write(fd: number, data: Uint8Array | string): number | null {
@@ -176,7 +208,21 @@ export function write(fd: number, data: Uint8Array | string): number | null {
 
 /**
  * Reads up to `max` bytes (or into `into`). Returns the bytes read (empty at EOF), or null for
- * EAGAIN on a non-blocking fd. Other errors throw.
+ * EAGAIN on a non-blocking fd. Other errors throw. One `read` call; with a number, it allocates
+ * the result (pass a Uint8Array to read into it and get a view of the bytes read).
+ *
+ * @example
+ * ```ts
+ * import { close, read, socketpair, write } from "evffi/sys";
+ *
+ * const [a, b] = socketpair();
+ * const into = new Uint8Array(64);
+ * write(a, "hello");
+ * const got = read(b, into); // a view of `into`: no allocation for the bytes
+ * console.log(got!.length, got!.buffer === into.buffer); // prints: 5 true
+ * close(a);
+ * close(b);
+ * ```
  */
 export function read(fd: number, max: number | Uint8Array = 65536): Uint8Array | null {
   checkFd(fd);

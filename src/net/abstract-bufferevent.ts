@@ -56,6 +56,14 @@ export const SUSPEND_RATE = 2;
  *   bev.setCallbacks((b) => b.writeBuffer(b.input), null, (b, what) => (what & (BEV.EOF | BEV.ERROR)) && b.close());
  *   bev.enable(EV.READ);
  * }
+ *
+ * const base = new EventBase();
+ * const [client, server] = bufferEventPair(base);
+ * echo(server);
+ * client.setCallbacks((b) => { console.log(b.input.toString()); b.close(); }).enable(EV.READ);
+ * client.write("ping");
+ * base.loopSync(); // prints: ping
+ * base.close();
  * ```
  */
 export abstract class AbstractBufferEvent {
@@ -64,18 +72,27 @@ export abstract class AbstractBufferEvent {
   /** Bytes queued for sending. */
   readonly output: EvBuffer = new EvBuffer();
   // Typed for the base class, so every kind stays assignable to it; setCallbacks() takes `this`'s type.
+  /** The read callback (setCallbacks), typed for the base class so every kind stays assignable to it. */
   protected readCb: DataCallback | null = null;
+  /** The write callback (setCallbacks). */
   protected writeCb: DataCallback | null = null;
+  /** The event callback (setCallbacks). */
   protected eventCb: StatusCallback | null = null;
+  /** The enabled directions (EV.READ, EV.WRITE): writing is enabled from the start, as in libevent. */
   protected enabled: number = EV.WRITE;
+  /** Read low watermark: the read callback waits for this many bytes (0: any). */
   protected readLow = 0;
+  /** Read high watermark: reading pauses while the input holds this many bytes (0: no limit). */
   protected readHigh = 0;
+  /** Write low watermark: the write callback runs once the output drains to this many bytes. */
   protected writeLow = 0;
+  /** Write high watermark (kept for getWatermark; a filter uses it to limit what it passes on). */
   protected writeHigh = 0;
   /** SUSPEND_WATERMARK | SUSPEND_RATE: why reading is paused (0: it is not). */
   protected readSuspended = 0;
   /** shutdownWrite() was called: no more writes. */
   protected shutdownPending = false;
+  /** close() was called. */
   protected isClosed = false;
   /**
    * While reading is paused at the high watermark: a change callback on the input, so that bytes
@@ -84,6 +101,15 @@ export abstract class AbstractBufferEvent {
    */
   private inputWatch: EvBufferCallback | null = null;
 
+  /**
+
+   * A bufferevent on `base`, with empty buffers, writing enabled and reading not (call enable(EV.READ)).
+
+   *
+
+   * @param base the base whose loop runs this bufferevent's callbacks
+
+   */
   constructor(readonly base: EventBase) {}
 
   /** Sets the callbacks (null removes one). Returns this. */
@@ -149,8 +175,13 @@ export abstract class AbstractBufferEvent {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
+   * const [bev, peer] = bufferEventPair(base);
    * bev.setWatermark(EV.READ, 4, 65536);
-   * bev.getWatermark(EV.READ);   // { low: 4, high: 65536 }
+   * console.log(JSON.stringify(bev.getWatermark(EV.READ))); // prints: {"low":4,"high":65536}
+   * bev.close();
+   * peer.close();
+   * base.close();
    * ```
    */
   getWatermark(what: number): { low: number; high: number } {
@@ -243,6 +274,7 @@ export abstract class AbstractBufferEvent {
 
   // ---- shared machinery ---------------------------------------------------------------------------
 
+  /** Throws if the bufferevent was closed. */
   protected checkLive(): void {
     if (this.isClosed) throw new Error("this bufferevent is closed");
   }
@@ -268,6 +300,7 @@ export abstract class AbstractBufferEvent {
     if (this.readSuspended === 0 && !this.isClosed) this.readingResumed();
   }
 
+  /** Resumes reading if the input has fallen below the high watermark. */
   protected maybeResumeReading(): void {
     if (this.readSuspended & SUSPEND_WATERMARK && (this.readHigh === 0 || this.input.length < this.readHigh)) {
       this.resumeReading(SUSPEND_WATERMARK);

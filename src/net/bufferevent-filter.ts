@@ -27,6 +27,7 @@ export type FilterResult = "ok" | "need-more" | "error";
  */
 export type BufferFilter = (src: EvBuffer, dst: EvBuffer, dstLimit: number, mode: number) => FilterResult;
 
+/** Options of a FilteredBufferEvent. */
 export interface FilteredBufferEventOptions {
   /** Close the underlying bufferevent when this one is closed (default true). */
   closeUnderlying?: boolean;
@@ -44,8 +45,15 @@ export interface FilteredBufferEventOptions {
  *   dst.add(header).addBuffer(src);
  *   return "ok";
  * };
+ * const base = new EventBase();
+ * const [fd, peer] = sys.socketpair();
  * const framed = new FilteredBufferEvent(new BufferEvent(base, fd), null, frame);
  * framed.write("hello");    // the socket sends 00 00 00 05 h e l l o
+ * base.loopSync(EVLOOP.ONCE);
+ * console.log(sys.read(peer, 64)!.join(" ")); // prints: 0 0 0 5 104 101 108 108 111
+ * framed.close();
+ * sys.close(peer);
+ * base.close();
  * ```
  */
 export class FilteredBufferEvent<U extends AbstractBufferEvent = AbstractBufferEvent> extends AbstractBufferEvent {
@@ -60,6 +68,16 @@ export class FilteredBufferEvent<U extends AbstractBufferEvent = AbstractBufferE
    */
   private readonly staging = new EvBuffer();
 
+  /**
+
+   * A bufferevent whose bytes pass through `inputFilter` on the way in and `outputFilter` on the way out.
+
+   *
+   * @param underlying the bufferevent the filtered bytes travel through (a socket, a pair end, another filter)
+   * @param inputFilter turns the underlying input into this one's input (null: passed as is)
+   * @param outputFilter turns this one's output into the underlying output (null: passed as is)
+   * @param options whether closing this closes the underlying bufferevent
+   */
   constructor(
     readonly underlying: U,
     private readonly inputFilter: BufferFilter | null,
@@ -110,7 +128,13 @@ export class FilteredBufferEvent<U extends AbstractBufferEvent = AbstractBufferE
    *
    * @example
    * ```ts
-   * framed.setTimeouts(30_000, null);
+   * const base = new EventBase();
+   * const [a, b] = bufferEventPair(base);
+   * const framed = new FilteredBufferEvent(a, null, null);
+   * framed.setTimeouts(30_000, null); // report TIMEOUT | READING after 30 s without input
+   * framed.close();
+   * b.close();
+   * base.close();
    * ```
    */
   setTimeouts(readMs: number | null, writeMs: number | null): this {
@@ -121,6 +145,7 @@ export class FilteredBufferEvent<U extends AbstractBufferEvent = AbstractBufferE
 
   // ---- the vtable -------------------------------------------------------------------------------
 
+  /** enable(what) was called (the enabled bits and the watermark pause are already updated). */
   protected enableHook(what: number): void {
     if (what & EV.READ && this.readSuspended === 0) {
       this.underlying.enable(EV.READ);
@@ -133,23 +158,28 @@ export class FilteredBufferEvent<U extends AbstractBufferEvent = AbstractBufferE
     }
   }
 
+  /** disable(what) was called. */
   protected disableHook(what: number): void {
     this.underlying.disable(what & (EV.READ | EV.WRITE));
   }
 
+  /** Bytes were added to the output through write()/writeBuffer(). */
   protected outputQueued(): void {
     this.processOutput(BEV_FLUSH.NORMAL);
   }
 
+  /** Reading was paused: stop polling for it. */
   protected override readingSuspended(): void {
     if (!this.underlying.closed) this.underlying.disable(EV.READ);
   }
 
+  /** Reading may go on: the input fell below the high watermark, or a rate limit refilled. */
   protected readingResumed(): void {
     // Not from here: this runs inside whatever drained the input (often the read callback itself).
     this.base.activateLater(this.resumeEvent, EV.READ);
   }
 
+  /** close(): the underlying bufferevent is closed too, unless closeUnderlying is false. */
   protected closeHook(): void {
     this.resumeEvent.close();
     if (this.underlying.closed) return;

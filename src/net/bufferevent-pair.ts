@@ -18,11 +18,17 @@ import { AbstractBufferEvent, BEV, BEV_FLUSH, SUSPEND_WATERMARK } from "./abstra
  *
  * @example
  * ```ts
+ * const base = new EventBase();
  * const [client, server] = bufferEventPair(base);
  * server.setCallbacks((b) => b.writeBuffer(b.input)).enable(EV.READ);   // an echo
- * client.setCallbacks((b) => console.log(new TextDecoder().decode(b.read()))).enable(EV.READ);
+ * client.setCallbacks((b) => {
+ *   console.log(new TextDecoder().decode(b.read())); // prints: ping
+ *   b.close();
+ *   server.close();
+ * }).enable(EV.READ);
  * client.write("ping");
  * await base.loop();
+ * base.close();
  * ```
  */
 export class PairedBufferEvent extends AbstractBufferEvent {
@@ -86,8 +92,16 @@ export class PairedBufferEvent extends AbstractBufferEvent {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
    * const [a, b] = bufferEventPair(base);
-   * b.setTimeouts(1000, null).enable(EV.READ);   // TIMEOUT | READING if a stays silent for 1 s
+   * b.setCallbacks(null, null, (end, what) => {
+   *   if (what & BEV.TIMEOUT) console.log("a stayed silent"); // prints: a stayed silent
+   *   end.close();
+   *   a.close();
+   * });
+   * b.setTimeouts(10, null).enable(EV.READ);   // TIMEOUT | READING if a stays silent for 10 ms
+   * base.loopSync();
+   * base.close();
    * ```
    */
   setTimeouts(readMs: number | null, writeMs: number | null): this {
@@ -104,6 +118,7 @@ export class PairedBufferEvent extends AbstractBufferEvent {
 
   // ---- the vtable -------------------------------------------------------------------------------
 
+  /** enable(what) was called (the enabled bits and the watermark pause are already updated). */
   protected enableHook(what: number): void {
     if (what & EV.WRITE) {
       this.scheduleTransfer();
@@ -115,21 +130,25 @@ export class PairedBufferEvent extends AbstractBufferEvent {
     }
   }
 
+  /** disable(what) was called. */
   protected disableHook(what: number): void {
     // Nothing polls: a disabled direction simply is not moved (transfer() checks both ends).
     if (what & EV.READ) this.readTimer?.del();
     if (what & EV.WRITE) this.writeTimer?.del();
   }
 
+  /** Bytes were added to the output through write()/writeBuffer(). */
   protected outputQueued(): void {
     this.scheduleTransfer();
     this.armWriteTimer(false);
   }
 
+  /** Reading was paused: stop polling for it. */
   protected override readingSuspended(): void {
     this.readTimer?.del(); // paused by our own watermark: not the peer's silence
   }
 
+  /** Reading may go on: the input fell below the high watermark, or a rate limit refilled. */
   protected readingResumed(): void {
     this.partnerEnd?.scheduleTransfer();
     this.armReadTimer();
@@ -240,9 +259,14 @@ export class PairedBufferEvent extends AbstractBufferEvent {
  *
  * @example
  * ```ts
+ * const base = new EventBase();
  * const [a, b] = bufferEventPair(base);
  * b.setCallbacks((end) => console.log(end.read().length)).enable(EV.READ);
  * a.write("12345");     // b's read callback sees 5 bytes in the next iteration
+ * base.loopSync(EVLOOP.ONCE); // prints: 5
+ * a.close();
+ * b.close();
+ * base.close();
  * ```
  */
 export function bufferEventPair(base: EventBase): [PairedBufferEvent, PairedBufferEvent] {

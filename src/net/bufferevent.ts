@@ -29,6 +29,7 @@ export type DataCallback = BaseDataCallback<BufferEvent>;
 /** The event callback of a socket BufferEvent. */
 export type StatusCallback = BaseStatusCallback<BufferEvent>;
 
+/** Options of a BufferEvent: whether it owns its fd. */
 export interface BufferEventOptions {
   /** Close the fd when the bufferevent is closed (default true). */
   closeFd?: boolean;
@@ -62,9 +63,18 @@ const soErrorLength = new Uint32Array(1);
  *
  * @example
  * ```ts
- * const bev = new BufferEvent(base, fd);
+ * const base = new EventBase();
+ * const [fd, peer] = sys.socketpair();
+ * const bev = new BufferEvent(base, fd); // takes fd over: bev.close() closes it
  * bev.setCallbacks((b) => b.writeBuffer(b.input), null, (b, what) => (what & (BEV.EOF | BEV.ERROR)) && b.close());
  * bev.enable(EV.READ);
+ * sys.write(peer, "echo me");
+ * base.loopSync(EVLOOP.ONCE); // reads "echo me" and writes it back
+ * console.log(new TextDecoder().decode(sys.read(peer, 64)!)); // prints: echo me
+ * sys.shutdown(peer, "write"); // EOF: the callback closes bev, and the loop has nothing left
+ * base.loopSync();
+ * sys.close(peer);
+ * base.close();
  * ```
  */
 export class BufferEvent extends AbstractBufferEvent {
@@ -161,7 +171,13 @@ export class BufferEvent extends AbstractBufferEvent {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
+   * const [fd, peer] = sys.socketpair();
+   * const bev = new BufferEvent(base, fd);
    * bev.setTimeouts(30_000, 10_000);   // idle readers and stuck writers are reported
+   * bev.close();
+   * sys.close(peer);
+   * base.close();
    * ```
    */
   setTimeouts(readMs: number | null, writeMs: number | null): this {
@@ -284,7 +300,13 @@ export class BufferEvent extends AbstractBufferEvent {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
+   * const [fd, peer] = sys.socketpair();
+   * const bev = new BufferEvent(base, fd);
    * bev.setRateLimit(new RateLimit({ readRate: 16384, writeRate: Infinity, tickMs: 100 }));   // 160 KB/s in
+   * bev.close();
+   * sys.close(peer);
+   * base.close();
    * ```
    */
   setRateLimit(limit: RateLimit | null): this {
@@ -300,8 +322,14 @@ export class BufferEvent extends AbstractBufferEvent {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
+   * const [fd, peer] = sys.socketpair();
    * const group = new RateLimitGroup(base, new RateLimit({ readRate: 1 << 20, writeRate: 1 << 20 }));
-   * new BufferEvent(base, fd).setRateLimitGroup(group).enable(EV.READ);
+   * const bev = new BufferEvent(base, fd).setRateLimitGroup(group).enable(EV.READ);
+   * bev.close();
+   * group.close();
+   * sys.close(peer);
+   * base.close();
    * ```
    */
   setRateLimitGroup(group: RateLimitGroup | null): this {
@@ -319,7 +347,14 @@ export class BufferEvent extends AbstractBufferEvent {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
+   * const [fd, peer] = sys.socketpair();
+   * const bev = new BufferEvent(base, fd).setRateLimit(new RateLimit({ readRate: 4096, writeRate: 4096 }));
    * const { maxToRead, writeLimit } = bev.rateLimits;
+   * console.log(maxToRead, writeLimit); // how many bytes the next read and write may move
+   * bev.close();
+   * sys.close(peer);
+   * base.close();
    * ```
    */
   get rateLimits(): RateLimitState {
@@ -334,7 +369,14 @@ export class BufferEvent extends AbstractBufferEvent {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
+   * const [fd, peer] = sys.socketpair();
+   * const bev = new BufferEvent(base, fd).setRateLimit(new RateLimit({ readRate: 4096, writeRate: 4096 }));
+   * const headerBytes = 100; // say, read with sys.read() before the BufferEvent took the fd
    * bev.decrementReadLimit(headerBytes);   // count bytes that arrived by another path
+   * bev.close();
+   * sys.close(peer);
+   * base.close();
    * ```
    */
   decrementReadLimit(n: number): void {
@@ -362,24 +404,29 @@ export class BufferEvent extends AbstractBufferEvent {
 
   // ---- the vtable -------------------------------------------------------------------------------
 
+  /** enable(what) was called (the enabled bits and the watermark pause are already updated). */
   protected enableHook(what: number): void {
     if (what & EV.READ) this.armRead();
     if (what & EV.WRITE && this.output.length > 0) this.scheduleFlush();
   }
 
+  /** disable(what) was called. */
   protected disableHook(what: number): void {
     if (what & EV.READ) this.readEvent?.del();
     if (what & EV.WRITE) this.writeEvent?.del();
   }
 
+  /** Bytes were added to the output through write()/writeBuffer(). */
   protected outputQueued(): void {
     this.scheduleFlush();
   }
 
+  /** Reading was paused: stop polling for it. */
   protected override readingSuspended(): void {
     this.readEvent?.del();
   }
 
+  /** Reading may go on: the input fell below the high watermark, or a rate limit refilled. */
   protected readingResumed(): void {
     this.armRead();
   }

@@ -59,6 +59,7 @@ export interface MessageInfo {
   interfaceIndex: number;
 }
 
+/** How a DatagramSocket is opened (or which open socket it wraps), bound, connected and tuned. */
 export interface DatagramOptions {
   /** Bind to this address: `{ port, host? }` (UDP; port 0 picks one) or `{ path }` (Unix; "@name" is abstract). */
   bind?: AddressSpec;
@@ -78,6 +79,7 @@ export interface DatagramOptions {
   broadcast?: boolean;
   /** SO_RCVBUF / SO_SNDBUF in bytes (the kernel may double or cap them). */
   receiveBufferSize?: number;
+  /** SO_SNDBUF in bytes (the kernel may double or cap it). */
   sendBufferSize?: number;
   /**
    * Wrap this open socket instead of opening one (inherited, or one end of a socketpair); it must
@@ -144,6 +146,7 @@ function addressFamilyMatches(type: DatagramType, addr: SocketAddress): boolean 
 export class DatagramSocket {
   /** The socket's fd. */
   readonly fd: number;
+  /** What kind of datagram socket this is: "udp4", "udp6", "unix" or "unix-seqpacket". */
   readonly type: DatagramType;
   private readonly event: Event | null;
   private readonly onMessage: MessageCallback | null;

@@ -41,6 +41,7 @@ export class EvBufferCallback {
   /** @internal Removed: never called again, even from a notification already under way. */
   removed = false;
 
+  /** An entry for `callback` on `buffer`; made by EvBuffer.addCallback(), which also registers it. */
   constructor(readonly buffer: EvBuffer, readonly callback: EvBufferChangeCallback) {}
 
   /** Whether suspend() holds the reports back. */

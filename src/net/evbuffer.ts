@@ -336,8 +336,11 @@ export interface PoolStats {
 
 /** A range of a buffer's memory: see EvBuffer.firstRegion(). */
 export interface BufferRegion {
+  /** The first chunk's whole memory (do not keep it: the chunk is reused once drained). */
   readonly bytes: Uint8Array;
+  /** Where the buffer's first byte is in `bytes`. */
   readonly start: number;
+  /** Where the chunk's bytes end: all of the buffer's bytes when `end - start === length`. */
   readonly end: number;
 }
 
@@ -351,6 +354,29 @@ const CRLF_PATTERN = new Uint8Array([CR, LF]);
 let eolLength = 0;
 
 
+/**
+ * A byte queue (libevent's `evbuffer`): bytes are added at the back and taken from the front,
+ * across a linked chain of chunks. Chunks come from a per-thread pool of 16 KiB blocks at stable
+ * addresses, so a socket read or write passes the chunk's address to the kernel and copies
+ * nothing in JS; moving bytes between buffers (`addBuffer`, `removeBuffer`, `prependBuffer`) moves
+ * whole chunks without copying.
+ *
+ * Costs: `add` copies the bytes into the last chunk (a new chunk only when it is full); `drain`
+ * and `remove` free or return chunks to the pool; `peek` and `firstRegion` make no copy;
+ * `readSocket`/`writeSocket` are one `recv`/`send` (or one `readv`/`writev` over several chunks)
+ * per call. A buffer with no change callbacks pays one field check per change.
+ *
+ * @example
+ * ```ts
+ * import { EvBuffer } from "evffi";
+ *
+ * const buf = new EvBuffer();
+ * buf.add("GET / HTTP/1.1\r\n").add("Host: example\r\n\r\n");
+ * console.log(buf.readLine("crlf")); // prints: GET / HTTP/1.1
+ * console.log(buf.length); // prints: 17
+ * buf.drain(buf.length);
+ * ```
+ */
 export class EvBuffer {
   private head: Chunk | null = null;
   private tail: Chunk | null = null;
@@ -466,9 +492,19 @@ export class EvBuffer {
    *
    * @example
    * ```ts
-   * const fd = fs.openSync("index.html", "r");
+   * import { EvBuffer, sys } from "evffi";
+   * import fs from "node:fs";
+   *
+   * const file = new URL(import.meta.url).pathname; // this script stands in for index.html
+   * const fd = fs.openSync(file, "r");
    * const size = fs.fstatSync(fd).size;
-   * bev.output.add(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`).addFile(fd, 0, size, () => fs.closeSync(fd));
+   * const output = new EvBuffer(); // a BufferEvent's output, say
+   * output.add(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`).addFile(fd, 0, size, () => fs.closeSync(fd));
+   * const [a, b] = sys.socketpair();
+   * output.writeTo(a); // the head with write(), the file's bytes with sendfile() on Linux
+   * output.drain(output.length); // what the socket buffer had no room for; once drained, release() runs
+   * sys.close(a);
+   * sys.close(b);
    * ```
    */
   addFile(fd: number, offset: number, length: number, release?: () => void): this {
@@ -538,6 +574,7 @@ export class EvBuffer {
    * const body = new EvBuffer().add("hello");
    * const head = new EvBuffer().add(`Content-Length: ${body.length}\r\n\r\n`);  // known only now
    * body.prependBuffer(head);   // body: the head, then "hello"; head is empty
+   * console.log(JSON.stringify(body.toString()), head.length); // prints: "Content-Length: 5\r\n\r\nhello" 0
    * ```
    */
   prependBuffer(other: EvBuffer): this {
@@ -734,8 +771,11 @@ export class EvBuffer {
    *
    * @example
    * ```ts
+   * const input = new EvBuffer().add(new Uint8Array([0, 0])).add(new Uint8Array([1, 0])); // two chunks
+   * let frameLength = -1;
    * const head = input.pullup(4);        // a length prefix split across reads, now in one piece
    * if (head !== null) frameLength = new DataView(head.buffer, head.byteOffset, 4).getUint32(0);
+   * console.log(frameLength); // prints: 256
    * ```
    */
   pullup(n?: number): Uint8Array | null {
@@ -836,7 +876,9 @@ export class EvBuffer {
    *
    * @example
    * ```ts
+   * const input = new EvBuffer().add("GET / HTTP/1.1\r\nHost: x\r\n\r\nbody");
    * const eoh = input.searchRange("\r\n\r\n", 0, 8192);   // a head's end within the first 8 KiB, or -1
+   * console.log(eoh); // prints: 23
    * ```
    */
   searchRange(pattern: Uint8Array | string, start: number, end: number): number {
@@ -1012,6 +1054,8 @@ export class EvBuffer {
    *
    * @example
    * ```ts
+   * const out = new EvBuffer();
+   * const record = new Uint8Array(300);
    * out.expand(record.length).add(record);   // one contiguous chunk holds the whole record
    * ```
    */
@@ -1283,7 +1327,12 @@ export class EvBuffer {
    *
    * @example
    * ```ts
-   * const entry = buffer.addCallback((b, { added, deleted }) => { if (deleted > 0 && b.length < high) resume(); });
+   * const buffer = new EvBuffer();
+   * const high = 4;
+   * const entry = buffer.addCallback((b, { deleted }) => {
+   *   if (deleted > 0 && b.length < high) console.log("below the high-water mark again"); // prints: below the high-water mark again
+   * });
+   * buffer.add("hello").drain(3);
    * entry.remove();
    * ```
    */
@@ -1299,9 +1348,10 @@ export class EvBuffer {
    *
    * @example
    * ```ts
+   * const buffer = new EvBuffer();
    * const onChange = () => {};
    * buffer.addCallback(onChange);
-   * buffer.removeCallback(onChange);   // true
+   * console.log(buffer.removeCallback(onChange)); // prints: true
    * ```
    */
   removeCallback(entry: EvBufferCallback | EvBufferChangeCallback): boolean {
@@ -1323,7 +1373,13 @@ export class EvBuffer {
    *
    * @example
    * ```ts
+   * const output = new EvBuffer().add("HTTP/1.1 204 No Content\r\n\r\n");
    * output.freeze("back");     // the response is complete: nothing more may be queued
+   * try {
+   *   output.add("more");
+   * } catch (err) {
+   *   console.log((err as Error).message); // what was refused, and why
+   * }
    * ```
    */
   freeze(end: BufferEnd): this {

@@ -13,6 +13,7 @@ import { printAs } from "../ffi/mod.ts";
 
 export { localAddress, peerAddress } from "./socket.ts";
 
+/** How a Listener's socket is set up, and whether it starts accepting at once. */
 export interface ListenerOptions {
   /** listen(2) backlog (default 511). */
   backlog?: number;
@@ -32,11 +33,42 @@ export interface ListenerOptions {
   noDelay?: boolean;
 }
 
+/** Receives each accepted connection's fd (non-blocking, close-on-exec; the callback owns it) and the listener. */
 export type AcceptCallback = (fd: number, listener: Listener) => void;
 
 /** How long a Listener starved of descriptors (no spare left) waits before accepting again. */
 const STARVED_RETRY_MS = 100;
 
+/**
+ * A listening socket that accepts connections and hands each new fd to a callback
+ * (libevent's `evconnlistener`). Accepted fds are non-blocking and close-on-exec; the callback owns
+ * them. On each readiness it accepts every waiting connection (until EAGAIN, or until `disable()`
+ * is called from the callback), and when the process runs out of descriptors (EMFILE/ENFILE) it
+ * closes a spare fd kept for that purpose, accepts and closes the waiting connections (each peer
+ * sees a clean close) and reopens the spare, instead of spinning on a socket it cannot accept from.
+ *
+ * Costs: two fds (the listening socket and the spare, an open `/dev/null`) and one persistent
+ * read event on the base; per connection one `accept4` (`accept` plus `fcntl` calls where there is
+ * no accept4) and no allocation besides what the callback does.
+ *
+ * @example
+ * ```ts
+ * import { BufferEvent, EV, EventBase, Listener } from "evffi";
+ *
+ * const base = new EventBase();
+ * const listener = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => {
+ *   new BufferEvent(base, fd).write("hello\n").setCallbacks(null, (b) => b.close()); // close once sent
+ *   listener.close(); // one connection is enough for this example
+ * });
+ * const client = new BufferEvent(base, -1).connect(listener.address);
+ * client.setCallbacks((b) => {
+ *   console.log(b.input.toString().trim()); // prints: hello
+ *   b.close();
+ * }).enable(EV.READ);
+ * base.loopSync();
+ * base.close();
+ * ```
+ */
 export class Listener {
   /** The listening fd. */
   readonly fd: number;
@@ -91,8 +123,12 @@ export class Listener {
    *
    * @example
    * ```ts
-   * const [web] = listenFds();
-   * const listener = Listener.fromFd(base, web!.fd, (fd) => serve(fd));
+   * const base = new EventBase();
+   * // The sockets systemd passed (socket activation); none when started any other way.
+   * const listeners = listenFds().map(({ fd }) => Listener.fromFd(base, fd, (conn) => sys.close(conn)));
+   * console.log(`${listeners.length} inherited listening sockets`);
+   * for (const listener of listeners) listener.close();
+   * base.close();
    * ```
    */
   static fromFd(base: EventBase, fd: number, onAccept: AcceptCallback, options: ListenerOptions = {}): Listener {
@@ -106,7 +142,12 @@ export class Listener {
    *
    * @example
    * ```ts
-   * new Listener(base, { port: 8080 }, onConnection).onError((err) => metrics.acceptErrors++);
+   * const base = new EventBase();
+   * let acceptErrors = 0;
+   * const listener = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => sys.close(fd))
+   *   .onError(() => acceptErrors++); // EMFILE and the like: counted, and accepting goes on
+   * listener.close();
+   * base.close();
    * ```
    */
   onError(callback: (err: SyscallError, listener: Listener) => void): this {
@@ -126,10 +167,16 @@ export class Listener {
    *
    * @example
    * ```ts
-   * const listener = new Listener(base, { port: 8080 }, (fd) => {
+   * const base = new EventBase();
+   * const MAX_OPEN = 1000;
+   * let open = 0;
+   * const listener = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => {
    *   if (++open >= MAX_OPEN) listener.disable(); // enable() again when a connection closes
-   *   serve(fd);
+   *   sys.close(fd);
+   *   open--;
    * });
+   * listener.close();
+   * base.close();
    * ```
    */
   disable(): void {

@@ -11,6 +11,7 @@
 import type { EventBase } from "../core/base.ts";
 import type { Event } from "../core/event.ts";
 
+/** A token bucket's rates (bytes per tick), bursts and tick length. */
 export interface RateLimitOptions {
   /** Bytes readable per tick (Infinity: reading is not limited). */
   readRate: number;
@@ -37,17 +38,29 @@ function rateArg(v: unknown, name: string): number {
  *
  * @example
  * ```ts
+ * const base = new EventBase();
+ * const [fd, peer] = sys.socketpair();
+ * const bev = new BufferEvent(base, fd);
  * const limit = new RateLimit({ readRate: 64 * 1024, writeRate: 64 * 1024, tickMs: 100 });  // 640 KB/s each way
  * bev.setRateLimit(limit);
+ * bev.close();
+ * sys.close(peer);
+ * base.close();
  * ```
  */
 export class RateLimit {
+  /** Bytes readable per tick (Infinity: unlimited). */
   readonly readRate: number;
+  /** Most bytes readable at once after idle ticks. */
   readonly readBurst: number;
+  /** Bytes writable per tick (Infinity: unlimited). */
   readonly writeRate: number;
+  /** Most bytes writable at once after idle ticks. */
   readonly writeBurst: number;
+  /** Tick length in ms: the bucket refills by the rate once per tick. */
   readonly tickMs: number;
 
+  /** Checks and keeps the options: rates are positive integers or Infinity, bursts default to the rates. Throws RangeError naming a bad value. */
   constructor(options: RateLimitOptions) {
     if (options === null || typeof options !== "object") throw new TypeError(`RateLimit takes an options object, got ${options === null ? "null" : typeof options}`);
     this.readRate = rateArg(options.readRate, "readRate");
@@ -141,9 +154,16 @@ export interface RateLimited {
  *
  * @example
  * ```ts
+ * const base = new EventBase();
  * const group = new RateLimitGroup(base, new RateLimit({ readRate: 1 << 20, writeRate: 1 << 20 }));  // 1 MB/s for all
+ * const pairs = [sys.socketpair(), sys.socketpair()];
+ * const connections = pairs.map(([fd]) => new BufferEvent(base, fd));
  * for (const bev of connections) bev.setRateLimitGroup(group);
- * console.log(group.readLimit, group.totalRead);
+ * console.log(group.readLimit, group.totalRead); // prints: 1048576 0
+ * for (const bev of connections) bev.close();
+ * for (const [, peer] of pairs) sys.close(peer);
+ * group.close();
+ * base.close();
  * ```
  */
 export class RateLimitGroup {
@@ -155,6 +175,7 @@ export class RateLimitGroup {
   private writeTotal = 0;
   private isClosed = false;
 
+  /** A group on `base` with the shared buckets `limit` describes; its refill timer is armed only while a member waits. */
   constructor(readonly base: EventBase, limit: RateLimit) {
     if (!(limit instanceof RateLimit)) throw new TypeError(`RateLimitGroup takes a RateLimit, got ${typeof limit}`);
     this.bucket = new TokenBucket(base, limit, () => this.refilled());
@@ -165,7 +186,11 @@ export class RateLimitGroup {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
+   * const group = new RateLimitGroup(base, new RateLimit({ readRate: 1 << 20, writeRate: 1 << 20 }));
    * group.setLimit(new RateLimit({ readRate: 2 << 20, writeRate: 2 << 20 }));   // night-time: double
+   * group.close();
+   * base.close();
    * ```
    */
   setLimit(limit: RateLimit): void {
@@ -207,6 +232,7 @@ export class RateLimitGroup {
     return this.writeTotal;
   }
 
+  /** Sets totalRead and totalWritten back to 0. */
   resetTotals(): void {
     this.readTotal = this.writeTotal = 0;
   }
@@ -216,6 +242,7 @@ export class RateLimitGroup {
     this.decrement(READ, n, "decrementReadLimit");
   }
 
+  /** Takes allowance out of the group's write bucket as if it had been used (negative gives it back). */
   decrementWriteLimit(n: number): void {
     this.decrement(WRITE, n, "decrementWriteLimit");
   }

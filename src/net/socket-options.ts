@@ -26,6 +26,7 @@ export interface SocketOptions {
   reusePort?: boolean;
   /** SO_RCVBUF / SO_SNDBUF, in bytes (Linux doubles the value for its bookkeeping). */
   receiveBufferSize?: number;
+  /** SO_SNDBUF, in bytes (Linux doubles the value for its bookkeeping). */
   sendBufferSize?: number;
   /** TCP_FASTOPEN on a listener: how many Fast Open requests may wait (0 turns it off). */
   fastOpen?: number;
@@ -39,14 +40,23 @@ export interface SocketOptions {
 
 /** What getSocketOptions() reports. */
 export interface SocketOptionValues {
+  /** TCP_NODELAY (null: not a TCP socket). */
   noDelay: boolean | null;
+  /** SO_KEEPALIVE. */
   keepAlive: boolean;
+  /** TCP_KEEPIDLE in ms: idle time before the first probe (null: not TCP, or not available). */
   keepAliveIdleMs: number | null;
+  /** TCP_KEEPINTVL in ms: time between probes. */
   keepAliveIntervalMs: number | null;
+  /** TCP_KEEPCNT: unanswered probes before the connection is dropped. */
   keepAliveCount: number | null;
+  /** SO_REUSEADDR. */
   reuseAddr: boolean;
+  /** SO_REUSEPORT. */
   reusePort: boolean;
+  /** SO_RCVBUF, in bytes, as the kernel reports it. */
   receiveBufferSize: number;
+  /** SO_SNDBUF, in bytes, as the kernel reports it. */
   sendBufferSize: number;
 }
 
@@ -162,24 +172,31 @@ const TCP_STATES = ["", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN
 
 /** A TCP connection's kernel state (Linux TCP_INFO), times in ms. */
 export interface TcpInfo {
+  /** The connection's state: "ESTABLISHED", "CLOSE_WAIT", "LISTEN", ... */
   state: string;
   /** Smoothed round-trip time and its variance. */
   rttMs: number;
+  /** The round-trip time's variance. */
   rttVarianceMs: number;
   /** Retransmission timeout. */
   rtoMs: number;
   /** Congestion window, in segments, and the sender's maximum segment size in bytes. */
   congestionWindow: number;
+  /** The sender's maximum segment size, in bytes. */
   sendMss: number;
   /** Segments sent and not yet acknowledged, lost, and retransmitted (now and in total). */
   unacked: number;
+  /** Segments the kernel thinks were lost. */
   lost: number;
+  /** Retransmissions of the current segment. */
   retransmits: number;
+  /** Retransmissions over the connection's life. */
   totalRetransmits: number;
   /** Time since data was last received. */
   lastReceiveMs: number;
   /** Bytes acknowledged by the peer and received from it (null on kernels older than 4.1/4.2). */
   bytesAcked: bigint | null;
+  /** Bytes received from the peer (null on kernels older than 4.1). */
   bytesReceived: bigint | null;
 }
 

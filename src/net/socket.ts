@@ -166,7 +166,11 @@ export function connectTcp(port: number, host = "127.0.0.1"): number {
  *
  * @example
  * ```ts
- * formatAddress(localAddress(listener.fd)); // "127.0.0.1:43123"
+ * const base = new EventBase();
+ * const listener = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => sys.close(fd));
+ * console.log(formatAddress(localAddress(listener.fd))); // "127.0.0.1:43123": the port picked for 0
+ * listener.close();
+ * base.close();
  * ```
  */
 export function localAddress(fd: number): SocketAddress {

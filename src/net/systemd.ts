@@ -17,11 +17,13 @@ const LISTEN_FDS_START = 3;
 
 /** A socket inherited from the service manager: its fd, its name, and what kind of socket it is. */
 export interface InheritedSocket extends SocketKind {
+  /** The descriptor (3 and up, in the order systemd passed them); close-on-exec. */
   fd: number;
   /** LISTEN_FDNAMES' name for it ("unknown" when systemd was given none). */
   name: string;
 }
 
+/** How listenFds() treats the environment variables it reads. */
 export interface ListenFdsOptions {
   /** Remove LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES afterwards, so child processes do not see them (default true). */
   unsetEnvironment?: boolean;
@@ -39,12 +41,15 @@ export interface ListenFdsOptions {
  *
  * const base = new EventBase();
  * const [socket] = listenFds();                 // systemd's socket, or none when run by hand
- * new Listener(base, socket?.listening ? { fd: socket.fd } : { port: 8080 }, (fd) => {
+ * // Run by hand, this example listens on a free loopback port (a real service would name one).
+ * const listener = new Listener(base, socket?.listening ? { fd: socket.fd } : { host: "127.0.0.1", port: 0 }, (fd) => {
  *   sys.write(fd, "hello\n");
  *   sys.close(fd);
  * });
  * sdNotify({ READY: 1, STATUS: "serving" });   // false when not run by systemd
+ * base.timer(10, () => listener.close());      // a real service serves until stopped
  * await base.loop();
+ * base.close();
  * ```
  */
 export function listenFds(options: ListenFdsOptions = {}): InheritedSocket[] {

@@ -4,6 +4,7 @@ import { constants as C, Errno, errnoCell, layout as L, libc, signals } from "..
 
 /** How a process ended. */
 export interface ProcessExit {
+  /** The process's id. */
   pid: number;
   /** The exit code, when it exited. */
   code: number | null;

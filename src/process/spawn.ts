@@ -11,6 +11,7 @@ import { type ProcessExit, ProcessWatcher, processWatchMechanism } from "./watch
 /** What a child's stdin, stdout or stderr is connected to. */
 export type StdioMode = "pipe" | "inherit" | "ignore";
 
+/** Where the child runs, its environment, what its stdio is connected to, and who hears that it ended. */
 export interface SpawnProcessOptions {
   /** Working directory of the child (default: this process's). */
   cwd?: string;
@@ -18,7 +19,9 @@ export interface SpawnProcessOptions {
   env?: Record<string, string>;
   /** "pipe" (a BufferEvent on this side), "inherit" (this process's own), "ignore" (/dev/null). Default "pipe". */
   stdin?: StdioMode;
+  /** The child's stdout: "pipe" (default), "inherit" or "ignore". */
   stdout?: StdioMode;
+  /** The child's stderr: "pipe" (default), "inherit" or "ignore". */
   stderr?: StdioMode;
   /** Called once when the child has ended, with its exit code or signal. */
   onExit?: (exit: ProcessExit) => void;
@@ -66,11 +69,13 @@ function checkMode(name: string, mode: unknown): StdioMode {
  * ```
  */
 export class ChildProcess {
+  /** The child's process id. */
   readonly pid: number;
   /** Writes go to the child's stdin; `shutdownWrite()` or `close()` gives it end of file. */
   readonly stdin: BufferEvent | null;
   /** The child's output; enabled for reading. */
   readonly stdout: BufferEvent | null;
+  /** The child's error output, enabled for reading; null unless stderr is "pipe". */
   readonly stderr: BufferEvent | null;
   /** Resolves when the child has ended. */
   readonly exited: Promise<ProcessExit>;

@@ -51,6 +51,7 @@ export function processWatchMechanism(): ProcessWatchMechanism | null {
  * ```
  */
 export class ProcessWatcher {
+  /** The watched process's id. */
   readonly pid: number;
   /** The mechanism watching this process. */
   readonly mechanism: ProcessWatchMechanism;

@@ -30,10 +30,13 @@ const encoder = new TextEncoder();
 
 /** A message received: its fds (now yours, close-on-exec) and its payload. */
 export interface FdMessage {
+  /** The descriptors received, in the order they were sent; the receiver owns them. */
   fds: number[];
+  /** The payload sent with them (may be empty). */
   data: Uint8Array;
 }
 
+/** What an FdChannel calls: every handler is optional. */
 export interface FdChannelHandlers {
   /** A complete message. The handler owns msg.fds (without a handler they are closed). */
   message?(msg: FdMessage, channel: FdChannel): void;
@@ -43,6 +46,7 @@ export interface FdChannelHandlers {
   close?(err: Error | null, channel: FdChannel): void;
 }
 
+/** Limits of one message. Both peers should use the same (a larger message is refused on sending and lost on receiving). */
 export interface FdChannelOptions {
   /** Most fds in one message, both ways (default 16, at most 253). */
   maxFds?: number;
@@ -52,6 +56,13 @@ export interface FdChannelOptions {
 
 /** A message lost in transit (its fds were closed), or a broken stream. */
 export class FdChannelError extends Error {
+  /**
+   * A message lost, or the stream broken, for the reason `code` names.
+   *
+   * @param message what happened
+   * @param code CTRUNC (the kernel dropped fds: too many for the receiver's buffer), PROTOCOL (a malformed frame) or TRUNCATED_STREAM (the stream ended in a message)
+   * @param fdsClosed how many received descriptors were closed because of it
+   */
   constructor(message: string, readonly code: "CTRUNC" | "PROTOCOL" | "TRUNCATED_STREAM", readonly fdsClosed: number) {
     super(message);
     this.name = "FdChannelError";
@@ -74,6 +85,40 @@ function closeAll(fds: readonly number[]): number {
   return fds.length;
 }
 
+/**
+ * Passes file descriptors, with a payload, between processes over a Unix socket (SCM_RIGHTS):
+ * a listening socket handed to a new process during a restart, a connection handed to a worker
+ * process. Messages are framed on the stream, so descriptors arrive with the payload they were sent
+ * with, and a message's fds are closed rather than leaked if it cannot be delivered.
+ *
+ * Costs: one persistent read event on the base; each send is one `sendmsg` (its fds travel with
+ * the message's first byte), each receive one `recvmsg` per readiness for as many messages as
+ * arrived; the control-message buffers are allocated once per channel.
+ *
+ * @example
+ * ```ts
+ * import { EventBase, FdChannel, sys } from "evffi";
+ *
+ * const base = new EventBase();
+ * const [left, right] = FdChannel.pair();
+ * const sender = new FdChannel(base, left);
+ * const receiver = new FdChannel(base, right, {
+ *   message({ fds, data }) {
+ *     const [fd] = fds; // a new descriptor for the pipe's read end: ours to close
+ *     console.log(new TextDecoder().decode(data), sys.read(fd!, 16)!.length); // prints: a pipe 5
+ *     for (const f of fds) sys.close(f);
+ *     receiver.close();
+ *     sender.close();
+ *   },
+ * });
+ * const [r, w] = sys.pipe();
+ * sys.write(w, "hello");
+ * sender.send([r], "a pipe"); // the channel takes r: it closes it once the kernel has a copy
+ * sys.close(w);
+ * base.loopSync();
+ * base.close();
+ * ```
+ */
 export class FdChannel {
   /** A connected, non-blocking, close-on-exec socketpair to build two channels on. */
   static pair(): [number, number] {
@@ -90,7 +135,9 @@ export class FdChannel {
     return connectUnix(path);
   }
 
+  /** Most fds in one message. */
   readonly maxFds: number;
+  /** Most payload bytes in one message. */
   readonly maxPayload: number;
   /** Messages sent (handed to the kernel in full), received (delivered). */
   readonly stats = { sent: 0, received: 0, lost: 0, fdsClosed: 0 };

@@ -42,6 +42,7 @@ export const RecordKind = Object.freeze({
 
 /** One record as the consumer receives it. */
 export interface QueueRecord {
+  /** The record's kind: a number of the sender's choosing (0 by default), or one of RecordKind's. */
   kind: number;
   /** A descriptor or any 32-bit integer (-1 when unused). */
   fd: number;
@@ -54,19 +55,25 @@ export interface QueueRecord {
 
 /** What a sender may pass: kind defaults to 0, fd to -1, data to empty. */
 export interface RecordInput {
+  /** The record's kind (default 0). */
   kind?: number;
+  /** A descriptor or any 32-bit integer (default -1). */
   fd?: number;
+  /** The payload (default empty), at most the mailbox's payloadBytes (a string is UTF-8 encoded). */
   data?: Uint8Array | string;
 }
 
 /** Everything another thread needs to send to a mailbox; structured-cloneable (postMessage it). */
 export interface MailboxPort {
+  /** The record slots. */
   ring: SharedArrayBuffer;
+  /** The ring's head and tail counters, and the wake fd's number. */
   control: SharedArrayBuffer;
   /** The base's coalescing flag; without it every push writes the wake fd. */
   wakeFlag?: SharedArrayBuffer;
 }
 
+/** The size of a mailbox's ring: how many records it holds and how many payload bytes each may carry. */
 export interface MailboxOptions {
   /** Slots in the ring, a power of two 2..65536 (default 1024). */
   capacity?: number;
@@ -76,6 +83,11 @@ export interface MailboxOptions {
 
 /** Thrown by push() when the ring is full: nothing was queued. */
 export class QueueFullError extends RangeError {
+  /**
+   * The ring of `capacity` slots was full.
+   *
+   * @param capacity the full ring's number of slots, named in the message.
+   */
   constructor(readonly capacity: number) {
     super(`the mailbox queue is full (${capacity} records): nothing was queued; retry later, or use tryPush/pushWait`);
     this.name = "QueueFullError";
@@ -140,7 +152,9 @@ function checkPort(port: MailboxPort): void {
 
 /** The sending side of a mailbox. Use it from any thread, as many at once as you like. */
 export class MailboxSender {
+  /** Slots in the ring. */
   readonly capacity: number;
+  /** Most payload bytes one record carries. */
   readonly payloadBytes: number;
   private readonly ctl: Int32Array;
   private readonly words: Int32Array;
@@ -150,6 +164,7 @@ export class MailboxSender {
   private readonly slotWords: number;
   private wakeFlag: Int32Array | null;
 
+  /** A sender on `port` (a Mailbox's `port`, possibly received through postMessage). Throws TypeError for anything else. */
   constructor(port: MailboxPort) {
     checkPort(port);
     this.ctl = new Int32Array(port.control);

@@ -41,6 +41,7 @@ export const isMainThread: boolean = !inWorker;
 
 /** A connection (fd) handed to a worker; the worker owns it until close() or release(). */
 export interface Connection {
+  /** The connection's descriptor, owned by the worker. */
   readonly fd: number;
   /** Closes the fd (once) and stops counting it as this worker's load. */
   close(): void;
@@ -77,6 +78,7 @@ export interface WorkerContext<D = unknown> {
 /** The default export of a worker module. */
 export type WorkerMain<D = unknown> = (ctx: WorkerContext<D>) => void | Promise<void>;
 
+/** What spawnBase gives the worker (data, index, base options) and the size of its mailbox. */
 export interface SpawnOptions<D = unknown> extends MailboxOptions {
   /** Given to the worker as ctx.data. */
   data?: D;
@@ -90,7 +92,14 @@ export interface SpawnOptions<D = unknown> extends MailboxOptions {
 export class WorkerError extends Error {
   /** The stack in the worker. */
   readonly remoteStack: string | undefined;
+  /** The worker error's `code` (an errno name for a SyscallError), if it had one. */
   readonly code: string | undefined;
+  /**
+   * The failure of worker `workerIndex`, rebuilt from what crossed postMessage.
+   *
+   * @param workerIndex the worker's ctx.index
+   * @param remote the error as the worker serialized it
+   */
   constructor(readonly workerIndex: number, remote: SerializedError) {
     super(`worker ${workerIndex} failed: ${remote.name}: ${remote.message}`);
     this.name = "WorkerError";
@@ -101,6 +110,15 @@ export class WorkerError extends Error {
 
 /** An fd a worker could not take (not open, not a socket, no onFd handler, worker stopping). */
 export class FdHandoffError extends Error {
+  /**
+   * An fd that worker `workerIndex` could not take; it was closed.
+   *
+   * @param workerIndex the worker's ctx.index
+   * @param fd the descriptor as it was numbered in the worker
+   * @param code why
+   * @param message the reason in words
+   * @param data the payload sent with the fd
+   */
   constructor(
     readonly workerIndex: number,
     readonly fd: number,
@@ -115,6 +133,7 @@ export class FdHandoffError extends Error {
   }
 }
 
+/** How a worker ended, as WorkerHandle.closed reports it. */
 export interface WorkerExit {
   /** Why the worker ended: null after a plain stop. */
   error: WorkerError | null;
@@ -147,16 +166,18 @@ export interface WorkerInit {
   base: EventBaseOptions;
 }
 
-type State = "starting" | "running" | "stopping" | "stopped";
+/** Where a worker is in its life: starting, running, stopping (stop() called), stopped. */
+export type WorkerState = "starting" | "running" | "stopping" | "stopped";
 
 /** The main thread's handle on a worker base. */
 export class WorkerHandle<D = unknown> {
+  /** The worker's index (SpawnOptions.index; spawnBases numbers its workers 0..n-1). */
   readonly index: number;
   /** Resolves (to this handle) once the worker's module ran and its loop is about to start. */
   readonly ready: Promise<this>;
   /** Resolves when the worker has ended and its Worker is gone. Never rejects. */
   readonly closed: Promise<WorkerExit>;
-  private stateValue: State = "starting";
+  private stateValue: WorkerState = "starting";
   private startTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   private readonly sender: MailboxSender;
   private readonly shared: MailboxPort;
@@ -211,7 +232,7 @@ export class WorkerHandle<D = unknown> {
   }
 
   /** "starting", "running", "stopping" or "stopped". */
-  get state(): State {
+  get state(): WorkerState {
     return this.stateValue;
   }
 
@@ -391,6 +412,31 @@ function moduleHref(moduleUrl: string | URL): string {
 /**
  * Starts a Worker whose base runs the default export of `moduleUrl` (see WorkerContext).
  * Records and fds may be sent at once; they are taken when the worker's loop starts.
+ *
+ * Costs: one thread (a Worker) with its own base, its own copy of evffi's modules and a wake fd;
+ * a shared-memory mailbox ring (capacity x slot bytes). Sending a record is a copy into the ring
+ * and at most one write to the worker's wake fd (none while the worker is already awake).
+ *
+ * @example
+ * ```ts
+ * import { isMainThread, spawnBase, type WorkerContext } from "evffi";
+ *
+ * // The worker's main: this same module, loaded in the Worker.
+ * export default function worker(ctx: WorkerContext): void {
+ *   ctx.onRecord((record) => {
+ *     ctx.reply(`worker ${ctx.index} got ${new TextDecoder().decode(record.data)}`);
+ *     ctx.stop();
+ *   });
+ * }
+ *
+ * if (isMainThread) {
+ *   const handle = spawnBase(import.meta.url, { index: 1 });
+ *   handle.onMessage((message) => console.log(message)); // prints: worker 1 got hello
+ *   await handle.ready;
+ *   handle.send({ data: "hello" });
+ *   await handle.closed;
+ * }
+ * ```
  */
 export function spawnBase<D = unknown>(moduleUrl: string | URL, options: SpawnOptions<D> = {}): WorkerHandle<D> {
   if (typeof options !== "object" || options === null) throw new TypeError(`options must be an object, got ${String(options)}`);

@@ -6,6 +6,7 @@
 
 /** Record types evffi's resolver asks for and decodes. */
 export const RecordType = Object.freeze({ A: 1, CNAME: 5, PTR: 12, MX: 15, TXT: 16, AAAA: 28, SRV: 33 });
+/** A DNS record type evffi's resolver asks for and decodes. */
 export type RecordTypeName = "A" | "AAAA" | "PTR" | "SRV" | "TXT" | "MX" | "CNAME";
 
 /** A decoded resource record. */
@@ -21,6 +22,13 @@ export type DnsErrorCode = "NXDOMAIN" | "NODATA" | "SERVFAIL" | "REFUSED" | "FOR
 
 /** A failed lookup, with the name asked for. */
 export class DnsError extends Error {
+  /**
+   * A failed lookup of `hostname`, for the reason `code` names.
+   *
+   * @param code why the lookup failed
+   * @param hostname the name that was asked for
+   * @param detail more about the failure, added to the message
+   */
   constructor(readonly code: DnsErrorCode, readonly hostname: string, detail?: string) {
     super(`DNS lookup of ${JSON.stringify(hostname)} failed: ${code}${detail ? ` (${detail})` : ""}`);
     this.name = "DnsError";

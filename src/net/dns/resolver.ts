@@ -22,6 +22,7 @@ import {
   type RecordTypeName,
 } from "./message.ts";
 
+/** Where a Resolver finds nameservers and host names, how long it waits, and what it caches. */
 export interface ResolverOptions {
   /** Nameservers to ask, in order (default: resolv.conf's). `{ host, port }`, port 53 by default. */
   nameservers?: readonly (AddressSpec | string)[];
@@ -31,12 +32,15 @@ export interface ResolverOptions {
   hostsFile?: string | null;
   /** Search domains and ndots (default: resolv.conf's). */
   search?: readonly string[];
+  /** Names with fewer dots than this are tried with the search domains first. */
   ndots?: number;
   /** Time to wait for one answer, and how many times to ask each nameserver (default: resolv.conf's, else 5000 ms and 2). */
   timeoutMs?: number;
+  /** How many times the nameservers are asked in turn before the lookup fails (default: resolv.conf's, else 2). */
   attempts?: number;
   /** Keep answers for their TTL (default true); at most this many names (default 1000). */
   cache?: boolean;
+  /** Most names the cache holds (default 1000); the oldest go first. */
   maxCacheEntries?: number;
 }
 
@@ -45,12 +49,15 @@ export type ResolveCallback = (error: DnsError | null, records: DnsRecord[]) => 
 
 /** An address lookup's answer. */
 export interface LookupAddress {
+  /** Whether the address is IPv4 or IPv6. */
   family: "ipv4" | "ipv6";
+  /** The address in text form: "192.0.2.1", "2001:db8::1". */
   address: string;
 }
 
 /** A lookup in flight: cancel() calls its callback with CANCELLED now. */
 export interface PendingLookup {
+  /** Ends the lookup now: its callback runs with a CANCELLED error, and a later answer is ignored. */
   cancel(): void;
 }
 
@@ -103,6 +110,7 @@ export class Resolver {
   private udp6: DatagramSocket | null = null;
   private isClosed = false;
 
+  /** A resolver on `base`, configured from resolv.conf and the hosts file unless `options` say otherwise. */
   constructor(base: EventBase, options: ResolverOptions = {}) {
     if (typeof options !== "object" || options === null) throw new TypeError(`options must be an object, got ${options === null ? "null" : typeof options}`);
     this.base = base;

@@ -12,7 +12,9 @@
 import { ChunkedDecoder } from "./chunked.ts";
 import { BYTE, CR, LF, SP, HTAB, COLON, byteClass, isTchar, lowerAsciiEquals } from "./bytes.ts";
 
+/** A parsed HTTP/1.x request: what an HttpServer handler receives. */
 export interface HttpRequest {
+  /** The method as sent ("GET", "POST", ...). */
   method: string;
   /** The request target as sent ("/index.html?x=1"). */
   target: string;
@@ -43,11 +45,13 @@ export type BodyFraming =
   | { kind: "length"; length: number }
   | { kind: "chunked" };
 
+/** What parseRequest() found: a whole request and how many bytes it took, too few bytes yet, or an error with the status to answer it with. */
 export type ParseResult =
   | { kind: "request"; request: HttpRequest; consumed: number }
   | { kind: "incomplete" }
   | { kind: "error"; status: ErrorStatus; reason: string };
 
+/** What parseRequestHead() found: a request head, how many bytes it took and the body's length (-1: chunked), too few bytes yet, or an error with the status to answer it with. */
 export type HeadResult =
   | { kind: "head"; request: HttpRequest; consumed: number; bodyLength: number }
   | { kind: "incomplete" }
@@ -56,6 +60,7 @@ export type HeadResult =
 /** The statuses a malformed or unacceptable request is answered with. */
 export type ErrorStatus = 400 | 408 | 413 | 417 | 431 | 501 | 505;
 
+/** Limits a request must stay within; each exceeded limit is answered with the status it names. */
 export interface ParseLimits {
   /** Largest request head (blank lines before it, request line, headers), in bytes (default 8192): beyond it, 431. */
   maxHeaderBytes?: number;

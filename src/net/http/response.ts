@@ -23,6 +23,7 @@ export function statusHasNoBody(status: number): boolean {
 
 const encoder = new TextEncoder();
 
+/** How formatHead() and formatResponse() write a response head. */
 export interface FormatOptions {
   /** Content-Type (default "text/plain"; "" leaves it out). */
   contentType?: string;

@@ -5,6 +5,7 @@ import { EventBase } from "../../core/base.ts";
 import type { HttpRequest } from "./parser.ts";
 import { type HttpResponse, HttpServer, type HttpServerOptions } from "./server.ts";
 
+/** serve()'s options: Bun.serve's and Deno.serve's names where they have one, and HttpServer's limits and timeouts. */
 export interface ServeOptions extends Omit<HttpServerOptions, "onError" | "onUpgrade"> {
   /** The port (default 3000, as Bun.serve; 0 picks a free one). */
   port?: number;
@@ -34,7 +35,9 @@ export interface ServeOptions extends Omit<HttpServerOptions, "onError" | "onUpg
 
 /** A running fetch-style server. */
 export interface Server {
+  /** The bound port (the one the kernel picked when 0 was asked). */
   readonly port: number;
+  /** The address listened on. */
   readonly hostname: string;
   /** "http://hostname:port/". */
   readonly url: URL;
@@ -44,6 +47,7 @@ export interface Server {
   readonly closed: boolean;
   /** Stops listening, closes every connection, and resolves when done. */
   close(): Promise<void>;
+  /** close(), for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -134,9 +138,17 @@ function logError(error: unknown): void {
  * @example
  * ```ts
  * import { serve } from "evffi";
- * const server = serve({ port: 8080, fetch: (req) => new Response(`you asked for ${new URL(req.url).pathname}\n`) });
- * console.log(`listening on ${server.url}`);
- * await server.finished; // until server.close() or the signal aborts
+ *
+ * // Port 0 picks a free port; a real server would name one (the default is 3000).
+ * const server = serve({
+ *   hostname: "127.0.0.1",
+ *   port: 0,
+ *   fetch: (req) => new Response(`you asked for ${new URL(req.url).pathname}`),
+ * });
+ * const res = await fetch(new URL("/hello", server.url));
+ * console.log(await res.text()); // prints: you asked for /hello
+ * await server.close();
+ * await server.finished; // settles once the server has closed (or its signal aborted)
  * ```
  */
 export function serve(options: ServeOptions): Server {

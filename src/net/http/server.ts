@@ -16,12 +16,15 @@ import { printAs } from "../../ffi/mod.ts";
 /** A response body: bytes, text, or a stream of either (sent chunked, as it comes). */
 export type ResponseBody = string | Uint8Array | ReadableStream<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
 
+/** What an HttpHandler returns: a status, a body, and headers; the server adds the framing. */
 export interface HttpResponse {
   /** 200 by default. */
   status?: number;
+  /** The body (default empty): bytes or text with a Content-Length, or a stream sent chunked. */
   body?: ResponseBody;
   /** Content-Type (default "text/plain"). */
   contentType?: string;
+  /** More header fields, as [name, value] pairs (framing fields such as Content-Length are the server's). */
   headers?: [string, string][];
 }
 
@@ -34,6 +37,7 @@ export type HttpHandler = (request: HttpRequest) => HttpResponse | Uint8Array | 
 /** Takes over an upgraded connection: its BufferEvent, with callbacks cleared, reading disabled, and any bytes after the request head in its input. */
 export type UpgradeHandler = (request: HttpRequest, socket: BufferEvent) => void;
 
+/** Limits, timeouts and hooks of an HttpServer, and its Listener's options. */
 export interface HttpServerOptions extends ParseLimits, ListenerOptions {
   /** Close a connection silent this long between requests, in ms (default 5000; null: never). */
   keepAliveTimeoutMs?: number | null;
@@ -106,12 +110,22 @@ function logError(error: unknown, request: HttpRequest | null): void {
  *
  * @example
  * ```ts
+ * import { EventBase, HttpServer } from "evffi";
+ *
  * const base = new EventBase();
- * const server = new HttpServer(base, { port: 8080 }, (req) => ({ body: `you asked for ${req.target}\n` }));
- * base.loopSync();
+ * // Port 0 picks a free port; a real server names one.
+ * const server = new HttpServer(base, { host: "127.0.0.1", port: 0 }, (req) => ({ body: `you asked for ${req.target}` }));
+ * const { port } = server.address as { port: number };
+ * const running = base.loop(); // runs inside the host's event loop, so fetch() below runs too
+ * const res = await fetch(`http://127.0.0.1:${port}/hello`);
+ * console.log(await res.text()); // prints: you asked for /hello
+ * server.close(); // stops accepting and closes the connections
+ * await running;  // the loop returns: nothing is left to wait for
+ * base.close();
  * ```
  */
 export class HttpServer {
+  /** The Listener accepting the server's connections. */
   readonly listener: Listener;
   private readonly connections = new Set<HttpConnection>();
   private readonly config: HttpServerConfig;
@@ -119,6 +133,7 @@ export class HttpServer {
   private accepting = true;
   private isClosed = false;
 
+  /** Listens on `address` (`{ port, host? }`: host defaults to 0.0.0.0 here, or `{ path }`) and answers each request with `handler`, on `base`'s loop. */
   constructor(readonly base: EventBase, address: AddressSpec, handler: HttpHandler, options: HttpServerOptions = {}) {
     if (typeof handler !== "function") throw new TypeError(`handler must be a function, got ${typeof handler}`);
     if (options.onError !== undefined && typeof options.onError !== "function") throw new TypeError(`onError must be a function, got ${typeof options.onError}`);
