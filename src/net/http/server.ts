@@ -128,7 +128,7 @@ export class HttpServer {
       maxHeaderBytes: positive("maxHeaderBytes", options.maxHeaderBytes, DEFAULT_LIMITS.maxHeaderBytes),
       maxHeaderCount: positive("maxHeaderCount", options.maxHeaderCount, DEFAULT_LIMITS.maxHeaderCount),
       maxBodyBytes: positive("maxBodyBytes", options.maxBodyBytes, DEFAULT_LIMITS.maxBodyBytes),
-      keepAliveTimeoutMs: timeout("keepAliveTimeoutMs", options.keepAliveTimeoutMs ?? options.idleTimeoutMs, 5000),
+      keepAliveTimeoutMs: timeout("keepAliveTimeoutMs", options.keepAliveTimeoutMs !== undefined ? options.keepAliveTimeoutMs : options.idleTimeoutMs, 5000),
       headersTimeoutMs: timeout("headersTimeoutMs", options.headersTimeoutMs, 10_000),
       bodyTimeoutMs: timeout("bodyTimeoutMs", options.bodyTimeoutMs, 30_000),
       sendTimeoutMs: timeout("sendTimeoutMs", options.sendTimeoutMs, 30_000),
