@@ -254,6 +254,8 @@ for (const variant of backendVariants()) {
           for (let i = 0; i < 1000 && (handled < 2 || client.output.length > 0); i++) base.loopSync(EVLOOP.ONCE);
           assert.equal(handled, 2);
           assert.equal(server.connectionCount, 1);
+          const [stats] = server.connectionStats;
+          assert.ok(stats.bufferedInput <= 1024 + 65536, `server input ${stats.bufferedInput}: reading is bounded while requests wait`);
           client.close();
           for (let i = 0; i < 1000 && server.connectionCount > 0; i++) base.loopSync(EVLOOP.ONCE);
           assert.equal(server.connectionCount, 0, "the client's close reaches the connection while its handlers are pending");
