@@ -381,12 +381,9 @@ export class HttpConnection {
 
   /** The peer ended its side while its requests waited for the handlers. */
   #peerGone(): void {
-    if (this.#pending.length < this.#config.maxPendingRequests) {
-      this.#endWatch?.del(); // the wait ended; reading sees the EOF in order
-      return;
-    }
     // With the input empty, the read that follows sees the EOF (a half-close after the requests).
     if (this.#overLimit()) this.close(); // see #onStatus
+    else this.#endWatch?.del();
   }
 
   #pause(): void {
@@ -502,6 +499,8 @@ export class HttpConnection {
       const slot = this.#pending.shift()!;
       this.#respond(slot.request, slot.answer!);
     }
+    // Below the limit again: the read itself sees an EOF now.
+    if (this.#pending.length < this.#config.maxPendingRequests) this.#endWatch?.del();
     if (this.#closed || this.#streaming || this.#pending.length > 0) return;
     this.#bev.flush();
     if (this.#closed) return;
@@ -650,6 +649,7 @@ export class HttpConnection {
     bev.disable(EV.READ);
     this.#closed = true;
     this.#timer.close();
+    this.#endWatch?.close(); // the socket is the hook's now: no event of this connection stays on it
     this.#onClose(this);
     try {
       this.#config.onUpgrade!(request, bev);
