@@ -40,11 +40,15 @@ const servers: Record<string, (port: number) => string[]> = {
 // --bare adds the floor under evffi's server: bench/servers/bare-http.ts, the same answer from a
 // bare loop of FFI calls, and bench/c/bare_http.c, the same loop in C: no server making these
 // syscalls can be measured faster than it, so its req/s is the ceiling that wrk itself sets.
+// It adds the floor under serve() too: bench/servers/bare-web-http.ts, the bare FFI loop plus only
+// the Request/Response work serve() does per request ("bare + Web").
 // --only NAME,NAME keeps just the servers named (e.g. "evffi (Deno),Deno.serve").
 if (process.argv.includes("--bare")) {
   servers["bare FFI (Bun)"] = (p) => [bin("bun"), join(root, "bench/servers/bare-http.ts"), String(p)];
   servers["bare FFI (Deno)"] = (p) => [bin("deno"), "run", "-A", join(root, "bench/servers/bare-http.ts"), String(p)];
   servers["bare C"] = (p) => [join(root, "build/c/bare_http"), String(p)];
+  servers["bare + Web (Bun)"] = (p) => [bin("bun"), join(root, "bench/servers/bare-web-http.ts"), String(p)];
+  servers["bare + Web (Deno)"] = (p) => [bin("deno"), "run", "-A", join(root, "bench/servers/bare-web-http.ts"), String(p)];
 }
 // --uring adds the bare responder on io_uring (Linux x86_64): one io_uring_enter per loop turn.
 if (process.argv.includes("--uring")) {
@@ -143,7 +147,7 @@ for (const [name, list] of Object.entries(results)) {
 }
 // Each round runs every server once, close together in time: the ratio within a round cancels
 // most of the machine's drift between rounds, so its median is the steadier comparison.
-const ratioPairs: [string, string][] = [["evffi (Bun)", "Bun.serve"], ["evffi (Deno)", "Deno.serve"], ["evffi serve (Bun)", "Bun.serve"], ["evffi serve (Deno)", "Deno.serve"]];
+const ratioPairs: [string, string][] = [["evffi (Bun)", "Bun.serve"], ["evffi (Deno)", "Deno.serve"], ["evffi serve (Bun)", "Bun.serve"], ["evffi serve (Deno)", "Deno.serve"], ["bare + Web (Bun)", "Bun.serve"], ["bare + Web (Deno)", "Deno.serve"]];
 if (results["bare C"]) for (const name of Object.keys(results)) if (name !== "bare C") ratioPairs.push([name, "bare C"]);
 const lines: string[] = [];
 const ratios: RunRatio[] = [];

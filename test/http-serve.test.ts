@@ -40,6 +40,26 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("a body made from a string or bytes goes out with Content-Length; each Set-Cookie on its own line", async () => {
+      await serving({
+        fetch: (req) => {
+          const headers = new Headers([["set-cookie", "a=1"], ["set-cookie", "b=2"], ["x-list", "1"]]);
+          headers.append("x-list", "2");
+          const body = new URL(req.url).pathname === "/bytes" ? new TextEncoder().encode("bytes body") : "string body";
+          return new Response(body, { headers });
+        },
+      }, variant.options, async (server) => {
+        for (const [path, text] of [["/string", "string body"], ["/bytes", "bytes body"]]) {
+          const res = await fetch(new URL(path, server.url));
+          assert.equal(res.headers.get("content-length"), String(text.length));
+          assert.equal(res.headers.get("transfer-encoding"), null);
+          assert.deepEqual(res.headers.getSetCookie(), ["a=1", "b=2"]);
+          assert.equal(res.headers.get("x-list"), "1, 2");
+          assert.equal(await res.text(), text);
+        }
+      });
+    });
+
     it("streams a response body as it is produced, and a HEAD gets no body", async () => {
       await serving({
         fetch: () => {

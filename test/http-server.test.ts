@@ -4,7 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
-import { BEV, BufferEvent, EV, EVLOOP, EventBase, HttpServer, constants as C, type HttpHandler, type HttpServerOptions } from "./deps.ts";
+import { BEV, BufferEvent, EV, EVLOOP, EventBase, Feature, HttpServer, constants as C, type HttpHandler, type HttpServerOptions } from "./deps.ts";
 import { libc } from "../src/ffi/mod.ts";
 import { backendVariants } from "./helpers.ts";
 
@@ -231,6 +231,40 @@ for (const variant of backendVariants()) {
         assert.equal(server.connectionCount, 0, "the peer's reset reaches the paused connection");
       });
     });
+
+    // A client that pipelines past maxPendingRequests, never reads and closes, with `count`
+    // requests: few enough that reading meets the EOF, or more than the read watermark lets in,
+    // which only a backend that reports the FIN without reading (EV.CLOSED) can notice.
+    for (const [label, count] of [["within the read watermark", 100], ["behind more than the read watermark", 5000]] as const) {
+      const early = new EventBase(variant.options);
+      const skip = count > 100 && !(early.features & Feature.EARLY_CLOSE) && `${variant.label} reports a FIN only by reading up to it`;
+      early.close();
+      it(`a client that closes while its requests wait at maxPendingRequests is let go at once (${label})`, { skip }, async () => {
+        const waiting: (() => void)[] = [];
+        let handled = 0;
+        const handler: HttpHandler = () => new Promise((resolve) => (handled++, waiting.push(() => resolve({ body: "late" }))));
+        // No timeout may end the connection instead: only noticing the close can.
+        const options = { maxPendingRequests: 2, maxHeaderBytes: 1024, keepAliveTimeoutMs: null, headersTimeoutMs: null, bodyTimeoutMs: null, sendTimeoutMs: null };
+        await serving(handler, options, async (base, port, server) => {
+          const guard = base.timer(10, () => {}, { persist: true });
+          const client = new BufferEvent(base, -1);
+          client.setCallbacks(null, null, () => {});
+          client.connect({ host: "127.0.0.1", port });
+          client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(count)); // and never reads
+          for (let i = 0; i < 1000 && (handled < 2 || client.output.length > 0); i++) base.loopSync(EVLOOP.ONCE);
+          assert.equal(handled, 2);
+          assert.equal(server.connectionCount, 1);
+          const [stats] = server.connectionStats;
+          assert.ok(stats.bufferedInput <= 1024 + 65536, `server input ${stats.bufferedInput}: reading is bounded while requests wait`);
+          client.close();
+          for (let i = 0; i < 1000 && server.connectionCount > 0; i++) base.loopSync(EVLOOP.ONCE);
+          assert.equal(server.connectionCount, 0, "the client's close reaches the connection while its handlers are pending");
+          assert.equal(handled, 2, "nothing more was read from a client that is gone");
+          for (const answer of waiting) answer();
+          guard.close();
+        });
+      });
+    }
 
     it("a paused connection still times out: output that makes no progress for sendTimeoutMs closes it", async () => {
       await serving(() => ({ body: "y".repeat(16384) }), { outputHighWater: 16384, sendTimeoutMs: 100 }, async (base, port, server) => {

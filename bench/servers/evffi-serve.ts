@@ -2,5 +2,5 @@
 import { scriptArgs, serve } from "../../src/mod.ts";
 
 const port = Number(scriptArgs().find((a: string) => /^\d+$/.test(a)) ?? 8080);
-serve({ port, hostname: "127.0.0.1", fetch: () => new Response("Hello, World!", { headers: { "Content-Type": "text/plain" } }) });
+serve({ port, hostname: "127.0.0.1", fetch: () => new Response("Hello, World!") });
 console.log(`evffi serve() on ${port}`);

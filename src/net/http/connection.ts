@@ -8,10 +8,13 @@
 // - while unsent output is above outputHighWater, no more requests are read (a client that
 //   pipelines and never reads costs the watermark, not gigabytes) until it is down to
 //   outputLowWater, and output that makes no progress for sendTimeoutMs closes the connection;
-// - at most maxPendingRequests handlers may be unanswered (async ones) before reading pauses.
+// - at most maxPendingRequests handlers may be unanswered (async ones) before requests stop being
+//   parsed; the socket is still read into the input (bounded by its read watermark), and on
+//   backends that report a peer's FIN without reading (EV.CLOSED) that is watched too, so a client
+//   that closes while its requests wait is noticed at once rather than when the handlers answer.
 // The timeouts live on a timer of their own, not on the read event, so a connection whose reading
 // is paused still times out.
-import { EV } from "../../core/flags.ts";
+import { EV, Feature } from "../../core/flags.ts";
 import type { Event } from "../../core/event.ts";
 import { BEV, type BufferEvent } from "../bufferevent.ts";
 import { ChunkedDecoder } from "./chunked.ts";
@@ -56,6 +59,8 @@ export class HttpConnection {
   readonly #config: HttpServerConfig;
   readonly #onClose: (c: HttpConnection) => void;
   readonly #timer: Event;
+  /** Watches for the peer's FIN while requests wait at maxPendingRequests (EV.CLOSED backends only). */
+  #endWatch: Event | null = null;
   /** Deadline of the timer's current phase (base.now() ms), Infinity for none. */
   #deadline = Infinity;
   /** When the timer event fires; it is re-armed only when a deadline comes earlier than this. */
@@ -103,6 +108,7 @@ export class HttpConnection {
     this.#closed = true;
     this.#bodyFailed(new Error("the connection closed before the request body ended"));
     this.#timer.close();
+    this.#endWatch?.close();
     this.#bev.close();
     this.#drained?.();
     this.#onClose(this);
@@ -165,8 +171,13 @@ export class HttpConnection {
         if (!this.#readBody()) return;
         continue;
       }
-      if (this.#pending.length >= config.maxPendingRequests || bev.output.length > config.outputHighWater) {
-        this.#pause();
+      const overWatermark = bev.output.length > config.outputHighWater;
+      if (overWatermark || this.#pending.length >= config.maxPendingRequests) {
+        // Waiting on the client's reading or on handlers is not idleness: sendTimeoutMs and the
+        // handlers bound it, not keepAliveTimeoutMs.
+        if (this.#phase === IDLE) this.#setPhase(BUSY, null);
+        if (overWatermark) this.#pause();
+        else this.#watchForEnd();
         return;
       }
       if (this.#bodyRequest !== null) {
@@ -356,6 +367,25 @@ export class HttpConnection {
     }
   }
 
+  /**
+   * Requests wait at maxPendingRequests. Reading goes on (the read watermark bounds the input), so
+   * an EOF that fits behind it reaches #onStatus; on backends with EV.CLOSED, a FIN behind more
+   * than that is seen without reading the requests before it.
+   */
+  #watchForEnd(): void {
+    const bev = this.#bev;
+    if (!(bev.base.features & Feature.EARLY_CLOSE)) return;
+    this.#endWatch ??= bev.base.event(bev.fd, EV.CLOSED | EV.PERSIST, () => this.#peerGone());
+    if (!this.#endWatch.pending(EV.CLOSED)) this.#endWatch.add();
+  }
+
+  /** The peer ended its side while its requests waited for the handlers. */
+  #peerGone(): void {
+    // With the input empty, the read that follows sees the EOF (a half-close after the requests).
+    if (this.#overLimit()) this.close(); // see #onStatus
+    else this.#endWatch?.del();
+  }
+
   #pause(): void {
     if (this.#paused) return;
     this.#paused = true;
@@ -370,7 +400,7 @@ export class HttpConnection {
   }
 
   #onStatus(what: number): void {
-    if (what & BEV.EOF && !(what & BEV.ERROR)) {
+    if (what & BEV.EOF && !(what & BEV.ERROR) && !this.#overLimit()) {
       // A half-close: the client may still read. Answer what was asked, then close.
       this.#peerEnded = true;
       const idle = this.#pending.length === 0 && !this.#streaming;
@@ -383,7 +413,16 @@ export class HttpConnection {
       if (idle && this.#bev.output.length === 0) this.close();
       return;
     }
-    this.close(); // an error, or output that made no progress for sendTimeoutMs
+    // An error, output that made no progress for sendTimeoutMs, or an EOF behind requests that
+    // wait at maxPendingRequests with more unread: a client that ends before the server may even
+    // read what it sent is taken as gone (nginx's "client closed request"), rather than held on
+    // to until every handler answers.
+    this.close();
+  }
+
+  /** Requests wait at maxPendingRequests and more input is buffered behind them. */
+  #overLimit(): boolean {
+    return this.#pending.length >= this.#config.maxPendingRequests && this.#bev.input.length > 0;
   }
 
   /** Output drained to outputLowWater or below (the bufferevent's write callback). */
@@ -460,6 +499,8 @@ export class HttpConnection {
       const slot = this.#pending.shift()!;
       this.#respond(slot.request, slot.answer!);
     }
+    // Below the limit again: the read itself sees an EOF now.
+    if (this.#pending.length < this.#config.maxPendingRequests) this.#endWatch?.del();
     if (this.#closed || this.#streaming || this.#pending.length > 0) return;
     this.#bev.flush();
     if (this.#closed) return;
@@ -608,6 +649,7 @@ export class HttpConnection {
     bev.disable(EV.READ);
     this.#closed = true;
     this.#timer.close();
+    this.#endWatch?.close(); // the socket is the hook's now: no event of this connection stays on it
     this.#onClose(this);
     try {
       this.#config.onUpgrade!(request, bev);

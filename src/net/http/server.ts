@@ -51,7 +51,11 @@ export interface HttpServerOptions extends ParseLimits, ListenerOptions {
   outputHighWater?: number;
   /** Then read again (and refill a streamed body) once output is down to this many (default outputHighWater / 4). */
   outputLowWater?: number;
-  /** Stop reading while this many requests await their (async) answers (default 16). */
+  /**
+   * Stop parsing requests while this many await their (async) answers (default 16). The socket is
+   * still read up to maxHeaderBytes + 64 KiB, so a client that closes meanwhile is noticed: one
+   * that ends with requests still unparsed is closed at once, its pending answers dropped.
+   */
   maxPendingRequests?: number;
   /**
    * Open connections at most (default 10000). At the limit the listener pauses until one closes;
@@ -143,7 +147,7 @@ export class HttpServer {
       maxHeaderBytes: positive("maxHeaderBytes", options.maxHeaderBytes, DEFAULT_LIMITS.maxHeaderBytes),
       maxHeaderCount: positive("maxHeaderCount", options.maxHeaderCount, DEFAULT_LIMITS.maxHeaderCount),
       maxBodyBytes: positive("maxBodyBytes", options.maxBodyBytes, DEFAULT_LIMITS.maxBodyBytes),
-      keepAliveTimeoutMs: timeout("keepAliveTimeoutMs", options.keepAliveTimeoutMs ?? options.idleTimeoutMs, 5000),
+      keepAliveTimeoutMs: timeout("keepAliveTimeoutMs", options.keepAliveTimeoutMs !== undefined ? options.keepAliveTimeoutMs : options.idleTimeoutMs, 5000),
       headersTimeoutMs: timeout("headersTimeoutMs", options.headersTimeoutMs, 10_000),
       bodyTimeoutMs: timeout("bodyTimeoutMs", options.bodyTimeoutMs, 30_000),
       sendTimeoutMs: timeout("sendTimeoutMs", options.sendTimeoutMs, 30_000),
