@@ -21,11 +21,16 @@ export type Finalizer<A> = { bivariant(ev: Event<A>, arg: A): unknown }["bivaria
 /**
  * @internal
  * What only some events need (persistent timeouts, signals, common timeouts, finalizers), kept out
- * of Event so that the common event stays small: 12 fields fit the engines' inline object storage.
+ * of Event so that the common event stays small: 11 fields, no double among them (a double field is a boxed number on V8).
  */
 export class EventExtras<A = unknown> {
   /** Interval for persistent re-arming, in ms; -1 when none. */
   persistMs = -1;
+  /**
+   * The deadline while in a common timeout's queue, and the last deadline after the event left
+   * the heap (the drift-free re-arm starts from it). Heap deadlines live in the heap.
+   */
+  deadline = 0;
   /** Signal arrivals for the pending run of the callback. */
   ncalls = 0;
   /** The common timeout the deadline is queued in, and the links of that queue. */
@@ -49,9 +54,7 @@ export class Event<A = unknown> {
   state: number;
   /** @internal EV bits the pending activation carries. */
   res = 0;
-  /** @internal Deadline on the base's monotonic clock, in ms. */
-  deadline = 0;
-  /** @internal Position in the timer heap, -1 when absent. */
+  /** @internal Position in the timer heap (which holds the deadline), -1 when absent. */
   heapIndex = -1;
   /** @internal Links of the active queue. */
   nextActive: Event | null = null;
