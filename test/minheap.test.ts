@@ -22,7 +22,7 @@ function checkHeap(heap: TimerHeap<Node>): void {
     assert.equal(n.heapIndex, i, `node at ${i} knows its index`);
     assert.equal(heap.deadlineAt(i), n.deadline, `the deadline at ${i} is its node's`);
     assert.equal(heap.deadlineOf(n), n.deadline);
-    if (i > 0) assert.ok(heap.deadlineAt((i - 1) >> 1) <= heap.deadlineAt(i), `heap property at ${i}`);
+    if (i > 0) assert.ok(heap.deadlineAt(TimerHeap.parentOf(i)) <= heap.deadlineAt(i), `heap property at ${i}`);
   });
 }
 

@@ -8,6 +8,7 @@ import { Event } from "./event.ts";
 import { EV, LIST_ACTIVE, LIST_INTERNAL, LIST_TIMEOUT } from "./flags.ts";
 import { activate, markAdded, markRemoved, removeActive } from "./queues.ts";
 import { poke } from "./wake.ts";
+import { TimerHeap } from "./minheap.ts";
 
 /** A timeout: milliseconds (fractions allowed), a CommonTimeout, or null/undefined for none. */
 export type TimeoutArg = number | CommonTimeout | null | undefined;
@@ -166,7 +167,7 @@ export function timersInconsistency(base: EventBase): string | null {
   for (let i = 0; i < nodes.length; i++) {
     const ev = nodes[i];
     if (ev.heapIndex !== i) return `the timer heap's node at ${i} says it is at ${ev.heapIndex}`;
-    if (i > 0 && base.timeHeap.precedes(i, (i - 1) >> 1)) return `the timer heap's order is broken at ${i}`;
+    if (i > 0 && base.timeHeap.precedes(i, TimerHeap.parentOf(i))) return `the timer heap's order is broken at ${i}`;
     if (!(ev.state & LIST_TIMEOUT)) return `the timer heap holds an event without a timeout`;
     if (ev.ext !== null && ev.ext.common !== null) return `the timer heap holds an event of a common timeout`;
   }
