@@ -21,7 +21,8 @@ export type Finalizer<A> = { bivariant(ev: Event<A>, arg: A): unknown }["bivaria
 /**
  * @internal
  * What only some events need (persistent timeouts, signals, common timeouts, finalizers), kept out
- * of Event so that the common event stays small: 10 fields, no double among them (a double field is a boxed number on V8).
+ * of Event so that the common event stays small: 10 fields, none of them a fractional number (V8
+ * keeps such a field's value in a separate box).
  */
 export class EventExtras<A = unknown> {
   /** Interval for persistent re-arming, in ms; -1 when none. */
