@@ -7,7 +7,7 @@ if [ ! -e /usr/include/event2/event.h ] || ! command -v wrk >/dev/null; then
   apt-get update -qq && apt-get install -y -qq libevent-dev wrk
 fi
 mkdir -p build/c
-for prog in bench bench_cascade; do
+for prog in bench bench_cascade timers_million; do
   cc -O2 -Wall -pthread -o "build/c/$prog" "bench/c/$prog.c" -levent_core
 done
 cc -O2 -Wall -o build/c/evhttp_hello bench/c/evhttp_hello.c -levent

@@ -276,7 +276,7 @@ export class EventBase {
     return this.activeTotal > 0 || flags & EVLOOP.NONBLOCK ? 0 : nextTimeout(this);
   }
 
-  /** @internal Asks the backend for ready fds (waiting up to `timeout`), then refreshes the time cache and expires timers. */
+  /** @internal Asks the backend for ready fds (waiting up to `timeout`), then renews the time cache (read on first use) and expires timers. */
   ioPhase(timeout: number | null): void {
     this.time.invalidate();
     this.backendState.wait(timeout);

@@ -42,7 +42,7 @@ export class CommonTimeout {
   insert(ev: Event): boolean {
     const x = ev.extras();
     let after = this.tail;
-    while (after !== null && after.deadline > ev.deadline) after = after.ext!.prevTimer;
+    while (after !== null && after.ext!.deadline > x.deadline) after = after.ext!.prevTimer;
     x.prevTimer = after;
     if (after === null) {
       x.nextTimer = this.head;

@@ -10,7 +10,7 @@ import {
 } from "./flags.ts";
 import { checkFd, describeValue } from "../ffi/mod.ts";
 import { activate, insertActive, markAdded, markRemoved, removeActive } from "./queues.ts";
-import { type TimeoutArg, checkTimeout, removeTimeout, scheduleTimeout } from "./timers.ts";
+import { type TimeoutArg, checkTimeout, deadlineOf, removeTimeout, scheduleTimeout } from "./timers.ts";
 
 /** Throws RangeError/TypeError unless (fd, events, callback) can make an event. */
 export function checkEventArgs(fd: number, events: number, callback: unknown): void {
@@ -122,7 +122,7 @@ export function pendingBits(ev: Event, what: number): number {
 export function timeLeft(ev: Event): number | null {
   checkUsable(ev);
   if (!(ev.state & LIST_TIMEOUT)) return null;
-  return Math.max(0, ev.deadline - ev.base.now());
+  return Math.max(0, deadlineOf(ev) - ev.base.now());
 }
 
 /** Event.priority = p. */

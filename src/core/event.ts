@@ -7,7 +7,7 @@ import {
   activateEvent, addEvent, closeEvent, delEvent, finalizeEvent, pendingBits, removeTimer, setPriority, timeLeft,
 } from "./event-ops.ts";
 import {
-  EV, LIST_ACTIVE, LIST_ACTIVE_LATER, LIST_FREED, LIST_INSERTED, LIST_PLACE_BITS, LIST_TIMEOUT, PRIORITY_SHIFT,
+  EV, LIST_ACTIVE, LIST_ACTIVE_LATER, LIST_FREED, LIST_INSERTED, LIST_TIMEOUT, PRIORITY_SHIFT, RES_BITS, RES_SHIFT,
 } from "./flags.ts";
 import type { TimeoutArg } from "./timers.ts";
 import { printAs } from "../ffi/mod.ts";
@@ -22,11 +22,17 @@ export type Finalizer<A> = { bivariant(ev: Event<A>, arg: A): unknown }["bivaria
 /**
  * @internal
  * What only some events need (persistent timeouts, signals, common timeouts, finalizers), kept out
- * of Event so that the common event stays small: 12 fields fit the engines' inline object storage.
+ * of Event so that the common event stays small: 10 fields, none of them a fractional number (V8
+ * keeps such a field's value in a separate box).
  */
 export class EventExtras<A = unknown> {
   /** Interval for persistent re-arming, in ms; -1 when none. */
   persistMs = -1;
+  /**
+   * The deadline while in a common timeout's queue, and the last deadline after the event left
+   * the heap (the drift-free re-arm starts from it). Heap deadlines live in the heap.
+   */
+  deadline = 0;
   /** Signal arrivals for the pending run of the callback. */
   ncalls = 0;
   /** The common timeout the deadline is queued in, and the links of that queue. */
@@ -72,13 +78,9 @@ export class Event<A = unknown> {
   /** @internal */ callback: EventCallback<A>;
   /** The value passed as the callback's third argument (the event itself unless given). */
   arg: A;
-  /** @internal LIST_* bits (where the event is now) | priority << PRIORITY_SHIFT. */
+  /** @internal LIST_* bits (where the event is now), the activation's EV bits and the priority (see RES_SHIFT). */
   state: number;
-  /** @internal EV bits the pending activation carries. */
-  res = 0;
-  /** @internal Deadline on the base's monotonic clock, in ms. */
-  deadline = 0;
-  /** @internal Position in the timer heap, -1 when absent. */
+  /** @internal Position in the timer heap (which holds the deadline), -1 when absent. */
   heapIndex = -1;
   /** @internal Links of the active queue. */
   nextActive: Event | null = null;
@@ -103,7 +105,16 @@ export class Event<A = unknown> {
   }
   /** @internal */
   set priorityValue(p: number) {
-    this.state = (this.state & LIST_PLACE_BITS) | (p << PRIORITY_SHIFT);
+    this.state = (this.state & ((1 << PRIORITY_SHIFT) - 1)) | (p << PRIORITY_SHIFT);
+  }
+
+  /** @internal EV bits the pending activation carries (kept in `state`). */
+  get res(): number {
+    return (this.state & RES_BITS) >>> RES_SHIFT;
+  }
+  /** @internal */
+  set res(bits: number) {
+    this.state = (this.state & ~RES_BITS) | (bits << RES_SHIFT);
   }
 
   /** @internal The extras, created on first use. */

@@ -49,10 +49,18 @@ export const LIST_FINALIZING = 0x40;
 export const LIST_FREED = 0x100;
 export const LIST_FREE_AFTER_FINALIZE = 0x200;
 
-/** Event.state keeps the LIST_* bits (where the event is) below this shift and its priority above. */
-export const PRIORITY_SHIFT = 16;
+/**
+ * Event.state packs three small integers into one: the LIST_* bits (where the event is) in bits
+ * 0-9, the EV bits of the pending activation in bits 10-17, and the priority (0-255) from bit 18.
+ * The sum stays below 2^31, a small integer on every engine. One field instead of three keeps
+ * the Event, of which a program may hold millions, small.
+ */
+export const RES_SHIFT = 10;
+export const PRIORITY_SHIFT = 18;
 /** The LIST_* part of Event.state. */
-export const LIST_PLACE_BITS = (1 << PRIORITY_SHIFT) - 1;
+export const LIST_PLACE_BITS = (1 << RES_SHIFT) - 1;
+/** The activation's part of Event.state. */
+export const RES_BITS = 0xff << RES_SHIFT;
 
 /** Names of EV bits, for messages and dumps. */
 export function describeEvents(what: number): string {

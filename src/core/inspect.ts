@@ -3,6 +3,7 @@
 import { signals } from "../ffi/mod.ts";
 import type { EventBase } from "./base.ts";
 import type { Event } from "./event.ts";
+import { deadlineOf } from "./timers.ts";
 import {
   Count, EV, EV_IO, Feature, LIST_ACTIVE, LIST_ACTIVE_LATER, LIST_FREED, LIST_INSERTED, LIST_INTERNAL, LIST_TIMEOUT, describeEvents,
 } from "./flags.ts";
@@ -30,7 +31,7 @@ export function dumpBase(base: EventBase): string {
     const where = ev.events & EV.SIGNAL ? `signal ${ev.fd}` : ev.fd >= 0 ? `fd ${ev.fd}` : "timer";
     let s = `  ${where}: ${describeEvents(ev.events)}`;
     const common = ev.ext?.common;
-    if (ev.state & LIST_TIMEOUT) s += ` timeout in ${(ev.deadline - now).toFixed(3)} ms${common ? ` (common ${common.duration} ms)` : ""}`;
+    if (ev.state & LIST_TIMEOUT) s += ` timeout in ${(deadlineOf(ev) - now).toFixed(3)} ms${common ? ` (common ${common.duration} ms)` : ""}`;
     if (ev.priorityValue !== base.priorities >> 1) s += ` priority ${ev.priorityValue}`;
     return s;
   };
@@ -73,7 +74,7 @@ export function describeEvent(ev: Event): string {
     parts.push(`${ev.state & LIST_ACTIVE_LATER ? "active next iteration" : "active"}: ${describeEvents(ev.res)}`);
   }
   if (ev.state & LIST_TIMEOUT) {
-    const left = ev.base.closed ? 0 : Math.max(0, ev.deadline - ev.base.now());
+    const left = ev.base.closed ? 0 : Math.max(0, deadlineOf(ev) - ev.base.now());
     parts.push(`timeout: ${left.toFixed(1)} ms left`);
   }
   parts.push(`priority: ${ev.priorityValue}`);

@@ -8,6 +8,7 @@ import { Event } from "./event.ts";
 import { EV, LIST_ACTIVE, LIST_INTERNAL, LIST_TIMEOUT } from "./flags.ts";
 import { activate, markAdded, markRemoved, removeActive } from "./queues.ts";
 import { poke } from "./wake.ts";
+import { TimerHeap } from "./minheap.ts";
 
 /** A timeout: milliseconds (fractions allowed), a CommonTimeout, or null/undefined for none. */
 export type TimeoutArg = number | CommonTimeout | null | undefined;
@@ -50,21 +51,24 @@ export function scheduleTimeout(base: EventBase, ev: Event, timeout: number | Co
     if (ev.events & EV.SIGNAL && ev.ext) ev.ext.ncalls = 0;
     removeActive(base, ev);
   }
-  ev.deadline = absoluteDeadline >= 0 ? absoluteDeadline : base.now() + ms;
-  if (common) ev.extras().common = common;
-  else if (ev.ext) ev.ext.common = null;
-  insertTimeout(base, ev);
-}
-
-function insertTimeout(base: EventBase, ev: Event): void {
+  const deadline = absoluteDeadline >= 0 ? absoluteDeadline : base.now() + ms;
   markAdded(base, ev, LIST_TIMEOUT);
-  const common = ev.ext === null ? null : ev.ext.common;
   if (common) {
+    const x = ev.extras();
+    x.common = common;
+    x.deadline = deadline;
     if (common.insert(ev)) scheduleCommon(base, common);
   } else {
-    base.timeHeap.push(ev);
+    if (ev.ext) ev.ext.common = null;
+    base.timeHeap.push(ev, deadline);
   }
-  if (base.waiting && ev.deadline < base.offThread.deadline) poke(base);
+  if (base.waiting && deadline < base.offThread.deadline) poke(base);
+}
+
+/** The deadline of `ev` (ms on the base's clock); for an event without a timeout, its last one or 0. */
+export function deadlineOf(ev: Event): number {
+  if (ev.heapIndex >= 0) return ev.base.timeHeap.deadlineOf(ev);
+  return ev.ext === null ? 0 : ev.ext.deadline;
 }
 
 /** Takes `ev` out of the heap or its common-timeout queue. */
@@ -76,6 +80,8 @@ export function removeTimeout(base: EventBase, ev: Event): void {
     ev.ext!.common = null;
     if (wasHead) scheduleCommon(base, common);
   } else {
+    // Keep the deadline where a persistent event's re-arm will look for it.
+    if (ev.ext !== null) ev.ext.deadline = base.timeHeap.deadlineOf(ev);
     base.timeHeap.remove(ev);
   }
   markRemoved(base, ev, LIST_TIMEOUT);
@@ -92,18 +98,18 @@ function scheduleCommon(base: EventBase, common: CommonTimeout): void {
     }
     return;
   }
-  timer.deadline = head.deadline;
-  if (timer.state & LIST_TIMEOUT) base.timeHeap.update(timer);
+  const deadline = head.ext!.deadline;
+  if (timer.state & LIST_TIMEOUT) base.timeHeap.update(timer, deadline);
   else {
     timer.state |= LIST_TIMEOUT;
-    base.timeHeap.push(timer);
+    base.timeHeap.push(timer, deadline);
   }
 }
 
 function expireCommon(base: EventBase, common: CommonTimeout): void {
   const now = base.now();
   let ev: Event | null;
-  while ((ev = common.head) !== null && ev.deadline <= now) {
+  while ((ev = common.head) !== null && ev.ext!.deadline <= now) {
     delInternal(base, ev);
     activate(base, ev, EV.TIMEOUT, 1);
   }
@@ -113,10 +119,10 @@ function expireCommon(base: EventBase, common: CommonTimeout): void {
 /** Moves due timers to the active queues (libevent's timeout_process). */
 export function expireTimers(base: EventBase): void {
   const heap = base.timeHeap;
-  let top = heap.top();
-  if (top === undefined) return;
+  if (heap.size === 0) return;
   const now = base.now();
-  while (top !== undefined && top.deadline <= now) {
+  while (heap.topDeadline() <= now) {
+    const top = heap.top()!;
     if (top.state & LIST_INTERNAL) {
       // A common timeout's stand-in: take it out of the heap and let its callback expire the queue.
       heap.pop();
@@ -131,15 +137,14 @@ export function expireTimers(base: EventBase): void {
       delInternal(base, top);
       activate(base, top, EV.TIMEOUT, 1);
     }
-    top = heap.top();
   }
 }
 
 /** Milliseconds until the earliest deadline (0 if due), or null with no timer. */
 export function nextTimeout(base: EventBase): number | null {
-  const top = base.timeHeap.top();
-  if (top === undefined) return null;
-  const wait = top.deadline - base.now();
+  const heap = base.timeHeap;
+  if (heap.size === 0) return null;
+  const wait = heap.topDeadline() - base.now();
   return wait > 0 ? wait : 0;
 }
 
@@ -151,7 +156,7 @@ export function nextTimeout(base: EventBase): number | null {
 export function rearmPersistent(base: EventBase, ev: Event, res: number): void {
   const now = base.now();
   const x = ev.ext!;
-  let runAt = (res & EV.TIMEOUT ? ev.deadline : now) + x.persistMs;
+  let runAt = (res & EV.TIMEOUT ? x.deadline : now) + x.persistMs;
   if (runAt < now) runAt = now + x.persistMs;
   addNoCheck(base, ev, x.common ?? x.persistMs, runAt);
 }
@@ -162,7 +167,7 @@ export function timersInconsistency(base: EventBase): string | null {
   for (let i = 0; i < nodes.length; i++) {
     const ev = nodes[i];
     if (ev.heapIndex !== i) return `the timer heap's node at ${i} says it is at ${ev.heapIndex}`;
-    if (i > 0 && base.timeHeap.precedes(i, (i - 1) >> 1)) return `the timer heap's order is broken at ${i}`;
+    if (i > 0 && base.timeHeap.precedes(i, TimerHeap.parentOf(i))) return `the timer heap's order is broken at ${i}`;
     if (!(ev.state & LIST_TIMEOUT)) return `the timer heap holds an event without a timeout`;
     if (ev.ext !== null && ev.ext.common !== null) return `the timer heap holds an event of a common timeout`;
   }
@@ -172,14 +177,14 @@ export function timersInconsistency(base: EventBase): string | null {
       if (ev.ext!.prevTimer !== prev) return `common timeout ${common.duration} ms: an event's back link is wrong`;
       if (ev.ext!.common !== common) return `common timeout ${common.duration} ms: holds an event of another`;
       if (!(ev.state & LIST_TIMEOUT)) return `common timeout ${common.duration} ms: holds an event without a timeout`;
-      if (prev !== null && prev.deadline > ev.deadline) return `common timeout ${common.duration} ms: deadlines out of order`;
+      if (prev !== null && prev.ext!.deadline > ev.ext!.deadline) return `common timeout ${common.duration} ms: deadlines out of order`;
     }
     if (common.tail !== prev) return `common timeout ${common.duration} ms: the tail is not the last event`;
     const timer = common.timer;
     const inHeap = timer.heapIndex >= 0 && nodes[timer.heapIndex] === timer;
     // Between its expiry and its callback the stand-in is active instead of in the heap.
     const expiring = (timer.state & LIST_ACTIVE) !== 0;
-    if (common.head === null ? inHeap : inHeap ? timer.deadline !== common.head.deadline : !expiring) {
+    if (common.head === null ? inHeap : inHeap ? base.timeHeap.deadlineOf(timer) !== common.head.ext!.deadline : !expiring) {
       return `common timeout ${common.duration} ms: its heap entry does not match its queue's head`;
     }
   }

@@ -1,6 +1,6 @@
 // The runtime-neutral face of src/ffi: everything above this folder imports from here.
 export {
-  runtime, runtimeVersion, os, arch, platform, getEnv, unsetEnv, environment, scriptArgs, heapUsedAfterGc, yieldToHost, addHostSignalListener,
+  runtime, runtimeVersion, os, arch, platform, getEnv, unsetEnv, environment, scriptArgs, heapUsedAfterGc, externalAfterGc, yieldToHost, addHostSignalListener,
   removeHostSignalListener, inWorker, startWorker, workerName, parentPort, executablePath, scriptCommand,
 } from "./runtime.ts";
 export { portable } from "./portable.ts";

@@ -102,6 +102,19 @@ export function heapUsedAfterGc(): number {
   return g.Deno.memoryUsage().heapUsed;
 }
 
+/**
+ * Bytes outside the JS heap that JS objects hold (ArrayBuffer storage), after a full garbage
+ * collection where the runtime allows forcing one.
+ */
+export function externalAfterGc(): number {
+  if (runtime === "bun") {
+    g.Bun.gc(true);
+    return g.process.memoryUsage().external;
+  }
+  if (typeof g.gc === "function") g.gc();
+  return g.Deno.memoryUsage().external;
+}
+
 /** Lets the host's event loop run one turn (timers, I/O, signal listeners), then resumes. */
 export function yieldToHost(): Promise<void> {
   return new Promise((resolve) => g.setImmediate(resolve));

@@ -1,0 +1,82 @@
+// The bench.c workload (bench/bench.ts) run by two checkouts of evffi inside one process, their
+// runs interleaved: a comparison of two trees that the machine's load cannot tilt, since both
+// see the same moments. Each tree is imported from its own path (separate module instances, one
+// event base and its own socketpairs each); after -W warm-up runs of each, -R rounds of -r runs
+// each, and the median over rounds of new/old (each round's median run).
+//   bun bench/trees-in-process.ts OLD_DIR NEW_DIR [-n 100 -a 1 -w 100] [-R 15] [-r 41] [-W 200]
+// On Deno the tree imported second runs faster whichever it is: there, run both orders.
+import { scriptArgs } from "../src/ffi/mod.ts";
+import { option } from "./options.ts";
+
+const [oldDir, newDir] = scriptArgs();
+const numPipes = Number(option("-n", "100"));
+const numActive = Number(option("-a", "1"));
+const numWrites = Number(option("-w", "100"));
+const rounds = Number(option("-R", "15"));
+const runs = Number(option("-r", "41"));
+const warmup = Number(option("-W", "200"));
+
+/** One tree's workload, ready to run: returns µs per run. */
+async function load(dir: string): Promise<() => number> {
+  const { EV, EVLOOP, EventBase } = await import(`${dir}/src/mod.ts`);
+  const { constants: C, libc, sys, u64arg } = await import(`${dir}/src/ffi/mod.ts`);
+  sys.raiseFdLimit(4 * numPipes + 64);
+  const base = new EventBase({ method: "epoll", ignoreEnv: true });
+  const pipes = new Int32Array(2 * numPipes);
+  for (let i = 0; i < numPipes; i++) {
+    const [r, w] = sys.socketpair(C.SOCK_STREAM, { nonBlocking: false });
+    pipes[2 * i] = r;
+    pipes[2 * i + 1] = w;
+  }
+  let count = 0, writes = 0, fired = 0;
+  const one = u64arg(1);
+  const inByte = new Uint8Array(1);
+  const outByte = new Uint8Array([101]);
+  const readCb = (fd: number, _what: number, idx: number): void => {
+    const n = libc.recv(fd, inByte, one, 0);
+    if (n >= 0) count += n;
+    if (writes) {
+      let widx = idx + 1;
+      if (widx >= numPipes) widx -= numPipes;
+      libc.send(pipes[2 * widx + 1], outByte, one, 0);
+      writes--;
+      fired++;
+    }
+  };
+  const events = Array.from({ length: numPipes }, (_, i) => base.event(pipes[2 * i], EV.READ | EV.PERSIST, readCb, i));
+  return () => {
+    for (const ev of events) {
+      ev.del();
+      ev.add();
+    }
+    base.loopSync(EVLOOP.ONCE | EVLOOP.NONBLOCK);
+    fired = 0;
+    const space = Math.floor(numPipes / numActive) * 2;
+    for (let i = 0; i < numActive; i++, fired++) libc.send(pipes[i * space + 1], outByte, one, 0);
+    count = 0;
+    writes = numWrites;
+    const started = performance.now();
+    do base.loopSync(EVLOOP.ONCE | EVLOOP.NONBLOCK); while (count !== fired);
+    return (performance.now() - started) * 1000;
+  };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const runOld = await load(oldDir);
+const runNew = await load(newDir);
+for (let i = 0; i < warmup; i++) {
+  runOld();
+  runNew();
+}
+const ratios: number[] = [];
+for (let round = 0; round < rounds; round++) {
+  const olds: number[] = [];
+  const news: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    olds.push(runOld());
+    news.push(runNew());
+  }
+  ratios.push(median(news) / median(olds));
+}
+ratios.sort((a, b) => a - b);
+console.log(`# trees in one process n=${numPipes} a=${numActive} w=${numWrites}: new/old median ${median(ratios).toFixed(3)} [${ratios.map((r) => r.toFixed(2)).join(" ")}]`);
