@@ -88,6 +88,11 @@ export class PeriodicTimer {
   private armedOffset = 0;
   private isClosed = false;
 
+  /**
+   * Arms the timer on `base` for its first firing. TypeError for a schedule, callback or options
+   * of the wrong type; RangeError for an interval that is not a positive finite number, or an
+   * offset or `at` that is not finite; Error when the base is closed.
+   */
   constructor(base: EventBase, schedule: PeriodicSchedule, callback: PeriodicCallback, options: PeriodicTimerOptions = {}) {
     checkBase("PeriodicTimer", base);
     base.checkOpen();
