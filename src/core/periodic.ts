@@ -63,11 +63,11 @@ const STEP_TOLERANCE_MS = 20;
  * import { EventBase, PeriodicTimer } from "evffi";
  *
  * const base = new EventBase();
- * // At every whole second of the wall clock, five times.
+ * // At every whole second of the wall clock, three times.
  * let n = 0;
  * new PeriodicTimer(base, { interval: 1000 }, (at, timer) => {
- *   console.log(new Date(at).toISOString()); // ...:01.000Z, ...:02.000Z, ...
- *   if (++n === 5) timer.close();
+ *   console.log(new Date(at).toISOString()); // ...:01.000Z, ...:02.000Z, ...:03.000Z
+ *   if (++n === 3) timer.close();
  * });
  * base.loopSync();
  * base.close();
