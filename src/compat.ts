@@ -224,7 +224,7 @@ export function event_base_new_with_config(cfg: EventConfig | null): EventBase |
  * import { event_base_dispatch, event_base_free, event_base_new, evtimer_add, evtimer_new } from "evffi/compat";
  *
  * const base = event_base_new();
- * evtimer_add(evtimer_new(base, () => event_base_free(base), null), { tv_sec: 0, tv_usec: 1000 });
+ * evtimer_add(evtimer_new(base, () => event_base_free(base), null)!, { tv_sec: 0, tv_usec: 1000 });
  * event_base_dispatch(base); // returns once the callback ran; the base is freed
  * ```
  */
@@ -504,7 +504,9 @@ export interface evwatch_prepare_cb_info {
 }
 /** What a check callback is told (nothing yet, as in libevent). */
 export type evwatch_check_cb_info = Record<string, never>;
+/** A prepare watcher's callback (evwatch_prepare_cb): the watcher, the wait about to be done, and the `arg` given to evwatch_prepare_new. */
 export type evwatch_prepare_cb = (watcher: evwatch, info: evwatch_prepare_cb_info, arg: unknown) => void;
+/** A check watcher's callback (evwatch_check_cb): the watcher, an empty info, and the `arg` given to evwatch_check_new. */
 export type evwatch_check_cb = (watcher: evwatch, info: evwatch_check_cb_info, arg: unknown) => void;
 
 /**
@@ -513,6 +515,11 @@ export type evwatch_check_cb = (watcher: evwatch, info: evwatch_check_cb_info, a
  *
  * @example
  * ```ts
+ * import {
+ *   event_base_dispatch, event_base_free, event_base_new, evtimer_add, evtimer_new,
+ *   evwatch_free, evwatch_prepare_get_timeout, evwatch_prepare_new,
+ * } from "evffi/compat";
+ *
  * const base = event_base_new()!;
  * const tv = { tv_sec: 0, tv_usec: 0 };
  * const w = evwatch_prepare_new(base, (_w, info) => {
@@ -542,6 +549,20 @@ export function evwatch_check_new(base: EventBase, cb: evwatch_check_cb, arg: un
     return null;
   }
 }
+/**
+ * The base a watcher belongs to (libevent's evwatch_base).
+ *
+ * @example
+ * ```ts
+ * import { event_base_free, event_base_new, evwatch_base, evwatch_check_new, evwatch_free } from "evffi/compat";
+ *
+ * const base = event_base_new()!;
+ * const w = evwatch_check_new(base, () => {}, null)!;
+ * console.log(evwatch_base(w) === base); // prints: true
+ * evwatch_free(w);
+ * event_base_free(base);
+ * ```
+ */
 export function evwatch_base(watcher: evwatch): EventBase {
   return watcher.base;
 }
@@ -577,9 +598,24 @@ export const AF_UNSPEC = 0, AF_INET = C.AF_INET, AF_INET6 = C.AF_INET6;
  *
  * @example
  * ```ts
+ * import { AF_UNSPEC, bufferevent_socket_connect_hostname, event_get_last_error } from "evffi/compat";
+ * import { BEV, BufferEvent, EventBase, Listener, sys } from "evffi";
+ *
+ * const base = new EventBase();
+ * // A server to connect to, for the example.
+ * const listener = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => sys.close(fd));
+ * const { port } = listener.address as { port: number };
+ *
  * const bev = new BufferEvent(base, -1);
- * bev.setCallbacks(readcb, null, eventcb);
- * if (bufferevent_socket_connect_hostname(bev, null, AF_UNSPEC, "localhost", 8080) === -1) console.error(event_get_last_error());
+ * bev.setCallbacks(null, null, (b, what, err) => {
+ *   if (what & BEV.CONNECTED) console.log("connected"); // prints: connected
+ *   else console.error(err?.message); // a DnsError, or the SyscallError of the last address tried
+ *   b.close();
+ *   listener.close();
+ * });
+ * if (bufferevent_socket_connect_hostname(bev, null, AF_UNSPEC, "localhost", port) === -1) console.error(event_get_last_error());
+ * base.loopSync();
+ * base.close();
  * ```
  */
 export function bufferevent_socket_connect_hostname(bev: BufferEvent, dnsBase: Resolver | null, family: number, hostname: string, port: number): number {
@@ -599,8 +635,25 @@ export function bufferevent_socket_connect_hostname(bev: BufferEvent, dnsBase: R
  *
  * @example
  * ```ts
- * const err = bufferevent_socket_get_dns_error(bev);
- * if (err) console.error(`DNS error: ${err.code}`);
+ * import { AF_UNSPEC, bufferevent_socket_connect_hostname, bufferevent_socket_get_dns_error } from "evffi/compat";
+ * import { BEV, BufferEvent, DatagramSocket, EventBase, Resolver } from "evffi";
+ *
+ * const base = new EventBase();
+ * // A nameserver that never answers, so that the lookup fails quickly and offline.
+ * const silent = new DatagramSocket(base, "udp4", { bind: { host: "127.0.0.1", port: 0 } });
+ * const resolver = new Resolver(base, { nameservers: [silent.address], hostsFile: null, search: [], timeoutMs: 50, attempts: 1 });
+ *
+ * const bev = new BufferEvent(base, -1);
+ * bev.setCallbacks(null, null, (b, what) => {
+ *   const err = bufferevent_socket_get_dns_error(b);
+ *   if (what & BEV.ERROR && err) console.log(`DNS error: ${err.code}`); // prints: DNS error: TIMEOUT
+ *   b.close();
+ *   resolver.close();
+ *   silent.close();
+ * });
+ * bufferevent_socket_connect_hostname(bev, resolver, AF_UNSPEC, "db.example", 5432);
+ * base.loopSync();
+ * base.close();
  * ```
  */
 export function bufferevent_socket_get_dns_error(bev: BufferEvent): DnsError | null {

@@ -63,11 +63,11 @@ const STEP_TOLERANCE_MS = 20;
  * import { EventBase, PeriodicTimer } from "evffi";
  *
  * const base = new EventBase();
- * // At every whole second of the wall clock, five times.
+ * // At every whole second of the wall clock, three times.
  * let n = 0;
  * new PeriodicTimer(base, { interval: 1000 }, (at, timer) => {
- *   console.log(new Date(at).toISOString()); // ...:01.000Z, ...:02.000Z, ...
- *   if (++n === 5) timer.close();
+ *   console.log(new Date(at).toISOString()); // ...:01.000Z, ...:02.000Z, ...:03.000Z
+ *   if (++n === 3) timer.close();
  * });
  * base.loopSync();
  * base.close();
@@ -88,6 +88,11 @@ export class PeriodicTimer {
   private armedOffset = 0;
   private isClosed = false;
 
+  /**
+   * Arms the timer on `base` for its first firing. TypeError for a schedule, callback or options
+   * of the wrong type; RangeError for an interval that is not a positive finite number, or an
+   * offset or `at` that is not finite; Error when the base is closed.
+   */
   constructor(base: EventBase, schedule: PeriodicSchedule, callback: PeriodicCallback, options: PeriodicTimerOptions = {}) {
     checkBase("PeriodicTimer", base);
     base.checkOpen();

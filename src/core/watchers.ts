@@ -249,6 +249,7 @@ export type WatcherCallback<W> = (watcher: W) => void;
  * ```
  */
 export class PrepareWatcher extends LoopWatcher<PrepareCallback> {
+  /** Registers `callback` on `base`; TypeError when `base` is not an EventBase or `callback` not a function, Error when the base is closed. */
   constructor(base: EventBase, callback: PrepareCallback) {
     super(base, callback, "PrepareWatcher", "prepare");
   }
@@ -275,6 +276,7 @@ export class PrepareWatcher extends LoopWatcher<PrepareCallback> {
  * ```
  */
 export class CheckWatcher extends LoopWatcher<WatcherCallback<CheckWatcher>> {
+  /** Registers `callback` on `base`; TypeError when `base` is not an EventBase or `callback` not a function, Error when the base is closed. */
   constructor(base: EventBase, callback: WatcherCallback<CheckWatcher>) {
     super(base, callback, "CheckWatcher", "check");
   }
@@ -302,6 +304,10 @@ export class CheckWatcher extends LoopWatcher<WatcherCallback<CheckWatcher>> {
  * ```
  */
 export class IdleWatcher extends LoopWatcher<WatcherCallback<IdleWatcher>> {
+  /**
+   * Registers `callback` on `base`, whose loop from now on polls instead of blocking; TypeError
+   * when `base` is not an EventBase or `callback` not a function, Error when the base is closed.
+   */
   constructor(base: EventBase, callback: WatcherCallback<IdleWatcher>) {
     super(base, callback, "IdleWatcher", "idle");
   }

@@ -38,6 +38,8 @@ export interface FilteredBufferEventOptions {
  *
  * @example
  * ```ts
+ * import { BufferEvent, type BufferFilter, EventBase, EVLOOP, FilteredBufferEvent, sys } from "evffi";
+ *
  * // Length-prefixed frames: each write() becomes one frame on the wire.
  * const frame: BufferFilter = (src, dst) => {
  *   const header = new Uint8Array(4);

@@ -114,11 +114,27 @@ export class BufferEvent extends AbstractBufferEvent {
    *
    * @example
    * ```ts
-   * const bev = BufferEvent.connect(base, { host: "db.internal", port: 5432 });
-   * bev.setCallbacks(onRead, null, (b, what, err) => {
-   *   if (what & BEV.CONNECTED) b.enable(EV.READ);
-   *   else if (what & BEV.ERROR) console.error(err?.message);   // a DnsError or a SyscallError
+   * const base = new EventBase();
+   * // A server that greets one client, for the example.
+   * const listener = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => {
+   *   new BufferEvent(base, fd).write("hello\n").setCallbacks(null, (b) => b.close()); // close once sent
+   *   listener.close();
    * });
+   * const { port } = listener.address as { port: number };
+   *
+   * const bev = BufferEvent.connect(base, { host: "localhost", port });
+   * bev.setCallbacks((b) => {
+   *   console.log(b.input.toString().trim()); // prints: hello
+   *   b.close();
+   * }, null, (b, what, err) => {
+   *   if (what & BEV.CONNECTED) b.enable(EV.READ);
+   *   else if (what & BEV.ERROR) {
+   *     console.error(err?.message); // a DnsError or a SyscallError
+   *     b.close();
+   *   }
+   * });
+   * base.loopSync();
+   * base.close();
    * ```
    */
   static connect(base: EventBase, address: AddressSpec | SocketAddress, options: BufferEventOptions & ConnectOptions = {}): BufferEvent {
@@ -142,7 +158,20 @@ export class BufferEvent extends AbstractBufferEvent {
    *
    * @example
    * ```ts
-   * if (what & BEV.ERROR && bev.dnsError) console.error(bev.dnsError.code);   // "NXDOMAIN", "TIMEOUT", ...
+   * const base = new EventBase();
+   * // A nameserver that never answers, so that the lookup fails quickly and offline.
+   * const silent = new DatagramSocket(base, "udp4", { bind: { host: "127.0.0.1", port: 0 } });
+   * const resolver = new Resolver(base, { nameservers: [silent.address], hostsFile: null, search: [], timeoutMs: 50, attempts: 1 });
+   *
+   * const bev = BufferEvent.connect(base, { host: "db.example", port: 5432 }, { resolver });
+   * bev.setCallbacks(null, null, (b, what) => {
+   *   if (what & BEV.ERROR && b.dnsError) console.log(b.dnsError.code); // prints: TIMEOUT
+   *   b.close();
+   *   resolver.close();
+   *   silent.close();
+   * });
+   * base.loopSync();
+   * base.close();
    * ```
    */
   get dnsError(): DnsError | null {
@@ -218,10 +247,31 @@ export class BufferEvent extends AbstractBufferEvent {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
+   * // A server that answers one request with 204, for the example.
+   * const listener = new Listener(base, { host: "127.0.0.1", port: 0 }, (fd) => {
+   *   listener.close();
+   *   new BufferEvent(base, fd).setCallbacks((b) => {
+   *     if (b.input.toString().includes("\r\n\r\n")) b.write("HTTP/1.1 204 No Content\r\n\r\n").setCallbacks(null, (sent) => sent.close());
+   *   }).enable(EV.READ);
+   * });
+   * const { port } = listener.address as { port: number };
+   *
    * const bev = new BufferEvent(base, -1);
-   * bev.setCallbacks(onRead, null, onEvent);
-   * bev.connect({ host: "localhost", port: 8080 });          // 127.0.0.1, then ::1 if refused
+   * bev.setCallbacks((b) => {
+   *   console.log(b.input.toString().split("\r\n")[0]); // prints: HTTP/1.1 204 No Content
+   *   b.close();
+   * }, null, (b, what, err) => {
+   *   if (what & BEV.ERROR) {
+   *     console.error(err?.message);
+   *     b.close();
+   *   }
+   * });
+   * bev.connect({ host: "localhost", port });                  // 127.0.0.1, then ::1 if refused
    * bev.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");  // sent once connected
+   * bev.enable(EV.READ);
+   * base.loopSync();
+   * base.close();
    * ```
    */
   connect(address: AddressSpec | SocketAddress, options: ConnectOptions = {}): this {

@@ -31,8 +31,24 @@ export const MAX_UDP_PAYLOAD = 65507;
  *
  * @example
  * ```ts
- * socket.send("hi", peer, { localAddress: "127.0.0.2" });              // from this address
- * socket.send(new Uint8Array(12_000), peer, { segmentSize: 1200 });    // 10 datagrams, one syscall
+ * import { DatagramSocket, EventBase } from "evffi";
+ *
+ * const base = new EventBase();
+ * const peer = new DatagramSocket(base, "udp4", {
+ *   bind: { host: "127.0.0.1", port: 0 },
+ *   onMessage: (data, from) => {
+ *     if (from?.family === "ipv4") console.log(`${data.length} bytes from ${from.host}`);
+ *     if (data.length === 2) peer.close();
+ *   },
+ * });
+ * // Bound to every address: the options pick the source address of each datagram.
+ * const socket = new DatagramSocket(base, "udp4", { bind: { host: "0.0.0.0", port: 0 } });
+ * socket.send(new Uint8Array(2400), peer.address, { segmentSize: 1200 }); // 2 datagrams, one syscall
+ * socket.send("hi", peer.address, { localAddress: "127.0.0.1" });         // from this address
+ * base.loopSync(); // prints: 1200 bytes from 127.0.0.1
+ * // then "1200 bytes from 127.0.0.1" and "2 bytes from 127.0.0.1"
+ * socket.close();
+ * base.close();
  * ```
  */
 export interface SendOptions {

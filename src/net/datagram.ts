@@ -39,10 +39,31 @@ export type MessageCallback = (data: Uint8Array, from: SocketAddress | null, inf
  *
  * @example
  * ```ts
- * onMessage: (data, from, info) => {
- *   if (info.truncated) return;                        // longer than maxMessageSize
- *   info.socket.send(data, from, info);                // with packetInfo: from the address it came to
- * }
+ * import { DatagramSocket, EventBase } from "evffi";
+ *
+ * const base = new EventBase();
+ * // An echo server on every address, answering from the address each datagram came to.
+ * const server = new DatagramSocket(base, "udp4", {
+ *   bind: { host: "0.0.0.0", port: 0 },
+ *   packetInfo: true,
+ *   onMessage: (data, from, info) => {
+ *     if (info.truncated) return; // longer than maxMessageSize
+ *     console.log(`to ${info.localAddress}`); // prints: to 127.0.0.1
+ *     info.socket.send(data, from, info); // info carries localAddress and interfaceIndex
+ *   },
+ * });
+ * const { port } = server.address as { port: number };
+ * const client = new DatagramSocket(base, "udp4", {
+ *   connect: { host: "127.0.0.1", port },
+ *   onMessage: (data) => {
+ *     console.log(new TextDecoder().decode(data)); // prints: ping
+ *     client.close();
+ *     server.close();
+ *   },
+ * });
+ * client.send("ping");
+ * base.loopSync();
+ * base.close();
  * ```
  */
 export interface MessageInfo {
@@ -134,13 +155,14 @@ function addressFamilyMatches(type: DatagramType, addr: SocketAddress): boolean 
  * const client = new DatagramSocket(base, "udp4", {
  *   connect: server.address,
  *   onMessage: (data) => {
- *     console.log(new TextDecoder().decode(data));                     // "ping"
+ *     console.log(new TextDecoder().decode(data));                     // prints: ping
  *     client.close();
  *     server.close();
  *   },
  * });
  * client.send("ping");
  * base.loopSync();
+ * base.close();
  * ```
  */
 export class DatagramSocket {
@@ -291,8 +313,26 @@ export class DatagramSocket {
    *
    * @example
    * ```ts
-   * client.send("ping", { host: "127.0.0.1", port: 5300 });
-   * client.send(new Uint8Array(12000), server.address, { segmentSize: 1200 }); // 10 datagrams, one sendmsg(2)
+   * import { DatagramSocket, EventBase } from "evffi";
+   *
+   * const base = new EventBase();
+   * let datagrams = 0;
+   * let bytes = 0;
+   * const server = new DatagramSocket(base, "udp4", {
+   *   bind: { host: "127.0.0.1", port: 0 },
+   *   onMessage: (data) => {
+   *     datagrams++;
+   *     bytes += data.length;
+   *     if (bytes === 12_004) server.close();
+   *   },
+   * });
+   * const client = new DatagramSocket(base, "udp4");
+   * client.send("ping", server.address);
+   * client.send(new Uint8Array(12_000), server.address, { segmentSize: 1200 }); // 10 datagrams, one sendmsg(2)
+   * base.loopSync();
+   * console.log(`${datagrams} datagrams, ${bytes} bytes`); // prints: 11 datagrams, 12004 bytes
+   * client.close();
+   * base.close();
    * ```
    */
   send(data: Uint8Array | string, to?: AddressSpec | SocketAddress | null, options?: SendOptions): boolean {

@@ -24,10 +24,10 @@ export type EvBufferChangeCallback = (buffer: EvBuffer, change: EvBufferChange) 
  * ```ts
  * const buf = new EvBuffer();
  * const entry = buf.addCallback((b, { added, deleted }) => console.log(b.length, added, deleted));
- * buf.add("abc");            // logs 3 3 0
+ * buf.add("abc");            // prints: 3 3 0
  * entry.suspend();
- * buf.add("de").drain(1);    // nothing yet
- * entry.unsuspend();         // logs 4 1 0: the net change
+ * buf.add("de").drain(1);    // nothing yet: the net change is told on unsuspend
+ * entry.unsuspend();         // prints: 4 1 0
  * entry.remove();
  * ```
  */

@@ -1378,7 +1378,7 @@ export class EvBuffer {
    * try {
    *   output.add("more");
    * } catch (err) {
-   *   console.log((err as Error).message); // what was refused, and why
+   *   console.log((err as Error).message); // prints: add: the buffer's back is frozen
    * }
    * ```
    */

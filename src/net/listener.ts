@@ -91,8 +91,12 @@ export class Listener {
    *
    * @example
    * ```ts
+   * const base = new EventBase();
    * const listener = new Listener(base, { host: "localhost", port: 0 }, (fd) => new BufferEvent(base, fd).enable(EV.READ));
-   * console.log(listener.address);   // { family: "ipv4", host: "127.0.0.1", port: 40123 }
+   * console.log(listener.address); // prints: 127.0.0.1
+   * // (the whole line: { family: "ipv4", host: "127.0.0.1", port: 40123 }, the port the kernel picked)
+   * listener.close();
+   * base.close();
    * ```
    */
   constructor(readonly base: EventBase, address: AddressSpec | { fd: number }, private readonly onAccept: AcceptCallback, options: ListenerOptions = {}) {

@@ -95,7 +95,7 @@ function checkBool(name: string, v: unknown): number {
  *
  * const fd = sys.streamSocket(constants.AF_INET);
  * setSocketOptions(fd, { noDelay: true, keepAlive: { idleMs: 60_000, intervalMs: 10_000, count: 5 } });
- * console.log(getSocketOptions(fd).keepAliveIdleMs);   // 60000
+ * console.log(getSocketOptions(fd).keepAliveIdleMs);   // prints: 60000
  * sys.close(fd);
  * ```
  */

@@ -60,7 +60,7 @@ function checkMode(name: string, mode: unknown): StdioMode {
  *
  * const base = new EventBase();
  * const child = spawnProcess(base, ["sh", "-c", "echo hello; exit 3"], {
- *   onExit: (exit) => console.log("exit code", exit.code),        // 3
+ *   onExit: (exit) => console.log("exit code", exit.code),        // prints: exit code 3
  * });
  * child.stdout!.setCallbacks((b) => console.log(new TextDecoder().decode(b.read())), null, (b, what) => {
  *   if (what & BEV.EOF) b.close();

@@ -36,7 +36,7 @@ const latin1 = new TextDecoder("latin1");
  * decoder.feed(bytes, 0, 5);              // any split works
  * decoder.feed(bytes, 5, bytes.length);
  * if (decoder.error) console.log("answer", decoder.error);
- * else if (decoder.done) console.log(new TextDecoder().decode(decoder.body())); // "abc"
+ * else if (decoder.done) console.log(new TextDecoder().decode(decoder.body())); // prints: abc
  * ```
  */
 export class ChunkedDecoder {

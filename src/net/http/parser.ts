@@ -407,7 +407,7 @@ class ParsedRequest implements HttpRequest {
  * ```ts
  * const bytes = new TextEncoder().encode("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello");
  * const r = parseRequestHead(bytes);
- * if (r.kind === "head") console.log(r.request.target, r.bodyLength, r.consumed); // "/up" 5 45
+ * if (r.kind === "head") console.log(r.request.target, r.bodyLength, r.consumed); // prints: /up 5 49
  * ```
  */
 export function parseRequestHead(bytes: Uint8Array, start = 0, end = bytes.length, limits: ParseLimits = DEFAULT_LIMITS): HeadResult {
@@ -477,7 +477,7 @@ export function parseRequestHead(bytes: Uint8Array, start = 0, end = bytes.lengt
  * ```ts
  * const bytes = new TextEncoder().encode("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
  * const r = parseRequest(bytes);
- * if (r.kind === "request") console.log(new TextDecoder().decode(r.request.body)); // "abc"
+ * if (r.kind === "request") console.log(new TextDecoder().decode(r.request.body)); // prints: abc
  * ```
  */
 export function parseRequest(bytes: Uint8Array, start = 0, end = bytes.length, limits: ParseLimits = DEFAULT_LIMITS): ParseResult {

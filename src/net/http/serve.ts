@@ -16,8 +16,11 @@ export interface ServeOptions extends Omit<HttpServerOptions, "onError" | "onUpg
    *
    * @example
    * ```ts
-   * const server = serve({ hostname: "localhost", port: 8080, fetch: () => new Response("hi") });
-   * console.log(server.url);   // http://127.0.0.1:8080/
+   * import { serve } from "evffi";
+   *
+   * const server = serve({ hostname: "localhost", port: 0, fetch: () => new Response("hi") });
+   * console.log(server.url.hostname); // prints: 127.0.0.1
+   * await server.close();
    * ```
    */
   hostname?: string;
