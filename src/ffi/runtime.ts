@@ -92,14 +92,19 @@ export function scriptArgs(): string[] {
   return runtime === "bun" ? g.process.argv.slice(2) : [...g.Deno.args];
 }
 
-/** Bytes of JS heap in use, after a full garbage collection where the runtime allows forcing one. */
-export function heapUsedAfterGc(): number {
+/** The runtime's memory figures after a full garbage collection, where the runtime allows forcing one. */
+function memoryAfterGc(): { heapUsed: number; external: number } {
   if (runtime === "bun") {
     g.Bun.gc(true);
-    return g.process.memoryUsage().heapUsed;
+    return g.process.memoryUsage();
   }
   if (typeof g.gc === "function") g.gc();
-  return g.Deno.memoryUsage().heapUsed;
+  return g.Deno.memoryUsage();
+}
+
+/** Bytes of JS heap in use, after a full garbage collection where the runtime allows forcing one. */
+export function heapUsedAfterGc(): number {
+  return memoryAfterGc().heapUsed;
 }
 
 /**
@@ -107,12 +112,7 @@ export function heapUsedAfterGc(): number {
  * collection where the runtime allows forcing one.
  */
 export function externalAfterGc(): number {
-  if (runtime === "bun") {
-    g.Bun.gc(true);
-    return g.process.memoryUsage().external;
-  }
-  if (typeof g.gc === "function") g.gc();
-  return g.Deno.memoryUsage().external;
+  return memoryAfterGc().external;
 }
 
 /** Lets the host's event loop run one turn (timers, I/O, signal listeners), then resumes. */
