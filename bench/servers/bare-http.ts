@@ -4,34 +4,8 @@
 // one is what the reactor, the bufferevents and the parser cost; this one against Deno.serve and
 // Bun.serve is what the runtime's FFI costs. Only for bench/http.ts --bare; not a server to use.
 //   bun bench/servers/bare-http.ts PORT | deno run -A bench/servers/bare-http.ts PORT
-import { constants as C, layout, libc, scriptArgs, sys, u64arg } from "../../src/ffi/mod.ts";
-import { encodeAddress, resolveAddress } from "../../src/ffi/sockaddr.ts";
-
-const port = Number(scriptArgs().find((a) => /^\d+$/.test(a)) ?? 8080);
-const listenFd = sys.streamSocket(C.AF_INET);
-sys.setsockoptInt(listenFd, C.SOL_SOCKET, C.SO_REUSEADDR, 1);
-const { bytes, length } = encodeAddress(resolveAddress({ host: "127.0.0.1", port }));
-if (libc.bind(listenFd, bytes, length) === -1 || libc.listen(listenFd, 511) === -1) throw new Error(`cannot listen on ${port}`);
-
-const ep = libc.epoll_create1(C.EPOLL_CLOEXEC);
-const STRIDE = layout.epoll_event.size / 4;
-const DATA = layout.epoll_event.data / 4;
-const ctl = new Uint32Array(4);
-const ctlBytes = new Uint8Array(ctl.buffer, 0, layout.epoll_event.size);
-function watch(fd: number): void {
-  ctl[0] = C.EPOLLIN;
-  ctl[DATA] = fd;
-  libc.epoll_ctl(ep, C.EPOLL_CTL_ADD, fd, ctlBytes);
-}
-watch(listenFd);
-
-const response = new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!");
-const responseLength = u64arg(response.length);
-const input = new Uint8Array(new ArrayBuffer(16384));
-const inputLength = u64arg(input.length);
-const events = new Uint32Array(256 * STRIDE);
-const eventBytes = new Uint8Array(events.buffer);
-const one = new Int32Array([1]);
+import { constants as C, libc } from "../../src/ffi/mod.ts";
+import { DATA, ep, eventBytes, events, input, inputLength, listenFd, one, port, response, responseLength, STRIDE, watch } from "./bare-setup.ts";
 
 console.log(`bare FFI HTTP on ${port}`);
 for (;;) {

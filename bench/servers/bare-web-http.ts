@@ -5,40 +5,15 @@
 // what no fetch-style server made of JavaScript Request/Response objects over FFI can go below on
 // that runtime. Only for bench/http.ts --bare; not a server to use.
 //   bun bench/servers/bare-web-http.ts PORT | deno run -A bench/servers/bare-web-http.ts PORT
-import { constants as C, layout, libc, scriptArgs, sys, u64arg } from "../../src/ffi/mod.ts";
-import { encodeAddress, resolveAddress } from "../../src/ffi/sockaddr.ts";
+import { constants as C, libc } from "../../src/ffi/mod.ts";
+import { DATA, ep, eventBytes, events, input, inputLength, listenFd, one, port, response, responseLength, STRIDE, watch } from "./bare-setup.ts";
 import { parseRequestHead } from "../../src/net/http/parser.ts";
 import { fromResponse, toRequest } from "../../src/net/http/serve.ts";
-
-const port = Number(scriptArgs().find((a) => /^\d+$/.test(a)) ?? 8080);
-const listenFd = sys.streamSocket(C.AF_INET);
-sys.setsockoptInt(listenFd, C.SOL_SOCKET, C.SO_REUSEADDR, 1);
-const { bytes, length } = encodeAddress(resolveAddress({ host: "127.0.0.1", port }));
-if (libc.bind(listenFd, bytes, length) === -1 || libc.listen(listenFd, 511) === -1) throw new Error(`cannot listen on ${port}`);
-
-const ep = libc.epoll_create1(C.EPOLL_CLOEXEC);
-const STRIDE = layout.epoll_event.size / 4;
-const DATA = layout.epoll_event.data / 4;
-const ctl = new Uint32Array(4);
-const ctlBytes = new Uint8Array(ctl.buffer, 0, layout.epoll_event.size);
-function watch(fd: number): void {
-  ctl[0] = C.EPOLLIN;
-  ctl[DATA] = fd;
-  libc.epoll_ctl(ep, C.EPOLL_CTL_ADD, fd, ctlBytes);
-}
-watch(listenFd);
 
 // One parsed head stands for every request: parsing is evffi's own work, not the Web objects'.
 const head = parseRequestHead(new TextEncoder().encode(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
 if (head.kind !== "head") throw new Error("the request does not parse");
 const origin = `http://127.0.0.1:${port}/`;
-const response = new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!");
-const responseLength = u64arg(response.length);
-const input = new Uint8Array(new ArrayBuffer(16384));
-const inputLength = u64arg(input.length);
-const events = new Uint32Array(256 * STRIDE);
-const eventBytes = new Uint8Array(events.buffer);
-const one = new Int32Array([1]);
 
 /** What serve() does with Web objects between a parsed head and the answer it formats. */
 async function answer(): Promise<void> {
