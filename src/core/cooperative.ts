@@ -1,7 +1,8 @@
 // The cooperative driver behind `await base.loop()`: the same phases as loopSync, but the JS
 // thread never blocks. It polls the backend without waiting first, waits for the kernel
 // off-thread only when nothing is ready, and yields to the host between iterations so promises,
-// host timers and host I/O keep running.
+// host timers and host I/O keep running. A run that needs neither a wait nor a yield ends during
+// the call (loopCooperative); the others go on asynchronously (continueLoop).
 import { type OffThreadWaiter, constants, createWaiter, layout, yieldToHost } from "../ffi/mod.ts";
 import type { EventBase } from "./base.ts";
 import { pollMask } from "../backends/helpers.ts";
@@ -27,6 +28,7 @@ export class OffThreadWait {
   close(): void {
     this.waiter?.close();
     this.waiter = null;
+    this.watchers = null;
   }
 }
 
