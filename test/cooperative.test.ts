@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { EV, EVLOOP, EventBase, sys } from "./deps.ts";
-import { backendVariants } from "./helpers.ts";
+import { backendVariants, withBaseAsync } from "./helpers.ts";
 
 for (const variant of backendVariants()) {
   describe(`cooperative loop on ${variant.label}`, () => {
@@ -174,6 +174,55 @@ for (const variant of backendVariants()) {
       } finally {
         base.close();
       }
+    });
+
+    it("a run that needs no wait settles its promise after the microtasks its callbacks queued", async () => {
+      await withBaseAsync(variant, async (base, fds) => {
+        const [a, b] = sys.socketpair();
+        fds.push(a, b);
+        const steps: string[] = [];
+        sys.write(a, "x");
+        base.event(b, EV.READ, (fd) => {
+          sys.read(fd);
+          steps.push("callback");
+          queueMicrotask(() => steps.push("callback's microtask"));
+        }).add();
+        queueMicrotask(() => steps.push("caller's earlier microtask"));
+        const run = base.loop(EVLOOP.ONCE | EVLOOP.NONBLOCK);
+        // The callbacks ran during the call; the promise and the microtasks come after it.
+        steps.push("call returned");
+        run.then(() => steps.push("loop settled"));
+        assert.equal(await run, 0);
+        assert.deepEqual(steps, ["callback", "call returned", "caller's earlier microtask", "callback's microtask", "loop settled"]);
+        // Nothing ready: NONBLOCK ends at once, with the same results as loopSync.
+        assert.equal(await base.loop(EVLOOP.NONBLOCK), 1);
+        assert.equal(base.loopSync(EVLOOP.NONBLOCK), 1);
+      });
+    });
+
+    it("a run that needs no wait rejects for a throwing callback or bad flags, never throws", async () => {
+      await withBaseAsync(variant, async (base, fds) => {
+        const [a, b] = sys.socketpair();
+        fds.push(a, b);
+        sys.write(a, "x");
+        const ev = base.event(b, EV.READ | EV.PERSIST, (fd) => {
+          sys.read(fd);
+          throw new Error("sync boom");
+        }).add();
+        let run: Promise<number> | undefined;
+        assert.doesNotThrow(() => void (run = base.loop(EVLOOP.ONCE | EVLOOP.NONBLOCK)));
+        await assert.rejects(run!, /sync boom/);
+        let badFlags: Promise<number> | undefined;
+        assert.doesNotThrow(() => void (badFlags = base.loop(1 << 20)));
+        await assert.rejects(badFlags!, RangeError);
+        // The base is left consistent: the event is still added, and the next run works.
+        ev.close();
+        sys.write(a, "y");
+        let ran = false;
+        base.event(b, EV.READ, (fd) => void (sys.read(fd), ran = true)).add();
+        assert.equal(await base.loop(EVLOOP.ONCE | EVLOOP.NONBLOCK), 0);
+        assert.ok(ran);
+      });
     });
   });
 }

@@ -1,14 +1,15 @@
 // The cooperative driver behind `await base.loop()`: the same phases as loopSync, but the JS
 // thread never blocks. It polls the backend without waiting first, waits for the kernel
 // off-thread only when nothing is ready, and yields to the host between iterations so promises,
-// host timers and host I/O keep running.
+// host timers and host I/O keep running. A run that needs neither a wait nor a yield ends during
+// the call (loopCooperative); the others go on asynchronously (continueLoop).
 import { type OffThreadWaiter, constants, createWaiter, layout, yieldToHost } from "../ffi/mod.ts";
 import type { EventBase } from "./base.ts";
 import { pollMask } from "../backends/helpers.ts";
 import { throwPendingError } from "./queues.ts";
 import { ensureWake } from "./wake.ts";
 import { LOOP_CONTINUE, beginLoop, checkLoopEnd, endLoop } from "./loop-state.ts";
-import { afterWait, beforeWait, idlePhase } from "./watchers.ts";
+import { type Watchers, afterWait, beforeWait, idlePhase } from "./watchers.ts";
 
 
 /** What the off-thread wait of a base keeps between iterations. */
@@ -19,63 +20,131 @@ export class OffThreadWait {
   count = 0;
   /** When the current wait ends by itself, on the base's clock; a timer added before it must poke. */
   deadline = Infinity;
+  /** The wait the current iteration asked for (ms, null: no timer), between its two halves. */
+  timeout: number | null = 0;
+  /** The watchers prepare ran for in the current iteration, whose check runs after the wait. */
+  watchers: Watchers | null = null;
 
   close(): void {
     this.waiter?.close();
     this.waiter = null;
+    this.watchers = null;
   }
 }
 
-/** The body of `base.loop(flags)`. */
-export async function loopCooperative(base: EventBase, flags: number): Promise<number> {
-  if (!beginLoop(base, flags)) return -1;
-  ensureWake(base);
-  let result: number = LOOP_CONTINUE;
-  let lastYield = performance.now();
+/** An iteration's outcome beyond 0 and 1 (the loop's results): yield to the host, then go on. */
+const STEP_YIELD = LOOP_CONTINUE;
+/** An iteration's outcome: nothing is ready, wait off-thread for `base.offThread.timeout`. */
+const STEP_WAIT = 3;
+
+/**
+ * The body of `base.loop(flags)`. A plain function, not an `async` one: a run that ends without
+ * having to wait or yield (NONBLOCK, ONCE with events already ready) runs to its end here and
+ * returns an already settled promise, so the caller's `await` costs one microtask turn and no
+ * async frame is made. A run that must wait or yield goes on in `continueLoop`. Either way a
+ * callback's exception rejects the promise; it never throws synchronously.
+ */
+export function loopCooperative(base: EventBase, flags: number): Promise<number> {
+  let step: number;
   try {
-    while ((result = checkLoopEnd(base, flags, true)) === LOOP_CONTINUE) {
-      // With watchers (watchers.ts) prepare runs first and decides the wait (-1: the loop ends).
-      const watchers = base.watchers;
-      const planned = watchers === null ? null : beforeWait(base, watchers, flags);
-      if (planned === -1) {
-        result = 0;
-        break;
-      }
-      // Poll without blocking first: a busy base never pays for the off-thread round trip.
-      base.ioPhase(0);
-      if (base.activeTotal === 0) {
-        const timeout = watchers === null ? base.waitTimeout(flags) : planned;
-        if (timeout !== 0) {
-          await waitOffThread(base, timeout);
-          lastYield = performance.now();
-          if (base.callbackError) break;
-          base.ioPhase(0);
+    if (!beginLoop(base, flags)) return SETTLED_MINUS_ONE;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  try {
+    ensureWake(base);
+    step = iterateUntilWait(base, flags);
+  } catch (error) {
+    endLoop(base);
+    return Promise.reject(error);
+  }
+  if (step === STEP_WAIT || step === STEP_YIELD) return continueLoop(base, flags, step);
+  endLoop(base);
+  try {
+    throwPendingError(base);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return step === 0 ? SETTLED_ZERO : SETTLED_ONE;
+}
+
+// A settled promise can be handed out any number of times: the three results need no new one.
+const SETTLED_MINUS_ONE = Promise.resolve(-1);
+const SETTLED_ZERO = Promise.resolve(0);
+const SETTLED_ONE = Promise.resolve(1);
+
+/** The rest of a loop run that had to wait or yield: waits and yields, running iterations between. */
+async function continueLoop(base: EventBase, flags: number, step: number): Promise<number> {
+  // The host's last macrotask turn, counted from here rather than from the call, so a run that
+  // ends synchronously reads no clock. The clock through the FFI, not performance.now(): about
+  // 50 ns against 500 ns on Deno.
+  let lastYield = base.time.read();
+  try {
+    for (;;) {
+      if (step === STEP_WAIT) {
+        await waitOffThread(base, base.offThread.timeout);
+        lastYield = base.time.read();
+        if (base.callbackError) {
+          step = 0;
+          break;
         }
-      }
-      // Check runs after the wait (here after the timers expired, which the poll above did too).
-      if (watchers !== null && !(afterWait(base, watchers) && idlePhase(base, watchers, flags))) {
-        result = 0;
-        break;
-      }
-      if (!base.callbackPhase(flags)) {
-        result = 0;
-        break;
-      }
-      // Microtasks run at every await; a macrotask turn (host timers, I/O) at least every ms.
-      // Host code runs at these awaits: it must not see this iteration's cached time.
-      base.invalidateTimeCache();
-      if (performance.now() - lastYield >= 1) {
-        await yieldToHost();
-        lastYield = performance.now();
+        base.ioPhase(0);
+        step = iterateAfterWait(base, flags);
+      } else if (step === STEP_YIELD) {
+        // Microtasks run at every await; a macrotask turn (host timers, I/O) at least every ms.
+        if (base.time.read() - lastYield >= 1) {
+          await yieldToHost();
+          lastYield = base.time.read();
+        } else {
+          await null;
+        }
+        step = iterateUntilWait(base, flags);
       } else {
-        await null;
+        break;
       }
     }
   } finally {
     endLoop(base);
   }
   throwPendingError(base);
-  return result === LOOP_CONTINUE ? 0 : result;
+  return step;
+}
+
+/**
+ * Runs one iteration up to the wait: its result (0 or 1) when the loop ends, STEP_WAIT when
+ * nothing is ready and the loop must wait off-thread, else the rest of the iteration's outcome.
+ */
+function iterateUntilWait(base: EventBase, flags: number): number {
+  const end = checkLoopEnd(base, flags, true);
+  if (end !== LOOP_CONTINUE) return end;
+  // With watchers (watchers.ts) prepare runs first and decides the wait (-1: the loop ends).
+  const watchers = base.watchers;
+  base.offThread.watchers = watchers;
+  const planned = watchers === null ? null : beforeWait(base, watchers, flags);
+  if (planned === -1) return 0;
+  // Poll without blocking first: a busy base never pays for the off-thread round trip.
+  base.ioPhase(0);
+  if (base.activeTotal === 0) {
+    const timeout = watchers === null ? base.waitTimeout(flags) : planned;
+    if (timeout !== 0) {
+      base.offThread.timeout = timeout;
+      return STEP_WAIT;
+    }
+  }
+  return iterateAfterWait(base, flags);
+}
+
+/** The rest of an iteration (check, idle, callbacks): 0 when the loop ends, else STEP_YIELD. */
+function iterateAfterWait(base: EventBase, flags: number): number {
+  // Check runs after the wait (here after the timers expired, which the poll before did too),
+  // for the watchers that were there when the iteration began (prepare ran for those).
+  const watchers = base.offThread.watchers;
+  base.offThread.watchers = null;
+  if (watchers !== null && !(afterWait(base, watchers) && idlePhase(base, watchers, flags))) return 0;
+  if (!base.callbackPhase(flags)) return 0;
+  // Host code runs at the awaits between iterations: it must not see this iteration's cached time.
+  base.invalidateTimeCache();
+  return STEP_YIELD;
 }
 
 /** Waits off-thread until the backend has something, `timeout` ms pass, or wake() is called. */
