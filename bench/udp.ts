@@ -8,7 +8,7 @@
 // plain or with GRO, all four pairs alternating; every datagram is counted, split or not.
 // --json FILE also writes the run as data (bench/results/README.md; `npm run charts` draws it);
 // --smoke marks that file as a check that the script runs, not a result.
-// Run: node scripts/run.mjs bench/udp.ts --bun [-- SECONDS ROUNDS] [--pin] [--offload [--size N]] [--json FILE [--smoke]]
+// Run: node scripts/run.mjs bench/udp.ts --bun [-- SECONDS ROUNDS] [--pin] [--gso-sender] [--offload [--size N]] [--json FILE [--smoke]]
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -23,6 +23,9 @@ const pin = process.argv.includes("--pin");
 const jsonFile = jsonArgument(process.argv);
 const onCpu = (cpu: number, argv: string[]) => (pin ? ["taskset", "-c", String(cpu), ...argv] : argv);
 const offload = process.argv.includes("--offload");
+// --gso-sender: the sender uses GSO (one send per 64 datagrams) instead of sendmmsg batches, so that
+// one sender thread outruns the fastest receivers (with sendmmsg it tops out near them).
+const gsoSender = process.argv.includes("--gso-sender");
 const sizeAt = process.argv.indexOf("--size");
 const size = sizeAt === -1 ? "64" : process.argv[sizeAt + 1]!;
 const sink = join(root, "bench/servers/udp-sink.ts");
@@ -64,7 +67,7 @@ for (let round = 1; round <= Number(rounds); round++) {
     const ready = new Promise<void>((r) => (started = r));
     const receiving = run(onCpu(1, argv(port)), (line) => line === "ready" && started());
     await ready;
-    await run(onCpu(0, pairs[name]?.sender(port) ?? plainSender(port)));
+    await run(onCpu(0, pairs[name]?.sender(port) ?? (gsoSender ? [...plainSender(port), "gso"] : plainSender(port))));
     const m = /received (\d+) in (\d+) ms/.exec(await receiving);
     const pps = m ? Number(m[1]) / (Number(m[2]) / 1000) : 0;
     (results[name] ??= []).push(pps);
@@ -89,7 +92,7 @@ if (jsonFile) {
     kind: "udp",
     title: "UDP receive throughput, 64-byte datagrams over loopback",
     command: commandLine("node scripts/run.mjs bench/udp.ts --bun --", process.argv.slice(2)),
-    notes: `${rounds} alternating rounds of ${seconds} s${pin ? ", receiver on CPU 1, sender on CPU 0" : ""}; medians. Ratios: medians of the per-round ratios (min/max: the rounds' spread).`,
+    notes: `${rounds} alternating rounds of ${seconds} s${pin ? ", receiver on CPU 1, sender on CPU 0" : ""}${gsoSender ? ", a GSO sender" : ", a sendmmsg sender"}; medians. Ratios: medians of the per-round ratios (min/max: the rounds' spread).`,
     results: Object.entries(results).map(([name, xs]) => ({
       program: names[name] ?? name, metric, unit: "datagrams/s", better: "higher" as const, value: Math.round(median(xs)), rounds: xs.map(Math.round),
     })),

@@ -126,7 +126,7 @@ function groupBy(items, key) {
  */
 function chart({ title, desc, run, panels }) {
   const lines = header(run);
-  const labelWidth = Math.min(360, Math.max(...panels.flatMap((p) => p.rows.map((r) => textWidth(r.label)))) + 12);
+  const labelWidth = Math.round(Math.min(360, Math.max(...panels.flatMap((p) => p.rows.map((r) => textWidth(r.label)))) + 12));
   const x0 = PAD + labelWidth;
   const valueWidth = Math.max(...panels.flatMap((p) => p.rows.map((r) => (r.text ? textWidth(r.text) : 0))));
   const plotWidth = WIDTH - x0 - PAD - valueWidth - 8; // room for the value text after the longest bar
