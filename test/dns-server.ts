@@ -3,6 +3,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { hangGuard } from "./helpers.ts";
 import { BufferEvent, DatagramSocket, EV, type EventBase, Listener } from "./deps.ts";
 
 const enc = new TextEncoder();
@@ -76,7 +77,8 @@ export function dnsServer(base: EventBase, udp: (q: Question) => Uint8Array | Ui
 export function dnsFiles(extraHosts = ""): { dir: string; resolvConf: string; hostsFile: string } {
   const dir = mkdtempSync(join(tmpdir(), "evffi-dns-"));
   const resolvConf = join(dir, "resolv.conf"), hostsFile = join(dir, "hosts");
-  writeFileSync(resolvConf, "nameserver 192.0.2.53\nsearch corp.test\noptions ndots:1 timeout:1 attempts:1\n");
+  // The 1 s answer timeout only ends a lost query; under an emulator one local round trip can take longer.
+  writeFileSync(resolvConf, `nameserver 192.0.2.53\nsearch corp.test\noptions ndots:1 timeout:${hangGuard(1000) / 1000} attempts:1\n`);
   writeFileSync(hostsFile, "127.0.0.1 localhost\n::1 localhost ip6-localhost\n10.9.8.7 printer.lan printer # the printer\n" + extraHosts);
   return { dir, resolvConf, hostsFile };
 }

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { BEV, BufferEvent, EV, EventBase, HttpServer } from "./deps.ts";
-import { backendVariants, withBase } from "./helpers.ts";
+import { backendVariants, hangGuard, withBase } from "./helpers.ts";
 import { corpus } from "./fixtures/http-corpus.ts";
 import { parseRequest } from "../src/net/http/parser.ts";
 import { ChunkedDecoder } from "../src/net/http/chunked.ts";
@@ -218,7 +218,7 @@ function outcomes(base: EventBase, port: number, cases: string[]): string[] {
       }
     });
     // A guard against a server that never answers nor closes: such an outcome then says "(no close)".
-    client.setTimeouts(10_000, 10_000);
+    client.setTimeouts(hangGuard(10_000), hangGuard(10_000));
     client.enable(EV.READ);
     client.connect({ host: "127.0.0.1", port });
   });
