@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { runtime } from "./deps.ts";
+import { hangGuard } from "./helpers.ts";
 
 const launcher = new URL("../bin/evffi.mjs", import.meta.url).pathname;
 
@@ -13,7 +14,7 @@ function repl(input: string[], args: string[] = []) {
   return spawnSync(process.execPath, cmd, {
     input: input.join("\n") + "\n",
     encoding: "utf8",
-    timeout: 30_000,
+    timeout: hangGuard(30_000),
     env: { ...process.env, NO_COLOR: "1" },
   });
 }

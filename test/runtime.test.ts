@@ -4,12 +4,13 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { runtime } from "./deps.ts";
+import { hangGuard } from "./helpers.ts";
 
 describe("runtime: reading the environment", () => {
   it("an unreadable environment (Deno without --allow-env) is reported once; a readable one not at all", () => {
     const script = new URL("./fixtures/env-denied.ts", import.meta.url).pathname;
     const args = runtime === "deno" ? ["run", "--allow-ffi", "--allow-read", script] : [script];
-    const r = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 20_000 });
+    const r = spawnSync(process.execPath, args, { encoding: "utf8", timeout: hangGuard(20_000) });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), "done");
     const notes = r.stderr.split("\n").filter((l) => l.includes("--allow-env"));

@@ -3,13 +3,15 @@ import { readdirSync, readlinkSync } from "node:fs";
 import { EV, type EventBase, sys } from "./deps.ts";
 import { heapUsedAfterGc } from "../src/ffi/mod.ts";
 import { connectTcp } from "../src/net/socket.ts";
+import { hangGuard } from "./helpers.ts";
 
 export const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
+/** Polls `cond` until it holds; `ms` only ends a hung wait (stretched under an emulator). */
 export async function waitFor(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
+  const until = Date.now() + hangGuard(ms);
   while (!cond()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await sleep(2);
