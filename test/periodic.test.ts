@@ -3,7 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { EventBase, PeriodicTimer } from "./deps.ts";
-import { backendVariants, loopDrivers, withBaseAsync } from "./helpers.ts";
+import { backendVariants, busyWait, hangGuard, loopDrivers, withBaseAsync } from "./helpers.ts";
 
 const HOUR = 3_600_000;
 
@@ -110,6 +110,42 @@ for (const variant of backendVariants()) {
           assert.equal(base.gotBreak(), false);
         });
       });
+
+      for (const stalls of [2, 3]) {
+        it(`a step back is still seen when ${stalls} wall-clock readings in a row are held up`, async () => {
+          await withBaseAsync(variant, async (base) => {
+            const clock = steppableClock();
+            const hour = Math.ceil(Date.now() / HOUR) * HOUR + HOUR;
+            clock.shift = hour - 20 - Date.now(); // 20 ms before the hour
+            let stalled = 0;
+            // A held-up reading: the thread stops between the monotonic readings around it.
+            const wallClock = () => {
+              if (stalled > 0) {
+                stalled--;
+                busyWait(15);
+              }
+              return clock.now();
+            };
+            const fired: number[] = [];
+            // Unnoticed, the step would wait for the loop's next wake-up, a minute away.
+            const guard = base.timer(hangGuard(5_000), () => base.loopBreak());
+            const hourly = new PeriodicTimer(base, { interval: HOUR }, (due) => {
+              fired.push(due);
+              if (fired.length === 1) {
+                // Far enough back that the held-up readings end before the hour.
+                clock.shift -= clock.now() - (hour - 200);
+                stalled = stalls;
+              } else {
+                hourly.close();
+                guard.del();
+              }
+            }, { wallClock });
+            assert.equal(await run(base), 1);
+            assert.deepEqual(fired, [hour, hour]);
+            assert.equal(stalled, 0, "every held-up reading was taken");
+          });
+        });
+      }
 
       it("a throwing callback ends the loop with its error; the timer stays armed for its next time", async () => {
         await withBaseAsync(variant, async (base) => {

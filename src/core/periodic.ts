@@ -51,6 +51,9 @@ export type PeriodicCallback = (scheduledAt: number, timer: PeriodicTimer) => un
  */
 const STEP_TOLERANCE_MS = 20;
 
+/** How many times realign() reads the clocks when each reading was held up. */
+const REALIGN_TRIES = 3;
+
 /**
  * A timer on the wall clock (libev's ev_periodic): every `interval` ms aligned to `offset`, once
  * at a wall-clock time, or by a reschedule function (see PeriodicSchedule). It follows wall-clock
@@ -165,14 +168,31 @@ export class PeriodicTimer {
   /** @internal Before each wait: re-arms against the wall clock when it was stepped. */
   realign(): void {
     if (this.isClosed) return;
-    // The wall clock read between two monotonic readings: if the thread was held up between them,
-    // the offset is unknown this time (it would look like a step), and the next iteration tells.
-    const before = this.base.time.read();
-    const wall = this.readWallClock();
-    const after = this.base.time.read();
-    if (after - before > STEP_TOLERANCE_MS / 2) return;
-    const step = wall - after - this.armedOffset;
-    if (Math.abs(step) <= STEP_TOLERANCE_MS) return;
+    // The wall clock is read between two monotonic readings. If the thread was held up between
+    // them (a GC pause, a JIT compile, a preempted or emulated thread), that reading cannot tell a
+    // step from the delay, so it is taken again: giving up would leave a step unnoticed for a
+    // whole wait, up to PERIODIC_MAX_WAIT_MS. After REALIGN_TRIES held-up readings, the last one
+    // decides: only when every offset it allows is within the tolerance is there no step. Taking
+    // a delay for a step costs little (the timer is re-armed from the wall clock, to the same time).
+    let wall = 0;
+    let step = 0;
+    for (let tries = 1; ; tries++) {
+      const before = this.base.time.read();
+      wall = this.readWallClock();
+      const after = this.base.time.read();
+      const delay = after - before;
+      step = wall - after - this.armedOffset;
+      if (delay <= STEP_TOLERANCE_MS / 2) {
+        if (Math.abs(step) <= STEP_TOLERANCE_MS) return;
+        break;
+      }
+      if (tries === REALIGN_TRIES) {
+        // The true step lies between step and step + delay.
+        if (step >= -STEP_TOLERANCE_MS && step + delay <= STEP_TOLERANCE_MS) return;
+        step += delay / 2;
+        break;
+      }
+    }
     // Stepped back: the next time may now come earlier than the one planned (the same hour again).
     if (step < 0) {
       if (this.interval > 0) this.nextAt = Math.min(this.nextAt, this.alignedAfter(wall));
