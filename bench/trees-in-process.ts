@@ -5,10 +5,15 @@
 // each, and the median over rounds of new/old (each round's median run).
 //   bun bench/trees-in-process.ts OLD_DIR NEW_DIR [-n 100 -a 1 -w 100] [-R 15] [-r 41] [-W 200]
 // On Deno the tree imported second runs faster whichever it is: there, run both orders.
-import { scriptArgs } from "../src/ffi/mod.ts";
-import { option } from "./options.ts";
+// With --bare in place of OLD_DIR, the old side is the bare FFI loop of bench/bare-epoll.ts (no
+// reactor, the same syscalls), so the ratio and the difference in ns per event are what the
+// reactor itself adds to each event, measured where the machine's load cannot tilt them.
+//   bun bench/trees-in-process.ts --bare DIR [-n 100 -a 1 -w 100] [-R 15] [-r 41] [-W 200]
+import { runtimeVersion, scriptArgs } from "../src/ffi/mod.ts";
+import { flag, option } from "./options.ts";
 
-const [oldDir, newDir] = scriptArgs();
+const bare = flag("--bare");
+const [oldDir, newDir] = bare ? ["", scriptArgs().find((a) => a !== "--bare")!] : scriptArgs();
 const numPipes = Number(option("-n", "100"));
 const numActive = Number(option("-a", "1"));
 const numWrites = Number(option("-w", "100"));
@@ -61,14 +66,69 @@ async function load(dir: string): Promise<() => number> {
   };
 }
 
+/** The same workload as a bare loop of FFI calls (bench/bare-epoll.ts), on `dir`'s bindings. */
+async function loadBare(dir: string): Promise<() => number> {
+  const { constants: C, layout, libc, sys, u64arg } = await import(`${dir}/src/ffi/mod.ts`);
+  sys.raiseFdLimit(4 * numPipes + 64);
+  const ep = libc.epoll_create1(C.EPOLL_CLOEXEC);
+  const pipes = new Int32Array(2 * numPipes);
+  const indexOfFd = new Int32Array(65536).fill(-1);
+  for (let i = 0; i < numPipes; i++) {
+    const [r, w] = sys.socketpair(C.SOCK_STREAM, { nonBlocking: false });
+    pipes[2 * i] = r;
+    pipes[2 * i + 1] = w;
+    indexOfFd[r] = i;
+  }
+  const stride = layout.epoll_event.size / 4;
+  const data = layout.epoll_event.data / 4;
+  const ctl = new Uint32Array(4);
+  const ctlBytes = new Uint8Array(ctl.buffer, 0, layout.epoll_event.size);
+  const events = new Uint32Array(4096 * stride);
+  const eventBytes = new Uint8Array(events.buffer);
+  const one = u64arg(1);
+  const inByte = new Uint8Array(1);
+  const outByte = new Uint8Array([101]);
+  return () => {
+    for (let i = 0; i < numPipes; i++) {
+      const fd = pipes[2 * i];
+      libc.epoll_ctl(ep, C.EPOLL_CTL_DEL, fd, ctlBytes);
+      ctl[0] = C.EPOLLIN;
+      ctl[data] = fd;
+      libc.epoll_ctl(ep, C.EPOLL_CTL_ADD, fd, ctlBytes);
+    }
+    let fired = 0;
+    const space = Math.floor(numPipes / numActive) * 2;
+    for (let i = 0; i < numActive; i++, fired++) libc.send(pipes[i * space + 1], outByte, one, 0);
+    let count = 0;
+    let writes = numWrites;
+    const started = performance.now();
+    do {
+      const n = libc.epoll_wait(ep, eventBytes, 4096, 0);
+      for (let i = 0, at = data; i < n; i++, at += stride) {
+        const fd = events[at];
+        count += libc.recv(fd, inByte, one, 0);
+        if (writes) {
+          let widx = indexOfFd[fd] + 1;
+          if (widx >= numPipes) widx -= numPipes;
+          libc.send(pipes[2 * widx + 1], outByte, one, 0);
+          writes--;
+          fired++;
+        }
+      }
+    } while (count !== fired);
+    return (performance.now() - started) * 1000;
+  };
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const runOld = await load(oldDir);
+const runOld = bare ? await loadBare(newDir) : await load(oldDir);
 const runNew = await load(newDir);
 for (let i = 0; i < warmup; i++) {
   runOld();
   runNew();
 }
 const ratios: number[] = [];
+const added: number[] = [];
 for (let round = 0; round < rounds; round++) {
   const olds: number[] = [];
   const news: number[] = [];
@@ -77,6 +137,10 @@ for (let round = 0; round < rounds; round++) {
     news.push(runNew());
   }
   ratios.push(median(news) / median(olds));
+  // One event per callback: the a active bytes and the w writes each arrive once.
+  added.push(((median(news) - median(olds)) * 1000) / (numActive + numWrites));
 }
 ratios.sort((a, b) => a - b);
-console.log(`# trees in one process n=${numPipes} a=${numActive} w=${numWrites}: new/old median ${median(ratios).toFixed(3)} [${ratios.map((r) => r.toFixed(2)).join(" ")}]`);
+const what = bare ? "evffi/bare loop" : "new/old";
+const perEvent = bare ? `, the reactor adds ${median(added).toFixed(0)} ns per event` : "";
+console.log(`# ${bare ? "reactor against the bare loop" : "trees"} in one process (${runtimeVersion}) n=${numPipes} a=${numActive} w=${numWrites}: ${what} median ${median(ratios).toFixed(3)} [${ratios.map((r) => r.toFixed(2)).join(" ")}]${perEvent}`);
