@@ -15,5 +15,6 @@ cc -O2 -Wall -o build/c/bare_http bench/c/bare_http.c
 cc -O2 -Wall -o build/c/echo_server bench/c/echo_server.c -levent_core
 cc -O2 -Wall -o build/c/echo_client bench/c/echo_client.c
 cc -O2 -Wall -pthread -o build/c/calls bench/c/calls.c
+cc -O2 -Wall -pthread -o build/c/wake_latency bench/c/wake_latency.c
 cc -O2 -Wall -o build/c/timers bench/c/timers.c -levent_core
 echo "built: $(ls build/c | tr '\n' ' ')in build/c"
