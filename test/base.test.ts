@@ -23,6 +23,31 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("a wait that fails (an fd closed under its event) throws from loopSync and leaves the base able to run again", () => {
+      withBase(variant, (base, fds) => {
+        const [a, b] = pair(fds);
+        const doomed = base.event(b, EV.READ | EV.PERSIST, () => {}).add();
+        base.loopSync(NB); // the backend now watches b
+        sys.close(b);
+        fds.splice(fds.indexOf(b), 1);
+        // select() fails the whole wait with EBADF; the others drop the fd or report it ready
+        // (poll: POLLNVAL, every time, hence ONCE).
+        let failure: unknown = null;
+        try {
+          base.loopSync(NB | EVLOOP.ONCE);
+        } catch (error) {
+          failure = error;
+        }
+        if (variant.label === "select") assert.equal((failure as { code?: string })?.code, "EBADF", String(failure));
+        else assert.equal(failure, null);
+        doomed.del();
+        let fired = 0;
+        base.event(a, EV.WRITE, () => void fired++).add();
+        assert.equal(base.loopSync(), 1, "the loop runs again (not -1, 'already running')");
+        assert.equal(fired, 1);
+      });
+    });
+
     it("loopexit with a delay stops a loop that still has events", () => {
       withBase(variant, (base) => {
         let ticks = 0;
