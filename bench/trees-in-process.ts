@@ -9,11 +9,13 @@
 // reactor, the same syscalls), so the ratio and the difference in ns per event are what the
 // reactor itself adds to each event, measured where the machine's load cannot tilt them.
 //   bun bench/trees-in-process.ts --bare DIR [-n 100 -a 1 -w 100] [-R 15] [-r 41] [-W 200]
+import { resolve } from "node:path";
 import { runtimeVersion, scriptArgs } from "../src/ffi/mod.ts";
 import { flag, option } from "./options.ts";
 
 const bare = flag("--bare");
-const [oldDir, newDir] = bare ? ["", scriptArgs().find((a) => a !== "--bare")!] : scriptArgs();
+// Resolved here: a relative path would otherwise be taken relative to this file by import().
+const [oldDir, newDir] = (bare ? ["", scriptArgs().find((a) => a !== "--bare")!] : scriptArgs()).map((d) => (d ? resolve(d) : d));
 const numPipes = Number(option("-n", "100"));
 const numActive = Number(option("-a", "1"));
 const numWrites = Number(option("-w", "100"));
