@@ -1,12 +1,12 @@
 // The cooperative loop's cost: bench.c's workload (n=100 a=1 w=100 and n=1000 a=100 w=1000) run
 // through `await base.loop(ONCE|NONBLOCK)` against `loopSync(ONCE|NONBLOCK)`, alternating, and the
 // idle wake-up latency of `await base.loop()` (a host timer writes a byte; time until our
-// callback runs), p50 and p99.  Run: node scripts/run.mjs bench/coop.ts [-- [--warmup] [--json FILE [--smoke]]]
+// callback runs), p50 and p99, beside its floor: the off-thread poll alone, with no loop around it.  Run: node scripts/run.mjs bench/coop.ts [-- [--warmup] [--json FILE [--smoke]]]
 // (--json: the run as data, bench/results/README.md; each runtime adds its figures to the file).
 // --warmup runs each workload once through both drivers before the measured rounds, so the ratio
 // leaves out the JIT's first compilations; without it the figures stay comparable with older runs.
 import { EV, EVLOOP, EventBase } from "../src/mod.ts";
-import { constants as C, libc, runtime, runtimeVersion, sys, u64arg } from "../src/ffi/mod.ts";
+import { constants as C, createWaiter, layout, libc, runtime, runtimeVersion, sys, u64arg } from "../src/ffi/mod.ts";
 import { commandLine, jsonArgument, type RunRatio, type RunResult, writeRun } from "../scripts/bench-record.mjs";
 import process from "node:process";
 
@@ -94,9 +94,36 @@ console.log(`# ${runtimeVersion} idle wake-up latency of await loop(): p50 ${pct
 base.close();
 sys.close(x);
 sys.close(y);
+
+// The floor under that latency: the same off-thread poll the loop waits in (Deno: a nonblocking
+// FFI call; Bun: a Worker), alone, with no loop around it. A host timer writes a byte; time until
+// the waiter's promise resolves. build/c/wake_latency is the same two hops in C.
+const waiter = createWaiter(1);
+const [px, py] = sys.socketpair();
+const pollfds = new DataView(waiter.pollfds.buffer, waiter.pollfds.byteOffset);
+pollfds.setInt32(layout.pollfd.fd, py, true);
+pollfds.setInt16(layout.pollfd.events, C.POLLIN, true);
+const floor: number[] = [];
+while (floor.length < 300) {
+  const woke = waiter.wait(1, -1);
+  await new Promise<void>((resolve) => setTimeout(() => {
+    sentAt = performance.now();
+    libc.write(px, outByte, one);
+    resolve();
+  }, 1));
+  await woke;
+  floor.push((performance.now() - sentAt) * 1000);
+  libc.read(py, inByte, one);
+}
+waiter.close();
+sys.close(px);
+sys.close(py);
+console.log(`# ${runtimeVersion} the off-thread poll alone (the floor): p50 ${pct(floor, 0.5).toFixed(0)} us, p99 ${pct(floor, 0.99).toFixed(0)} us (${floor.length} samples)`);
 if (jsonFile) {
   figures.push({ program: `await loop() (${who})`, metric: "idle wake-up latency p50", unit: "µs", better: "lower", value: Math.round(pct(samples, 0.5)!) });
   figures.push({ program: `await loop() (${who})`, metric: "idle wake-up latency p99", unit: "µs", better: "lower", value: Math.round(pct(samples, 0.99)!) });
+  figures.push({ program: `off-thread poll alone (${who})`, metric: "idle wake-up latency p50", unit: "µs", better: "lower", value: Math.round(pct(floor, 0.5)!) });
+  figures.push({ program: `off-thread poll alone (${who})`, metric: "idle wake-up latency p99", unit: "µs", better: "lower", value: Math.round(pct(floor, 0.99)!) });
   writeRun(jsonFile, {
     kind: "coop",
     title: "The cooperative loop: await base.loop() against loopSync()",
