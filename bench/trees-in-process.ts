@@ -11,6 +11,7 @@
 //   bun bench/trees-in-process.ts --bare DIR [-n 100 -a 1 -w 100] [-R 15] [-r 41] [-W 200]
 import { resolve } from "node:path";
 import { runtimeVersion, scriptArgs } from "../src/ffi/mod.ts";
+import { bareWorkload } from "./bare-workload.ts";
 import { flag, option } from "./options.ts";
 
 const bare = flag("--bare");
@@ -68,62 +69,9 @@ async function load(dir: string): Promise<() => number> {
   };
 }
 
-/** The same workload as a bare loop of FFI calls (bench/bare-epoll.ts), on `dir`'s bindings. */
-async function loadBare(dir: string): Promise<() => number> {
-  const { constants: C, layout, libc, sys, u64arg } = await import(`${dir}/src/ffi/mod.ts`);
-  sys.raiseFdLimit(4 * numPipes + 64);
-  const ep = libc.epoll_create1(C.EPOLL_CLOEXEC);
-  const pipes = new Int32Array(2 * numPipes);
-  const indexOfFd = new Int32Array(65536).fill(-1);
-  for (let i = 0; i < numPipes; i++) {
-    const [r, w] = sys.socketpair(C.SOCK_STREAM, { nonBlocking: false });
-    pipes[2 * i] = r;
-    pipes[2 * i + 1] = w;
-    indexOfFd[r] = i;
-  }
-  const stride = layout.epoll_event.size / 4;
-  const data = layout.epoll_event.data / 4;
-  const ctl = new Uint32Array(4);
-  const ctlBytes = new Uint8Array(ctl.buffer, 0, layout.epoll_event.size);
-  const events = new Uint32Array(4096 * stride);
-  const eventBytes = new Uint8Array(events.buffer);
-  const one = u64arg(1);
-  const inByte = new Uint8Array(1);
-  const outByte = new Uint8Array([101]);
-  return () => {
-    for (let i = 0; i < numPipes; i++) {
-      const fd = pipes[2 * i];
-      libc.epoll_ctl(ep, C.EPOLL_CTL_DEL, fd, ctlBytes);
-      ctl[0] = C.EPOLLIN;
-      ctl[data] = fd;
-      libc.epoll_ctl(ep, C.EPOLL_CTL_ADD, fd, ctlBytes);
-    }
-    let fired = 0;
-    const space = Math.floor(numPipes / numActive) * 2;
-    for (let i = 0; i < numActive; i++, fired++) libc.send(pipes[i * space + 1], outByte, one, 0);
-    let count = 0;
-    let writes = numWrites;
-    const started = performance.now();
-    do {
-      const n = libc.epoll_wait(ep, eventBytes, 4096, 0);
-      for (let i = 0, at = data; i < n; i++, at += stride) {
-        const fd = events[at];
-        count += libc.recv(fd, inByte, one, 0);
-        if (writes) {
-          let widx = indexOfFd[fd] + 1;
-          if (widx >= numPipes) widx -= numPipes;
-          libc.send(pipes[2 * widx + 1], outByte, one, 0);
-          writes--;
-          fired++;
-        }
-      }
-    } while (count !== fired);
-    return (performance.now() - started) * 1000;
-  };
-}
-
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const runOld = bare ? await loadBare(newDir) : await load(oldDir);
+// The bare loop runs over the measured tree's own FFI bindings.
+const runOld = bare ? bareWorkload(await import(`${newDir}/src/ffi/mod.ts`), { numPipes, numActive, numWrites }).runOnce : await load(oldDir);
 const runNew = await load(newDir);
 for (let i = 0; i < warmup; i++) {
   runOld();
