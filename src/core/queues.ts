@@ -13,7 +13,7 @@ import { evmapInconsistency } from "./evmap.ts";
 import { allEvents } from "./inspect.ts";
 import {
   EV, LIST_ACTIVE, LIST_ACTIVE_LATER, LIST_FINALIZING, LIST_FREE_AFTER_FINALIZE, LIST_FREED, LIST_INSERTED,
-  LIST_INTERNAL, LIST_TIMEOUT,
+  LIST_INTERNAL, LIST_TIMEOUT, RES_BITS, RES_SHIFT,
 } from "./flags.ts";
 import { rearmPersistent, timersInconsistency } from "./timers.ts";
 import { poke } from "./wake.ts";
@@ -165,11 +165,23 @@ function processQueue(base: EventBase, q: ActiveQueue, maxCallbacks: number, end
   let ev: Event | null;
   while ((ev = q.head) !== null) {
     const state = ev.state;
-    if (ev.events & EV.PERSIST && !(state & LIST_FINALIZING)) removeActive(base, ev);
-    else delInternal(base, ev);
+    const res = (state & RES_BITS) >>> RES_SHIFT;
+    if (ev.events & EV.PERSIST && !(state & LIST_FINALIZING)) {
+      // The queue's head leaves it (removeActive's general case, unrolled), its res cleared.
+      const next = ev.nextActive;
+      q.head = next;
+      if (next !== null) next.prevActive = null;
+      else q.tail = null;
+      ev.nextActive = null;
+      ev.state = state & ~(LIST_ACTIVE | RES_BITS);
+      base.activeTotal--;
+      if (!(state & LIST_INTERNAL)) base.activeUser--;
+      if (base.waiting) poke(base);
+    } else {
+      delInternal(base, ev);
+      ev.state &= ~RES_BITS;
+    }
     if (!(state & LIST_INTERNAL)) ran++;
-    const res = ev.res;
-    ev.res = 0;
     try {
       let r: unknown;
       if (state & LIST_FINALIZING) {
