@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { EV, EVLOOP, EventBase } from "./deps.ts";
 import { startWorker } from "../src/ffi/mod.ts";
 import { Mailbox, MailboxSender, QueueFullError, type QueueRecord } from "../src/threads/mod.ts";
-import { backendVariants } from "./helpers.ts";
+import { backendVariants, hangGuard } from "./helpers.ts";
 import { fixture, text, waitFor } from "./threads-helpers.ts";
 
 for (const variant of backendVariants()) {
@@ -80,12 +80,21 @@ for (const variant of backendVariants()) {
           if (got.length === 200) base.loopBreak();
         });
         let done: unknown = null;
-        const producer = startWorker(fixture("threads-producer.ts"), { message: (m) => void (done = m), error: (e) => void (done = e) });
-        producer.post({ port: mailbox.port, id: 0, count: 200 });
+        // A producer that fails ends the loop (and the test) instead of leaving it waiting forever.
+        const failed = (e: unknown) => {
+          done = e;
+          base.loopBreak();
+          base.wake();
+        };
+        const producer = startWorker(fixture("threads-producer.ts"), { message: (m) => void (done = m), error: failed });
+        producer.post({ port: mailbox.port, id: 0, count: 200, waitMs: hangGuard(10_000) });
         base.addVirtual();
+        const guard = base.timer(hangGuard(30_000), () => base.loopBreak());
         assert.equal(await base.loop(), 0);
+        guard.del();
         await waitFor("the producer", () => done !== null);
         producer.terminate();
+        assert.ok(typeof done === "object" && done !== null && "done" in done, `the producer: ${(done as { message?: string }).message ?? JSON.stringify(done)}`);
         assert.deepEqual(got, Array.from({ length: 200 }, (_, i) => i));
         mailbox.close();
       } finally {
