@@ -243,7 +243,8 @@ export class EventBase {
     if (!beginLoop(this, flags)) return -1;
     let result: number = LOOP_CONTINUE;
     // catch-and-rethrow rather than finally: Bun's JIT runs a loop inside try/finally 3-4% slower
-    // per bench.c event (docs/benchmarks.md, "What the reactor adds per event"); Deno is the same.
+    // per bench.c event (docs/benchmarks.md, "What the reactor adds per event"); on Deno the two
+    // measure the same.
     try {
       // One iteration's phases (checkLoopEnd moves the deferred activations in); watchers.ts's cost one field test.
       while ((result = checkLoopEnd(this, flags, false)) === LOOP_CONTINUE) {
