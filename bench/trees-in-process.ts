@@ -16,7 +16,8 @@ import { flag, option } from "./options.ts";
 
 const bare = flag("--bare");
 // Resolved here: a relative path would otherwise be taken relative to this file by import().
-const [oldDir, newDir] = (bare ? ["", scriptArgs().find((a) => a !== "--bare")!] : scriptArgs()).map((d) => (d ? resolve(d) : d));
+const args = scriptArgs();
+const [oldDir, newDir] = (bare ? ["", args[args.indexOf("--bare") + 1]] : args).map((d) => (d ? resolve(d) : d));
 const numPipes = Number(option("-n", "100"));
 const numActive = Number(option("-a", "1"));
 const numWrites = Number(option("-w", "100"));
