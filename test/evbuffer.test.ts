@@ -777,6 +777,55 @@ describe("evbuffer: chunk pool", () => {
     assert.equal(after.chunkSize, CHUNK_SIZE);
   });
 
+  it("compact moves a small remainder out of pooled chunks, bytes unchanged", () => {
+    const b = new EvBuffer();
+    b.add("x".repeat(CHUNK_SIZE - 10)).add("GET / HTTP/1.1\r\nHost: y\r\n"); // spans two chunks
+    b.drain(CHUNK_SIZE - 10);
+    b.add("Accept: */*\r\n");
+    const inUse = EvBuffer.poolStats.inUse;
+    const expected = "GET / HTTP/1.1\r\nHost: y\r\nAccept: */*\r\n";
+    b.compact(4096);
+    assert.equal(EvBuffer.poolStats.inUse, inUse - 2, "both pooled chunks went back");
+    assert.equal(b.length, expected.length);
+    assert.equal(b.toString(), expected);
+    // It goes on as a buffer: appends after it, lines across it.
+    b.add("\r\n");
+    assert.equal(b.readLine("crlf"), "GET / HTTP/1.1");
+    assert.equal(b.readLine("crlf"), "Host: y");
+    assert.equal(b.readLine("crlf"), "Accept: */*");
+    assert.equal(b.readLine("crlf"), "");
+    assert.equal(b.length, 0);
+    assert.equal(EvBuffer.poolStats.inUse, inUse - 2);
+  });
+
+  it("compact leaves alone what is over the limit, frozen, referenced or reserved", () => {
+    const inUseOf = (f: () => void) => {
+      const before = EvBuffer.poolStats.inUse;
+      f();
+      return EvBuffer.poolStats.inUse - before;
+    };
+    const big = new EvBuffer().add("z".repeat(5000));
+    assert.equal(inUseOf(() => big.compact(4096)), 0);
+    assert.equal(big.length, 5000);
+    const frozen = new EvBuffer().add("abc");
+    frozen.freeze("front");
+    assert.equal(inUseOf(() => frozen.compact(4096)), 0);
+    frozen.unfreeze("front");
+    assert.equal(inUseOf(() => frozen.compact(4096)), -1);
+    assert.equal(frozen.toString(), "abc");
+    let released = 0;
+    const referenced = new EvBuffer().add("abc").addReference(new Uint8Array(8192), () => released++);
+    assert.equal(inUseOf(() => referenced.compact(1 << 20)), 0);
+    assert.equal(released, 0);
+    const reserving = new EvBuffer().add("abc");
+    reserving.reserve(10);
+    assert.equal(inUseOf(() => reserving.compact(4096)), 0);
+    reserving.commit(0);
+    // Nothing pooled to give back: an empty buffer, or one compacted already.
+    assert.equal(inUseOf(() => new EvBuffer().compact(4096)), 0);
+    assert.equal(inUseOf(() => frozen.compact(4096)), 0);
+  });
+
   it("readFrom/writeTo cycles through a socketpair reuse chunks too", () => {
     const [a, c] = sys.socketpair();
     try {

@@ -4,7 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
-import { BEV, BufferEvent, EV, EVLOOP, EventBase, Feature, HttpServer, constants as C, type HttpHandler, type HttpServerOptions } from "./deps.ts";
+import { BEV, BufferEvent, EV, EVLOOP, EvBuffer, EventBase, Feature, HttpServer, constants as C, type HttpHandler, type HttpServerOptions } from "./deps.ts";
 import { libc } from "../src/ffi/mod.ts";
 import { backendVariants } from "./helpers.ts";
 
@@ -229,6 +229,33 @@ for (const variant of backendVariants()) {
         client.close();
         for (let i = 0; i < 1000 && server.connectionCount > 0; i++) base.loopSync(EVLOOP.ONCE);
         assert.equal(server.connectionCount, 0, "the peer's reset reaches the paused connection");
+      });
+    });
+
+    it("clients whose heads are still arriving hold their bytes, not a read chunk each", async () => {
+      const count = 40;
+      await serving(() => ({ body: "done" }), {}, async (base, port, server) => {
+        const clients: BufferEvent[] = [];
+        const answers: string[] = [];
+        for (let i = 0; i < count; i++) {
+          const client = new BufferEvent(base, -1);
+          answers.push("");
+          client.setCallbacks((b) => (answers[i] += text.decode(b.read())), null, () => {});
+          client.enable(EV.READ);
+          client.connect({ host: "127.0.0.1", port });
+          client.write(`GET /${i} HTTP/1.1\r\nHost: x\r\n`); // the blank line comes later
+          clients.push(client);
+        }
+        const waiting = () => server.connectionStats.filter((c) => c.bufferedInput > 0).length;
+        for (let i = 0; i < 2000 && waiting() < count; i++) base.loopSync(EVLOOP.ONCE);
+        assert.equal(waiting(), count, "every head has arrived in part");
+        // Every connection read its part into a pooled chunk; waiting, it gives the chunk back.
+        const held = EvBuffer.poolStats.inUse;
+        assert.ok(held < count / 2, `${held} pooled chunks in use with ${count} partial heads waiting`);
+        for (const client of clients) client.write("\r\n");
+        for (let i = 0; i < 2000 && answers.some((a) => !a.endsWith("done")); i++) base.loopSync(EVLOOP.ONCE);
+        for (const answer of answers) assert.match(answer, /^HTTP\/1\.1 200 OK[^]*done$/);
+        for (const client of clients) client.close();
       });
     });
 

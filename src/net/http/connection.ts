@@ -12,6 +12,8 @@
 //   parsed; the socket is still read into the input (bounded by its read watermark), and on
 //   backends that report a peer's FIN without reading (EV.CLOSED) that is watched too, so a client
 //   that closes while its requests wait is noticed at once rather than when the handlers answer.
+// - a head still arriving (up to 4 KiB of it) waits in memory of its own size, so a slowloris
+//   client costs its bytes and its objects, not a 16 KiB read chunk.
 // The timeouts live on a timer of their own, not on the read event, so a connection whose reading
 // is paused still times out.
 import { EV, Feature } from "../../core/flags.ts";
@@ -26,6 +28,9 @@ const encoder = new TextEncoder();
 const CONTINUE = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
 const CRLF = encoder.encode("\r\n");
 const LAST_CHUNK = encoder.encode("0\r\n\r\n");
+
+/** A partial head up to this size waits compacted (EvBuffer.compact); a larger one stays in its chunks. */
+const WAITING_HEAD_LIMIT = 4096;
 
 /** What the connection's timer is counting down. */
 const IDLE = 0, HEAD = 1, BODY = 2, BUSY = 3, LINGER = 4;
@@ -255,7 +260,11 @@ export class HttpConnection {
       // Drained through the bufferevent, so that reading paused at its input watermark resumes
       // even when this runs outside a read callback.
       bev.drainInput(at - first);
-      if (stop) return;
+      if (stop) {
+        // A head still arriving waits in memory of its own size, not in a pooled read chunk.
+        input.compact(WAITING_HEAD_LIMIT);
+        return;
+      }
       if (this.#bodyRequest === null && input.length === 0) {
         if (this.#pending.length === 0 && !this.#streaming) this.#setPhase(IDLE, config.keepAliveTimeoutMs);
         else this.#setPhase(BUSY, null);
