@@ -58,6 +58,47 @@ export async function neverReading(pid: number, port: number, seconds: number): 
 }
 
 /**
+ * The control for neverReading: one client pipelines `requests` GETs the same way but reads every
+ * answer, for `seconds`. A server's peak RSS here is what serving that many requests costs at all
+ * (its heap and code warming up), so the attack's own cost is the difference between the two.
+ */
+export async function reading(pid: number, port: number, seconds: number, requests: number): Promise<{ peakMiB: number; startMiB: number; answered: number }> {
+  const startMiB = rssMiB(pid).now;
+  const batch = Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1024));
+  const socket = connect(port, "127.0.0.1");
+  let sent = 0;
+  let answered = 0;
+  let running = true;
+  // Counting status lines is enough: every answer to these GETs starts with one. The last bytes of
+  // each read are kept, so that a status line split between two reads is counted too.
+  let carry = Buffer.alloc(0);
+  socket.on("data", (chunk: Buffer) => {
+    const data = Buffer.concat([carry, chunk]);
+    for (let at = data.indexOf("HTTP/1."); at !== -1; at = data.indexOf("HTTP/1.", at + 7)) answered++;
+    carry = data.subarray(Math.max(0, data.length - 6));
+  });
+  socket.on("error", () => (running = false));
+  socket.on("close", () => (running = false));
+  await new Promise((resolve) => socket.once("connect", resolve));
+  const pump = () => {
+    while (running && sent < requests && socket.write(batch)) sent += 1024;
+  };
+  socket.on("drain", () => {
+    sent += 1024;
+    pump();
+  });
+  pump();
+  let peakMiB = startMiB;
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end && running) {
+    await sleep(100);
+    peakMiB = Math.max(peakMiB, rssMiB(pid).now);
+  }
+  socket.destroy();
+  return { peakMiB, startMiB, answered };
+}
+
+/**
  * `count` clients each start a request head and add one byte to it every 5 s (slowloris), for
  * `seconds`. Returns the server's fds and RSS at the end, and how many of the clients it closed.
  */

@@ -8,8 +8,9 @@
 // up to what one wrk thread can drive at all (--bare measures that ceiling with a C responder).
 // --pipeline sends 16 pipelined requests per write (wrk with bench/wrk/pipeline.lua).
 // --attack measures hostile clients instead of throughput (bench/attacks.ts): each server's peak
-// RSS under one client that pipelines and never reads, then its fds, RSS and the clients it closed
-// with 2,000 slowloris clients (a header byte every 5 s) for 15 s.
+// RSS under one client that pipelines and never reads, the same under a client that sends as many
+// requests and reads the answers (the control: what serving them costs at all), then its fds, RSS
+// and the clients it closed with 2,000 slowloris clients (a header byte every 5 s) for 15 s.
 // --json FILE also writes the run as data (bench/results/README.md; `npm run charts` draws it);
 // --smoke marks that file as a check that the script runs, not a result.
 // Run: node scripts/run.mjs bench/http.ts --bun [-- SECONDS ROUNDS] [--pin] [--bare] [--uring] [--pipeline] [--attack] [--only A,B] [--json FILE [--smoke]]
@@ -18,7 +19,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median, waitForPort } from "./servers/harness.ts";
-import { neverReading, slowClients } from "./attacks.ts";
+import { neverReading, reading, slowClients } from "./attacks.ts";
 import { commandLine, jsonArgument, type RunRatio, type RunResult, writeRun } from "../scripts/bench-record.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -40,6 +41,8 @@ const servers: Record<string, (port: number) => string[]> = {
 // --bare adds the floor under evffi's server: bench/servers/bare-http.ts, the same answer from a
 // bare loop of FFI calls, and bench/c/bare_http.c, the same loop in C: no server making these
 // syscalls can be measured faster than it, so its req/s is the ceiling that wrk itself sets.
+// bench/servers/reactor-http.ts is the floor one step up: the reactor and the parser with no
+// buffers or connection state between them ("reactor + parser"), the least an evffi server runs.
 // It adds the floor under serve() too: bench/servers/bare-web-http.ts, the bare FFI loop plus only
 // the Request/Response work serve() does per request ("bare + Web").
 // --only NAME,NAME keeps just the servers named (e.g. "evffi (Deno),Deno.serve").
@@ -47,6 +50,8 @@ if (process.argv.includes("--bare")) {
   servers["bare FFI (Bun)"] = (p) => [bin("bun"), join(root, "bench/servers/bare-http.ts"), String(p)];
   servers["bare FFI (Deno)"] = (p) => [bin("deno"), "run", "-A", join(root, "bench/servers/bare-http.ts"), String(p)];
   servers["bare C"] = (p) => [join(root, "build/c/bare_http"), String(p)];
+  servers["reactor + parser (Bun)"] = (p) => [bin("bun"), join(root, "bench/servers/reactor-http.ts"), String(p)];
+  servers["reactor + parser (Deno)"] = (p) => [bin("deno"), "run", "-A", join(root, "bench/servers/reactor-http.ts"), String(p)];
   servers["bare + Web (Bun)"] = (p) => [bin("bun"), join(root, "bench/servers/bare-web-http.ts"), String(p)];
   servers["bare + Web (Deno)"] = (p) => [bin("deno"), "run", "-A", join(root, "bench/servers/bare-web-http.ts"), String(p)];
 }
@@ -67,13 +72,15 @@ if (process.argv.includes("--attack")) {
   process.exit(0);
 }
 
-/** --attack: each server against a never-reading pipeliner, then against 2,000 slow clients. */
+/** --attack: each server against a never-reading pipeliner, its reading control, then 2,000 slow clients (a fresh server each). */
 async function attacks(): Promise<void> {
   let attackPort = 19080;
   const rows: string[] = [];
   for (const [name, cmd] of Object.entries(servers)) {
     if (!existsSync(cmd(0)[0]) && cmd(0)[0] !== "node") continue;
-    for (const kind of ["never-reading", "slow clients"] as const) {
+    // The reading control sends as many requests as the never-reading client got taken.
+    let taken = 0;
+    for (const kind of ["never-reading", "reading", "slow clients"] as const) {
       const port = ++attackPort;
       const child = spawn(cmd(port)[0], cmd(port).slice(1), { stdio: ["ignore", "ignore", "inherit"] });
       try {
@@ -81,6 +88,10 @@ async function attacks(): Promise<void> {
         if (kind === "never-reading") {
           const r = await neverReading(child.pid!, port, Number(seconds));
           rows.push(`${name.padEnd(19)} never-reading pipeliner: RSS ${r.startMiB.toFixed(0)} -> peak ${r.peakMiB.toFixed(0)} MiB, ${r.requestsSent} requests taken`);
+          taken = r.requestsSent;
+        } else if (kind === "reading") {
+          const r = await reading(child.pid!, port, Number(seconds), taken);
+          rows.push(`${name.padEnd(19)} the same requests, read:  RSS ${r.startMiB.toFixed(0)} -> peak ${r.peakMiB.toFixed(0)} MiB, ${r.answered} answered`);
         } else {
           const r = await slowClients(child.pid!, port, 2000, 15);
           rows.push(`${name.padEnd(19)} 2,000 slow clients, 15 s: fds ${r.fdsBefore} -> ${r.fdsAtEnd}, RSS ${r.rssMiB.toFixed(0)} MiB, ${r.closedByServer} closed by the server`);
@@ -91,7 +102,7 @@ async function attacks(): Promise<void> {
       }
     }
   }
-  console.log(`\n# hostile clients (never-reading run: ${seconds} s)\n${rows.join("\n")}`);
+  console.log(`\n# hostile clients (pipeliner runs: ${seconds} s)\n${rows.join("\n")}`);
 }
 
 if (spawnSync("wrk", ["--version"]).error) {
@@ -147,7 +158,8 @@ for (const [name, list] of Object.entries(results)) {
 }
 // Each round runs every server once, close together in time: the ratio within a round cancels
 // most of the machine's drift between rounds, so its median is the steadier comparison.
-const ratioPairs: [string, string][] = [["evffi (Bun)", "Bun.serve"], ["evffi (Deno)", "Deno.serve"], ["evffi serve (Bun)", "Bun.serve"], ["evffi serve (Deno)", "Deno.serve"], ["bare + Web (Bun)", "Bun.serve"], ["bare + Web (Deno)", "Deno.serve"]];
+const ratioPairs: [string, string][] = [["evffi (Bun)", "Bun.serve"], ["evffi (Deno)", "Deno.serve"], ["evffi serve (Bun)", "Bun.serve"], ["evffi serve (Deno)", "Deno.serve"], ["bare + Web (Bun)", "Bun.serve"], ["bare + Web (Deno)", "Deno.serve"],
+  ["reactor + parser (Bun)", "Bun.serve"], ["reactor + parser (Deno)", "Deno.serve"], ["bare FFI (Bun)", "Bun.serve"], ["bare FFI (Deno)", "Deno.serve"]];
 if (results["bare C"]) for (const name of Object.keys(results)) if (name !== "bare C") ratioPairs.push([name, "bare C"]);
 const lines: string[] = [];
 const ratios: RunRatio[] = [];
