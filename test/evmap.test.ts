@@ -50,6 +50,35 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("an fd going from one event to three and back dispatches exactly the events it has", () => {
+      withBase(variant, (base, fds) => {
+        const [a, b] = pair(fds);
+        sys.write(b, "data"); // stays unread: every READ event on a fires on every iteration
+        const fired: string[] = [];
+        const make = (name: string) => base.event(a, EV.READ | EV.PERSIST, () => void fired.push(name));
+        const round = () => {
+          fired.length = 0;
+          base.loopSync(EVLOOP.ONCE);
+          base.checkIntegrity();
+          return [...fired].sort();
+        };
+        const first = make("first").add();
+        assert.deepEqual(round(), ["first"]);
+        const second = make("second").add();
+        const third = make("third").add();
+        assert.deepEqual(round(), ["first", "second", "third"]);
+        first.del();
+        third.del();
+        assert.deepEqual(round(), ["second"], "the one left is found alone");
+        second.del();
+        first.add();
+        assert.deepEqual(round(), ["first"]);
+        first.del();
+        assert.equal(base.loopSync(EVLOOP.NONBLOCK), 1, "no events left");
+        for (const ev of [first, second, third]) ev.close();
+      });
+    });
+
     it("persistent: a PERSIST event keeps firing until deleted", () => {
       withBase(variant, (base, fds) => {
         const [a, b] = pair(fds);
