@@ -26,21 +26,34 @@ export function openFds(pid: number): number {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * One client pipelines GETs as fast as the server takes them and never reads an answer, for
- * `seconds`. Returns the server's peak RSS over the run and how many requests the client got out.
+ * One client pipelines GETs in batches of 1,024 as fast as the server takes them, up to `limit`
+ * requests, for `seconds`, and reads the answers only when `read` is true. Returns the server's
+ * peak RSS over the run, how many requests the client got out and how many answers it counted.
  */
-export async function neverReading(pid: number, port: number, seconds: number): Promise<{ peakMiB: number; startMiB: number; requestsSent: number }> {
+async function pipeliner(pid: number, port: number, seconds: number, read: boolean, limit: number): Promise<{ peakMiB: number; startMiB: number; sent: number; answered: number }> {
   const startMiB = rssMiB(pid).now;
   const batch = Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1024));
   const socket = connect(port, "127.0.0.1");
-  socket.pause(); // never read: the answers pile up in the kernel, then in the server
   let sent = 0;
+  let answered = 0;
   let running = true;
+  if (read) {
+    // Counting status lines is enough: every answer to these GETs starts with one. The last bytes
+    // of each read are kept, so that a status line split between two reads is counted too.
+    let carry = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => {
+      const data = Buffer.concat([carry, chunk]);
+      for (let at = data.indexOf("HTTP/1."); at !== -1; at = data.indexOf("HTTP/1.", at + 7)) answered++;
+      carry = data.subarray(Math.max(0, data.length - 6));
+    });
+  } else {
+    socket.pause(); // never read: the answers pile up in the kernel, then in the server
+  }
   socket.on("error", () => (running = false));
   socket.on("close", () => (running = false));
   await new Promise((resolve) => socket.once("connect", resolve));
   const pump = () => {
-    while (running && socket.write(batch)) sent += 1024;
+    while (running && sent < limit && socket.write(batch)) sent += 1024;
   };
   socket.on("drain", () => {
     sent += 1024;
@@ -54,7 +67,16 @@ export async function neverReading(pid: number, port: number, seconds: number): 
     peakMiB = Math.max(peakMiB, rssMiB(pid).now);
   }
   socket.destroy();
-  return { peakMiB, startMiB, requestsSent: sent };
+  return { peakMiB, startMiB, sent, answered };
+}
+
+/**
+ * One client pipelines GETs as fast as the server takes them and never reads an answer, for
+ * `seconds`. Returns the server's peak RSS over the run and how many requests the client got out.
+ */
+export async function neverReading(pid: number, port: number, seconds: number): Promise<{ peakMiB: number; startMiB: number; requestsSent: number }> {
+  const r = await pipeliner(pid, port, seconds, false, Infinity);
+  return { peakMiB: r.peakMiB, startMiB: r.startMiB, requestsSent: r.sent };
 }
 
 /**
@@ -63,39 +85,8 @@ export async function neverReading(pid: number, port: number, seconds: number): 
  * (its heap and code warming up), so the attack's own cost is the difference between the two.
  */
 export async function reading(pid: number, port: number, seconds: number, requests: number): Promise<{ peakMiB: number; startMiB: number; answered: number }> {
-  const startMiB = rssMiB(pid).now;
-  const batch = Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1024));
-  const socket = connect(port, "127.0.0.1");
-  let sent = 0;
-  let answered = 0;
-  let running = true;
-  // Counting status lines is enough: every answer to these GETs starts with one. The last bytes of
-  // each read are kept, so that a status line split between two reads is counted too.
-  let carry = Buffer.alloc(0);
-  socket.on("data", (chunk: Buffer) => {
-    const data = Buffer.concat([carry, chunk]);
-    for (let at = data.indexOf("HTTP/1."); at !== -1; at = data.indexOf("HTTP/1.", at + 7)) answered++;
-    carry = data.subarray(Math.max(0, data.length - 6));
-  });
-  socket.on("error", () => (running = false));
-  socket.on("close", () => (running = false));
-  await new Promise((resolve) => socket.once("connect", resolve));
-  const pump = () => {
-    while (running && sent < requests && socket.write(batch)) sent += 1024;
-  };
-  socket.on("drain", () => {
-    sent += 1024;
-    pump();
-  });
-  pump();
-  let peakMiB = startMiB;
-  const end = Date.now() + seconds * 1000;
-  while (Date.now() < end && running) {
-    await sleep(100);
-    peakMiB = Math.max(peakMiB, rssMiB(pid).now);
-  }
-  socket.destroy();
-  return { peakMiB, startMiB, answered };
+  const r = await pipeliner(pid, port, seconds, true, requests);
+  return { peakMiB: r.peakMiB, startMiB: r.startMiB, answered: r.answered };
 }
 
 /**
