@@ -3,6 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import { cpuUsage } from "node:process";
 import { EV, EVLOOP, EventBase, sys } from "./deps.ts";
 import { backendVariants, withBaseAsync } from "./helpers.ts";
 
@@ -27,6 +28,29 @@ for (const variant of backendVariants()) {
         base.close();
         sys.close(a);
         sys.close(b);
+      }
+    });
+
+    it("an fd whose events are gone and that was then closed is left out of the off-thread wait", async () => {
+      const base = new EventBase(variant.options);
+      const [a, b] = sys.socketpair();
+      try {
+        // The fd's record stays in the base with no events. Were it polled, poll(2) would answer
+        // POLLNVAL for the closed fd at once, every time, and the loop would spin until the timer.
+        const ev = base.event(b, EV.READ | EV.PERSIST, () => {}).add();
+        // A first run makes the wake fd, which must not take the closed fd's number below.
+        await base.loop(EVLOOP.NONBLOCK);
+        ev.close();
+        sys.close(b);
+        const before = cpuUsage();
+        base.timer(300, () => {});
+        assert.equal(await base.loop(), 1);
+        const used = cpuUsage(before);
+        const ms = (used.user + used.system) / 1000;
+        assert.ok(ms < 200, `${ms.toFixed(0)} ms of CPU for a loop that waited 300 ms on a timer`);
+      } finally {
+        base.close();
+        sys.close(a);
       }
     });
 

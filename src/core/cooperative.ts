@@ -178,7 +178,7 @@ function prepareWaiter(base: EventBase): OffThreadWaiter {
     masks.push(constants.POLLIN);
   } else {
     for (const entry of base.ioMap) {
-      if (!entry) continue;
+      if (!entry || entry.events.length === 0) continue;
       wanted.push(entry.fd);
       masks.push(pollMask(entry.enabled()));
     }

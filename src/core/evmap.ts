@@ -45,6 +45,11 @@ export class SignalEntry {
 /** How far past the fd map's end an fd may land without being checked open first. */
 const MAP_SLACK = 4096;
 
+// An fd's entry stays in the map once its last event is gone (libevent keeps its per-fd slots too):
+// a one-shot event re-added from its callback, or a bufferevent pausing and resuming its reads,
+// would otherwise allocate a new entry and event list on every add. Walks over the map skip
+// entries with no events; the map is bounded by the highest fd used.
+
 /** Registers an I/O event on its fd; the backend hears only of bits no other event had. */
 export function ioAdd(base: EventBase, ev: Event): void {
   const fd = ev.fd;
@@ -89,17 +94,21 @@ export function ioDel(base: EventBase, ev: Event): void {
   const fd = ev.fd;
   const entry = base.ioMap[fd];
   if (entry === undefined) return;
-  const i = entry.events.indexOf(ev);
+  const events = entry.events;
+  const i = events.indexOf(ev);
   if (i === -1) return;
-  entry.events.splice(i, 1);
-  entry.only = entry.events.length === 1 ? entry.events[0] : null;
+  // Removed in place, keeping the order (splice would allocate an array for the removed element).
+  for (let k = i + 1; k < events.length; k++) events[k - 1] = events[k];
+  events.pop();
+  entry.only = events.length === 1 ? events[0] : null;
   const old = entry.enabled();
   let removed = 0;
   if (ev.events & EV.READ && --entry.nread === 0) removed |= EV.READ;
   if (ev.events & EV.WRITE && --entry.nwrite === 0) removed |= EV.WRITE;
   if (ev.events & EV.CLOSED && --entry.nclose === 0) removed |= EV.CLOSED;
   if (ev.events & EV.ET && --entry.nedge === 0) removed |= EV.ET;
-  if (entry.events.length === 0) base.ioMap[fd] = undefined;
+  // A socket error kept for the fd belonged to the events that are gone.
+  if (events.length === 0) entry.socketError = 0;
   if (removed & EV_IO) base.backendState.del(fd, old, removed, entry);
 }
 
@@ -185,7 +194,6 @@ export function evmapInconsistency(base: EventBase): string | null {
     const entry = base.ioMap[fd];
     if (entry === undefined) continue;
     if (entry.fd !== fd) return `fd entry at ${fd} says fd ${entry.fd}`;
-    if (entry.events.length === 0) return `fd ${fd} has an entry with no events`;
     let nread = 0, nwrite = 0, nclose = 0, nedge = 0;
     for (const ev of entry.events) {
       if (ev.fd !== fd) return `fd ${fd} lists an event of fd ${ev.fd}`;

@@ -1,0 +1,64 @@
+// bench/cascade.ts's workload (create and add a one-shot READ event on each of n socketpairs, then
+// let one byte cascade through them) run by two checkouts of evffi inside one process, their runs
+// interleaved, as bench/trees-in-process.ts does for bench.c's workload: 15 rounds of 15 runs
+// each, and the median over rounds of second/first. Unlike bench.c's, this timing includes adding
+// the events, so it sees what an add and a delete cost. On Deno the tree imported second runs
+// faster whichever it is: run both orders.
+//   bun bench/cascade-in-process.ts FIRST_DIR SECOND_DIR [-n 1000]
+//   deno run -A bench/cascade-in-process.ts FIRST_DIR SECOND_DIR [-n 1000]
+import { resolve } from "node:path";
+import { scriptArgs } from "../src/ffi/mod.ts";
+
+const args = scriptArgs();
+const nAt = args.indexOf("-n");
+const n = nAt >= 0 ? Number(args[nAt + 1]) : 1000;
+const [firstDir, secondDir] = args.filter((a, i) => !a.startsWith("-") && args[i - 1] !== "-n").map((d) => resolve(d));
+if (!firstDir || !secondDir) throw new Error("usage: cascade-in-process.ts FIRST_DIR SECOND_DIR [-n N]");
+/** One tree's runOnce: its own module instances, event base and socketpairs. */
+async function make(dir: string): Promise<() => number> {
+  const m = await import(`${dir}/src/mod.ts`);
+  const f = await import(`${dir}/src/ffi/mod.ts`);
+  const { EV, EventBase } = m;
+  const { constants: C, libc, sys, u64arg } = f;
+  sys.raiseFdLimit(8 * n + 64);
+  const base = new EventBase({ method: "epoll" });
+  const one = u64arg(1), inByte = new Uint8Array(1), outByte = new Uint8Array([101]);
+  let fired = 0;
+  const readCb = (fd: number, _what: number, next: number) => {
+    libc.recv(fd, inByte, one, 0);
+    if (next >= 0) libc.send(next, outByte, one, 0);
+    fired++;
+  };
+  return () => {
+    const pipes: number[] = [];
+    for (let i = 0; i < n; i++) pipes.push(...sys.socketpair(C.SOCK_STREAM, { nonBlocking: false }));
+    const started = performance.now();
+    const events = [];
+    for (let i = 0; i < n; i++) events.push(base.event(pipes[2 * i], EV.READ, readCb, i + 1 < n ? pipes[2 * i + 3] : -1).add());
+    fired = 0;
+    libc.send(pipes[1], outByte, one, 0);
+    while (fired !== n) base.loopSync();
+    const us = (performance.now() - started) * 1000;
+    for (const ev of events) ev.close();
+    for (const fd of pipes) libc.close(fd);
+    return us;
+  };
+}
+const first = await make(firstDir), second = await make(secondDir);
+for (let i = 0; i < 30; i++) {
+  first();
+  second();
+}
+const ratios: number[] = [];
+for (let r = 0; r < 15; r++) {
+  const ta: number[] = [], tb: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    ta.push(first());
+    tb.push(second());
+  }
+  ta.sort((x, y) => x - y);
+  tb.sort((x, y) => x - y);
+  ratios.push(tb[7] / ta[7]);
+}
+ratios.sort((x, y) => x - y);
+console.log(`# cascade n=${n}, two trees in one process: second/first median ${ratios[7].toFixed(3)} [${ratios.map((x) => x.toFixed(2)).join(" ")}]`);
