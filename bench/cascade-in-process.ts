@@ -1,4 +1,4 @@
-// bench/cascade.ts's workload (create and add a one-shot READ event on each of n socketpairs, then
+// bench/cascade-workload.ts (create and add a one-shot READ event on each of n socketpairs, then
 // let one byte cascade through them) run by two checkouts of evffi inside one process, their runs
 // interleaved, as bench/trees-in-process.ts does for bench.c's workload: 15 rounds of 15 runs
 // each, and the median over rounds of second/first. Unlike bench.c's, this timing includes adding
@@ -8,6 +8,7 @@
 //   deno run -A bench/cascade-in-process.ts FIRST_DIR SECOND_DIR [-n 1000]
 import { resolve } from "node:path";
 import { scriptArgs } from "../src/ffi/mod.ts";
+import { cascadeWorkload } from "./cascade-workload.ts";
 
 const args = scriptArgs();
 const nAt = args.indexOf("-n");
@@ -16,33 +17,9 @@ const [firstDir, secondDir] = args.filter((a, i) => !a.startsWith("-") && args[i
 if (!firstDir || !secondDir) throw new Error("usage: cascade-in-process.ts FIRST_DIR SECOND_DIR [-n N]");
 /** One tree's runOnce: its own module instances, event base and socketpairs. */
 async function make(dir: string): Promise<() => number> {
-  const m = await import(`${dir}/src/mod.ts`);
-  const f = await import(`${dir}/src/ffi/mod.ts`);
-  const { EV, EventBase } = m;
-  const { constants: C, libc, sys, u64arg } = f;
-  sys.raiseFdLimit(8 * n + 64);
-  const base = new EventBase({ method: "epoll" });
-  const one = u64arg(1), inByte = new Uint8Array(1), outByte = new Uint8Array([101]);
-  let fired = 0;
-  const readCb = (fd: number, _what: number, next: number) => {
-    libc.recv(fd, inByte, one, 0);
-    if (next >= 0) libc.send(next, outByte, one, 0);
-    fired++;
-  };
-  return () => {
-    const pipes: number[] = [];
-    for (let i = 0; i < n; i++) pipes.push(...sys.socketpair(C.SOCK_STREAM, { nonBlocking: false }));
-    const started = performance.now();
-    const events = [];
-    for (let i = 0; i < n; i++) events.push(base.event(pipes[2 * i], EV.READ, readCb, i + 1 < n ? pipes[2 * i + 3] : -1).add());
-    fired = 0;
-    libc.send(pipes[1], outByte, one, 0);
-    while (fired !== n) base.loopSync();
-    const us = (performance.now() - started) * 1000;
-    for (const ev of events) ev.close();
-    for (const fd of pipes) libc.close(fd);
-    return us;
-  };
+  const evffi = await import(`${dir}/src/mod.ts`);
+  const ffi = await import(`${dir}/src/ffi/mod.ts`);
+  return cascadeWorkload(evffi, ffi, new evffi.EventBase({ method: "epoll", ignoreEnv: true }), n);
 }
 const first = await make(firstDir), second = await make(secondDir);
 for (let i = 0; i < 30; i++) {
