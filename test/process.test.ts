@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import {
   BEV, type BufferEvent, kqueueUnavailableReason, loadKqueue, NotAvailableError, type ProcessExit, ProcessWatcher,
@@ -20,12 +20,24 @@ const unwatchable = mechanism === null &&
 const libkqueue = mechanism === "kqueue" && loadKqueue()?.native === false;
 
 const openFds = () => new Set(readdirSync("/proc/self/fd"));
+/** What fd `fd` of this process is ("pipe:[123]", "anon_inode:[pidfd]", ...), or "" once closed. */
+function fdTarget(fd: string): string {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return "";
+  }
+}
 /**
- * The fds open now that were not open at `before`: what the test left open. Compared as sets, not
- * counts: fds that other code closes meanwhile (a Worker of an earlier test's `await loop()` ending
- * in the background) must not make the count look wrong.
+ * The fds of the kinds a spawn opens (pipes and sockets for stdio, a pidfd) that are open now and
+ * were not at `before`: what the test left open, each with its kind. Compared as sets, not counts:
+ * fds that other code closes meanwhile (a Worker of an earlier test's `await loop()` ending in the
+ * background) must not make the count look wrong. Other kinds are left out: the runtime may open
+ * an epoll, eventfd or signalfd of its own in the background while a test runs.
  */
-const leftOpen = (before: Set<string>) => [...openFds()].filter((fd) => !before.has(fd));
+const leftOpen = (before: Set<string>) =>
+  [...openFds()].filter((fd) => !before.has(fd)).map((fd) => `${fd} ${fdTarget(fd)}`)
+    .filter((entry) => /^\d+ (pipe:|socket:|anon_inode:\[pidfd\])/.test(entry));
 
 /** Collects a BufferEvent's input until EOF. */
 function collect(bev: BufferEvent, into: { text: string }): void {
