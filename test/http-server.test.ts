@@ -310,6 +310,41 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("string bodies go out as UTF-8 with their byte length, short or long, HEAD or not", async () => {
+      const bodies: Record<string, string> = { "/short": "h\u00e9llo \u{1F600}", "/long": "\u00e9\u{1F600}".repeat(3000), "/lone": "a\ud83d" };
+      await serving((req) => ({ body: bodies[req.target] }), {}, async (base, port) => {
+        const ask = (method: string, target: string, last = false) => `${method} ${target} HTTP/1.1\r\nHost: x\r\n${last ? "Connection: close\r\n" : ""}\r\n`;
+        // The answers as bytes (exchange() decodes them as text).
+        const received = new EvBuffer();
+        const client = new BufferEvent(base, -1);
+        client.setCallbacks((b) => void received.addBuffer(b.input), null, (b, what) => {
+          if (what & BEV.CONNECTED) b.write(ask("GET", "/short") + ask("GET", "/long") + ask("HEAD", "/short") + ask("GET", "/lone", true));
+          else if (what & (BEV.EOF | BEV.ERROR)) {
+            received.addBuffer(b.input);
+            b.close();
+            base.loopBreak(); // the server still listens
+          }
+        });
+        client.enable(EV.READ);
+        client.connect({ host: "127.0.0.1", port });
+        base.loopSync();
+        const bytes = received.toBytes();
+        const ascii = new TextDecoder("ascii").decode(bytes); // for finding the heads only
+        const encoder = new TextEncoder();
+        let at = 0;
+        for (const [method, target] of [["GET", "/short"], ["GET", "/long"], ["HEAD", "/short"], ["GET", "/lone"]]) {
+          const headEnd = ascii.indexOf("\r\n\r\n", at) + 4;
+          const head = ascii.slice(at, headEnd);
+          const expected = encoder.encode(bodies[target]);
+          assert.match(head, new RegExp(`Content-Length: ${expected.length}\r\n`), `${method} ${target}`);
+          const bodyLength = method === "HEAD" ? 0 : expected.length;
+          if (method !== "HEAD") assert.deepEqual(bytes.subarray(headEnd, headEnd + bodyLength), expected, `${method} ${target}`);
+          at = headEnd + bodyLength;
+        }
+        assert.equal(at, bytes.length, "nothing after the last answer");
+      });
+    });
+
     it("a handler's answer that is not a response gives 500 and reaches onError", async () => {
       const errors: string[] = [];
       const handler = ((req: { target: string }) => (req.target === "/null" ? null : { body: 42 })) as unknown as HttpHandler;

@@ -21,7 +21,7 @@ import type { Event } from "../../core/event.ts";
 import { BEV, type BufferEvent } from "../bufferevent.ts";
 import { ChunkedDecoder } from "./chunked.ts";
 import { CHUNKED, type ErrorStatus, type HttpRequest, failure, parseRequestHead } from "./parser.ts";
-import { formatHead, formatResponse, httpDate, statusHasNoBody } from "./response.ts";
+import { formatHead, httpDate, statusHasNoBody, writeResponse } from "./response.ts";
 import type { HttpResponse, HttpServerConfig, ResponseBody } from "./server.ts";
 
 const encoder = new TextEncoder();
@@ -553,9 +553,9 @@ export class HttpConnection {
           void cancelBody(body);
           body = "";
         }
-        bev.write(formatResponse(status, body ?? "", options));
+        writeResponse(bev, status, body ?? "", options);
       } catch (err) {
-        bev.write(formatResponse(500, "Internal Server Error", { ...options, headers: undefined }));
+        writeResponse(bev, 500, "Internal Server Error", { ...options, headers: undefined });
         this.#config.onError(err, request);
       }
     }
@@ -617,7 +617,7 @@ export class HttpConnection {
       this.close();
       return;
     }
-    this.#bev.write(formatResponse(status, f.reason, { keepAlive: false, date: currentDate() }));
+    writeResponse(this.#bev, status, f.reason, { keepAlive: false, date: currentDate() });
     this.#finish();
   }
 
