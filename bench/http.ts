@@ -1,6 +1,7 @@
 // HTTP "Hello, World!" throughput, in one run, alternating servers: evffi's example on Bun and on
-// Deno, Bun.serve, Deno.serve, node:http and C libevent's evhttp (scripts/build-c-bench.sh builds
-// it), each measured with `wrk -t1 -c64`. Beside req/s it reports the server's CPU time per request
+// Deno (and the same server answering with a new object each time, "evffi object"), Bun.serve,
+// Deno.serve, node:http and C libevent's evhttp (scripts/build-c-bench.sh builds it), each
+// measured with `wrk -t1 -c64`. Beside req/s it reports the server's CPU time per request
 // (utime + stime from /proc, Linux): wrk shares the machine, so req/s moves with its share of the
 // CPU, while CPU per request is the server's own cost.
 // --pin runs every server on CPU 1 and wrk on CPU 0 (taskset), so that each server has one core
@@ -31,6 +32,8 @@ const onCpu = (cpu: number, argv: string[]) => (pin ? ["taskset", "-c", String(c
 const servers: Record<string, (port: number) => string[]> = {
   "evffi (Bun)": (p) => [bin("bun"), join(root, "examples/http.ts"), String(p)],
   "evffi (Deno)": (p) => [bin("deno"), "run", "-A", join(root, "examples/http.ts"), String(p)],
+  "evffi object (Bun)": (p) => [bin("bun"), join(root, "bench/servers/evffi-object.ts"), String(p)],
+  "evffi object (Deno)": (p) => [bin("deno"), "run", "-A", join(root, "bench/servers/evffi-object.ts"), String(p)],
   "evffi serve (Bun)": (p) => [bin("bun"), join(root, "bench/servers/evffi-serve.ts"), String(p)],
   "evffi serve (Deno)": (p) => [bin("deno"), "run", "-A", join(root, "bench/servers/evffi-serve.ts"), String(p)],
   "Bun.serve": (p) => [bin("bun"), join(root, "bench/servers/bun-serve.ts"), String(p)],
@@ -158,7 +161,8 @@ for (const [name, list] of Object.entries(results)) {
 }
 // Each round runs every server once, close together in time: the ratio within a round cancels
 // most of the machine's drift between rounds, so its median is the steadier comparison.
-const ratioPairs: [string, string][] = [["evffi (Bun)", "Bun.serve"], ["evffi (Deno)", "Deno.serve"], ["evffi serve (Bun)", "Bun.serve"], ["evffi serve (Deno)", "Deno.serve"], ["bare + Web (Bun)", "Bun.serve"], ["bare + Web (Deno)", "Deno.serve"],
+const ratioPairs: [string, string][] = [["evffi (Bun)", "Bun.serve"], ["evffi (Deno)", "Deno.serve"],
+  ["evffi object (Bun)", "Bun.serve"], ["evffi object (Deno)", "Deno.serve"], ["evffi serve (Bun)", "Bun.serve"], ["evffi serve (Deno)", "Deno.serve"], ["bare + Web (Bun)", "Bun.serve"], ["bare + Web (Deno)", "Deno.serve"],
   ["reactor + parser (Bun)", "Bun.serve"], ["reactor + parser (Deno)", "Deno.serve"], ["bare FFI (Bun)", "Bun.serve"], ["bare FFI (Deno)", "Deno.serve"]];
 if (results["bare C"]) for (const name of Object.keys(results)) if (name !== "bare C") ratioPairs.push([name, "bare C"]);
 const lines: string[] = [];
@@ -196,6 +200,7 @@ if (jsonFile) {
 function recordName(name: string): string {
   const names: Record<string, string> = {
     "evffi (Bun)": "evffi HttpServer (Bun)", "evffi (Deno)": "evffi HttpServer (Deno)",
+    "evffi object (Bun)": "evffi HttpServer, object answers (Bun)", "evffi object (Deno)": "evffi HttpServer, object answers (Deno)",
     "evffi serve (Bun)": "evffi serve() (Bun)", "evffi serve (Deno)": "evffi serve() (Deno)",
     "C evhttp": "C libevent evhttp", "bare FFI (Bun)": "bare FFI loop (Bun)", "bare FFI (Deno)": "bare FFI loop (Deno)",
     "bare C": "bare C loop", "io_uring FFI (Bun)": "bare io_uring loop (Bun)", "io_uring FFI (Deno)": "bare io_uring loop (Deno)",
