@@ -14,10 +14,10 @@
 // and the clients it closed with 2,000 slowloris clients (a header byte every 5 s) for 15 s.
 // --json FILE also writes the run as data (bench/results/README.md; `npm run charts` draws it);
 // --smoke marks that file as a check that the script runs, not a result.
-// Run: node scripts/run.mjs bench/http.ts --bun [-- SECONDS ROUNDS] [--pin] [--bare] [--uring] [--pipeline] [--attack] [--only A,B] [--json FILE [--smoke]]
+// Run: node scripts/run.mjs bench/http.ts --bun [-- SECONDS ROUNDS] [--pin] [--bare] [--uring] [--pipeline] [--attack] [--only A,B] [--baseline DIR] [--json FILE [--smoke]]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median, waitForPort } from "./servers/harness.ts";
 import { neverReading, reading, slowClients } from "./attacks.ts";
@@ -68,6 +68,23 @@ const only = process.argv.indexOf("--only");
 if (only >= 0) {
   const keep = new Set((process.argv[only + 1] ?? "").split(","));
   for (const name of Object.keys(servers)) if (!keep.has(name)) delete servers[name];
+}
+// --baseline DIR runs each evffi server of the run a second time from another checkout of the
+// project (its script under DIR, this checkout's runtimes), right after the first, as
+// "NAME [baseline]": a before/after of a change, alternating in the same rounds.
+const baselineAt = process.argv.indexOf("--baseline");
+const baselinePairs: [string, string][] = [];
+if (baselineAt >= 0) {
+  const dir = resolve(process.argv[baselineAt + 1] ?? "");
+  const inBaseline = (arg: string) => (arg.startsWith(`${root}/`) ? join(dir, relative(root, arg)) : arg);
+  const ordered = Object.entries(servers);
+  for (const name of Object.keys(servers)) delete servers[name];
+  for (const [name, cmd] of ordered) {
+    servers[name] = cmd;
+    if (!/^(evffi|reactor)/.test(name)) continue;
+    servers[`${name} [baseline]`] = (p) => cmd(p).map((arg, i) => (i === 0 ? arg : inBaseline(arg)));
+    baselinePairs.push([name, `${name} [baseline]`]);
+  }
 }
 
 if (process.argv.includes("--attack")) {
@@ -164,6 +181,7 @@ for (const [name, list] of Object.entries(results)) {
 const ratioPairs: [string, string][] = [["evffi (Bun)", "Bun.serve"], ["evffi (Deno)", "Deno.serve"],
   ["evffi object (Bun)", "Bun.serve"], ["evffi object (Deno)", "Deno.serve"], ["evffi serve (Bun)", "Bun.serve"], ["evffi serve (Deno)", "Deno.serve"], ["bare + Web (Bun)", "Bun.serve"], ["bare + Web (Deno)", "Deno.serve"],
   ["reactor + parser (Bun)", "Bun.serve"], ["reactor + parser (Deno)", "Deno.serve"], ["bare FFI (Bun)", "Bun.serve"], ["bare FFI (Deno)", "Deno.serve"]];
+ratioPairs.push(...baselinePairs);
 if (results["bare C"]) for (const name of Object.keys(results)) if (name !== "bare C") ratioPairs.push([name, "bare C"]);
 const lines: string[] = [];
 const ratios: RunRatio[] = [];
