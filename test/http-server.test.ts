@@ -575,6 +575,46 @@ for (const variant of backendVariants()) {
       });
     });
 
+    it("streamed string pieces go out as UTF-8, each chunk sized in bytes", async () => {
+      const pieces = ["h\u00e9", "\u{1F600}", "", "a\ud83d", "\u20ac".repeat(3000), "end"];
+      async function* body() {
+        for (const piece of pieces) yield piece;
+      }
+      await serving(() => ({ body: body() }), {}, async (base, port) => {
+        const received = new EvBuffer();
+        const client = new BufferEvent(base, -1);
+        client.setCallbacks((b) => void received.addBuffer(b.input), null, (b, what) => {
+          if (what & BEV.CONNECTED) b.write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+          else if (what & (BEV.EOF | BEV.ERROR)) {
+            received.addBuffer(b.input);
+            b.close();
+            base.loopBreak(); // the server still listens
+          }
+        });
+        client.enable(EV.READ);
+        client.connect({ host: "127.0.0.1", port });
+        await base.loop();
+        const bytes = received.toBytes();
+        const ascii = new TextDecoder("ascii").decode(bytes); // for the head and the size lines only
+        let at = ascii.indexOf("\r\n\r\n") + 4;
+        assert.match(ascii.slice(0, at), /Transfer-Encoding: chunked\r\n/);
+        const sizes: number[] = [];
+        const chunks: Uint8Array[] = [];
+        for (;;) {
+          const lineEnd = ascii.indexOf("\r\n", at);
+          const size = parseInt(ascii.slice(at, lineEnd), 16);
+          at = lineEnd + 2;
+          if (size === 0) break;
+          sizes.push(size);
+          chunks.push(bytes.slice(at, at + size));
+          at += size + 2;
+        }
+        const encoder = new TextEncoder();
+        assert.deepEqual(sizes, pieces.filter((p) => p.length > 0).map((p) => encoder.encode(p).length));
+        assert.deepEqual(chunks, pieces.filter((p) => p.length > 0).map((p) => encoder.encode(p)));
+      });
+    });
+
     it("a client reset in the middle of a streamed response stops the stream and frees the connection", async () => {
       let stopped = false;
       async function* endless() {

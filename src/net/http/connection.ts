@@ -21,7 +21,7 @@ import type { Event } from "../../core/event.ts";
 import { BEV, type BufferEvent } from "../bufferevent.ts";
 import { ChunkedDecoder } from "./chunked.ts";
 import { CHUNKED, type ErrorStatus, type HttpRequest, failure, parseRequestHead } from "./parser.ts";
-import { formatHead, httpDate, statusHasNoBody, writeResponse } from "./response.ts";
+import { formatHead, httpDate, statusHasNoBody, utf8Length, writeResponse } from "./response.ts";
 import type { HttpResponse, HttpServerConfig, ResponseBody } from "./server.ts";
 
 const encoder = new TextEncoder();
@@ -583,11 +583,14 @@ export class HttpConnection {
       try {
         for await (const piece of iterator) {
           if (this.#closed) break;
-          const bytes = typeof piece === "string" ? encoder.encode(piece) : piece;
-          if (!(bytes instanceof Uint8Array)) throw new TypeError(`a streamed body must yield Uint8Array or string, got ${typeof bytes}`);
-          if (bytes.length === 0) continue;
-          if (chunked) bev.write(bytes.length.toString(16) + "\r\n");
-          bev.write(bytes);
+          // A string goes to the output as it is, encoded there in place (no new array per piece).
+          let length: number;
+          if (typeof piece === "string") length = utf8Length(piece);
+          else if (piece instanceof Uint8Array) length = piece.length;
+          else throw new TypeError(`a streamed body must yield Uint8Array or string, got ${typeof piece}`);
+          if (length === 0) continue;
+          if (chunked) bev.write(length.toString(16) + "\r\n");
+          bev.write(piece);
           if (chunked) bev.write(CRLF);
           if (bev.output.length > this.#config.outputHighWater) {
             await new Promise<void>((resolve) => (this.#drained = resolve));
