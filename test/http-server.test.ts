@@ -53,6 +53,28 @@ async function exchange(base: EventBase, port: number, request: string | ((b: Bu
 
 const statuses = (response: string) => [...response.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
 
+/**
+ * Sends `request` and collects the answer as bytes until the server closes (exchange() decodes it
+ * as text). Runs the base with `await loop()` when `cooperative` (a streamed answer needs it).
+ */
+async function exchangeBytes(base: EventBase, port: number, request: string, cooperative = false): Promise<Uint8Array> {
+  const received = new EvBuffer();
+  const client = new BufferEvent(base, -1);
+  client.setCallbacks((b) => void received.addBuffer(b.input), null, (b, what) => {
+    if (what & BEV.CONNECTED) b.write(request);
+    else if (what & (BEV.EOF | BEV.ERROR)) {
+      received.addBuffer(b.input);
+      b.close();
+      base.loopBreak(); // the server still listens
+    }
+  });
+  client.enable(EV.READ);
+  client.connect({ host: "127.0.0.1", port });
+  if (cooperative) await base.loop();
+  else base.loopSync();
+  return received.toBytes();
+}
+
 /** Decodes a chunked body (tests only: trusts its input). */
 function dechunk(body: string): string {
   let out = "";
@@ -314,21 +336,7 @@ for (const variant of backendVariants()) {
       const bodies: Record<string, string> = { "/short": "h\u00e9llo \u{1F600}", "/long": "\u00e9\u{1F600}".repeat(3000), "/lone": "a\ud83d" };
       await serving((req) => ({ body: bodies[req.target] }), {}, async (base, port) => {
         const ask = (method: string, target: string, last = false) => `${method} ${target} HTTP/1.1\r\nHost: x\r\n${last ? "Connection: close\r\n" : ""}\r\n`;
-        // The answers as bytes (exchange() decodes them as text).
-        const received = new EvBuffer();
-        const client = new BufferEvent(base, -1);
-        client.setCallbacks((b) => void received.addBuffer(b.input), null, (b, what) => {
-          if (what & BEV.CONNECTED) b.write(ask("GET", "/short") + ask("GET", "/long") + ask("HEAD", "/short") + ask("GET", "/lone", true));
-          else if (what & (BEV.EOF | BEV.ERROR)) {
-            received.addBuffer(b.input);
-            b.close();
-            base.loopBreak(); // the server still listens
-          }
-        });
-        client.enable(EV.READ);
-        client.connect({ host: "127.0.0.1", port });
-        base.loopSync();
-        const bytes = received.toBytes();
+        const bytes = await exchangeBytes(base, port, ask("GET", "/short") + ask("GET", "/long") + ask("HEAD", "/short") + ask("GET", "/lone", true));
         const ascii = new TextDecoder("ascii").decode(bytes); // for finding the heads only
         const encoder = new TextEncoder();
         let at = 0;
@@ -581,20 +589,7 @@ for (const variant of backendVariants()) {
         for (const piece of pieces) yield piece;
       }
       await serving(() => ({ body: body() }), {}, async (base, port) => {
-        const received = new EvBuffer();
-        const client = new BufferEvent(base, -1);
-        client.setCallbacks((b) => void received.addBuffer(b.input), null, (b, what) => {
-          if (what & BEV.CONNECTED) b.write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-          else if (what & (BEV.EOF | BEV.ERROR)) {
-            received.addBuffer(b.input);
-            b.close();
-            base.loopBreak(); // the server still listens
-          }
-        });
-        client.enable(EV.READ);
-        client.connect({ host: "127.0.0.1", port });
-        await base.loop();
-        const bytes = received.toBytes();
+        const bytes = await exchangeBytes(base, port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", true);
         const ascii = new TextDecoder("ascii").decode(bytes); // for the head and the size lines only
         let at = ascii.indexOf("\r\n\r\n") + 4;
         assert.match(ascii.slice(0, at), /Transfer-Encoding: chunked\r\n/);
