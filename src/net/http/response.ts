@@ -109,8 +109,8 @@ export function formatResponse(status: number, body: Uint8Array | string, option
 }
 
 /**
- * The length in bytes of `s` as UTF-8, as TextEncoder encodes it (a lone surrogate becomes
- * U+FFFD, 3 bytes), counted without encoding it.
+ * @internal The length in bytes of `s` as UTF-8, as TextEncoder encodes it (a lone surrogate
+ * becomes U+FFFD, 3 bytes), counted without encoding it.
  */
 export function utf8Length(s: string): number {
   const units = s.length;
@@ -127,7 +127,7 @@ export function utf8Length(s: string): number {
   return n;
 }
 
-/** What writeResponse writes to: a BufferEvent, or anything else that takes strings and bytes. */
+/** @internal What writeResponse writes to: a BufferEvent, or anything else that takes strings and bytes. */
 export interface ResponseSink {
   write(data: Uint8Array | string): unknown;
 }
@@ -139,8 +139,9 @@ export interface ResponseSink {
 const IN_PLACE_BODY = 4096;
 
 /**
- * Writes what formatResponse() returns to `out`, without making it as bytes first: the head (and
- * a short string body with it) goes out as a string, which a BufferEvent's output encodes in place.
+ * @internal Writes what formatResponse() returns to `out`, without making it as bytes first: the
+ * head (and a short string body with it) goes out as a string, which a BufferEvent's output
+ * encodes in place.
  * Each new Uint8Array costs 0.7-1 µs on Deno, and formatResponse() makes three: this way a
  * "Hello, World!" answer is written in about a quarter of the time (docs/benchmarks.md). The head
  * is built, and checked, before anything is written, so a bad header throws with nothing sent.
