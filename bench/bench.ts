@@ -4,9 +4,10 @@
 // sent was received; 25 runs, microseconds per run, one per line, like bench.c.
 //
 //   node scripts/run.mjs bench/bench.ts -- -n 1000 -a 100 -w 1000 [-m epoll|poll|select|kqueue] [-r 25] [-W warm-up runs] [--heap]
+// With -s, after the runs it serves more on request (bench/options.ts serveRuns, for scripts/bench-relay.mjs).
 import { EV, EVLOOP, EventBase } from "../src/mod.ts";
 import { constants as C, heapUsedAfterGc, libc, runtimeVersion, sys, u64arg } from "../src/ffi/mod.ts";
-import { flag, option, timeRuns } from "./options.ts";
+import { flag, option, serveRuns, timeRuns } from "./options.ts";
 
 
 const numPipes = Number(option("-n", "100"));
@@ -66,7 +67,7 @@ function runOnce(): number {
 }
 
 const median = timeRuns(runs, quiet, runOnce);
-console.log(`# evffi bench ${runtimeVersion} ${base.method} n=${numPipes} a=${numActive} w=${numWrites}: median ${median.toFixed(0)} us over ${runs} runs${option("-W", "0") !== "0" ? ` after ${option("-W", "0")} warm-up runs` : ""}${failures ? `, ${failures} failures` : ""}`);
+if (!serveRuns(runOnce)) console.log(`# evffi bench ${runtimeVersion} ${base.method} n=${numPipes} a=${numActive} w=${numWrites}: median ${median.toFixed(0)} us over ${runs} runs${option("-W", "0") !== "0" ? ` after ${option("-W", "0")} warm-up runs` : ""}${failures ? `, ${failures} failures` : ""}`);
 
 if (flag("--heap")) {
   // JS heap bytes per registered event: register 100,000 more events on one socketpair.

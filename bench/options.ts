@@ -1,5 +1,5 @@
 // Command-line options shared by the benchmark scripts: `-n 100 -a 1 -w 100 -m epoll -q`.
-import { scriptArgs } from "../src/ffi/mod.ts";
+import { libc, scriptArgs, u64arg } from "../src/ffi/mod.ts";
 
 /** The value after `name`, or `fallback`. */
 export function option(name: string, fallback: string): string {
@@ -28,4 +28,27 @@ export function timeRuns(runs: number, quiet: boolean, runOnce: () => number): n
     if (!quiet) console.log(Math.round(us));
   }
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+/**
+ * With `-s`, serves runs on request for scripts/bench-relay.mjs, and returns true once stdin ends:
+ * prints `ready`, then for each line read from stdin makes one run and prints its µs on a line.
+ * Reads and writes go straight to fds 0 and 1, blocking, so nothing is left in a runtime's buffers
+ * while the relay waits for the answer. Without `-s`, returns false at once.
+ */
+export function serveRuns(runOnce: () => number): boolean {
+  if (!flag("-s")) return false;
+  const encoder = new TextEncoder();
+  const say = (text: string): void => {
+    const bytes = encoder.encode(`${text}\n`);
+    libc.write(1, bytes, u64arg(bytes.length));
+  };
+  const input = new Uint8Array(256);
+  const size = u64arg(input.length);
+  say("ready");
+  for (;;) {
+    const n = libc.read(0, input, size);
+    if (n <= 0) return true;
+    for (let i = 0; i < n; i++) if (input[i] === 10) say(String(Math.round(runOnce())));
+  }
 }

@@ -3,7 +3,9 @@
  * plus -m METHOD (avoid every other method) and -r runs. Prints microseconds per run.
  * -t starts one idle thread first: a process whose fd table is shared by several threads (as in
  * every Bun or Deno process) pays an atomic reference per fd lookup in the kernel (fdget/fput),
- * which a single-threaded C process skips; -t shows what that alone costs. */
+ * which a single-threaded C process skips; -t shows what that alone costs.
+ * -s serves runs on request for scripts/bench-relay.mjs: after the -r runs, one more run per line
+ * read from stdin, its microseconds printed on a line of their own, until stdin ends. */
 #include <pthread.h>
 #include <event2/event.h>
 #include <stdio.h>
@@ -67,8 +69,8 @@ static int cmp(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   const char *method = NULL;
-  int runs = 25, quiet = 0, threaded = 0, c;
-  while ((c = getopt(argc, argv, "n:a:w:m:r:qt")) != -1) {
+  int runs = 25, quiet = 0, threaded = 0, serve = 0, c;
+  while ((c = getopt(argc, argv, "n:a:w:m:r:qst")) != -1) {
     switch (c) {
       case 'n': num_pipes = atoi(optarg); break;
       case 'a': num_active = atoi(optarg); break;
@@ -77,7 +79,8 @@ int main(int argc, char **argv) {
       case 'r': runs = atoi(optarg); break;
       case 'q': quiet = 1; break;
       case 't': threaded = 1; break;
-      default: fprintf(stderr, "usage: %s [-n pipes] [-a active] [-w writes] [-m method] [-r runs] [-q] [-t]\n", argv[0]); return 1;
+      case 's': serve = 1; break;
+      default: fprintf(stderr, "usage: %s [-n pipes] [-a active] [-w writes] [-m method] [-r runs] [-q] [-t] [-s]\n", argv[0]); return 1;
     }
   }
   pthread_t idle;
@@ -104,6 +107,16 @@ int main(int argc, char **argv) {
   for (int r = 0; r < runs; r++) {
     times[r] = run_once();
     if (!quiet) printf("%ld\n", times[r]);
+  }
+  if (serve) {
+    char line[64];
+    printf("ready\n");
+    fflush(stdout);
+    while (fgets(line, sizeof line, stdin)) {
+      printf("%ld\n", run_once());
+      fflush(stdout);
+    }
+    return 0;
   }
   qsort(times, runs, sizeof(long), cmp);
   printf("# C libevent %s bench %s%s n=%d a=%d w=%d: median %ld us over %d runs%s\n", event_get_version(),
