@@ -27,6 +27,17 @@ function epollMask(bits: number): number {
   return m >>> 0;
 }
 
+/** The EV bits an epoll_event's mask reports: an error or a hangup wakes readers and writers alike. */
+function evBits(what: number): number {
+  if (what & C.EPOLLERR) return EV.READ | EV.WRITE;
+  if (what & C.EPOLLHUP && !(what & C.EPOLLRDHUP)) return EV.READ | EV.WRITE;
+  let bits = 0;
+  if (what & C.EPOLLIN) bits |= EV.READ;
+  if (what & C.EPOLLOUT) bits |= EV.WRITE;
+  if (what & C.EPOLLRDHUP) bits |= EV.CLOSED;
+  return bits;
+}
+
 function opName(op: number): string {
   return op === C.EPOLL_CTL_ADD ? "EPOLL_CTL_ADD" : op === C.EPOLL_CTL_DEL ? "EPOLL_CTL_DEL" : "EPOLL_CTL_MOD";
 }
@@ -150,32 +161,33 @@ export class EpollState implements BackendState {
     return libc.epoll_pwait2(this.pollableFd, this.eventBytes, this.capacity, this.timespecBytes, null);
   }
 
+  /** Waits for the kernel: epoll_pwait2 for a precise timeout, else the timerfd, else epoll_wait's ms. */
+  private waitFor(timeoutMs: number | null): number {
+    if (this.usePwait2 && timeoutMs !== null && timeoutMs > 0) {
+      const n = this.waitPwait2(timeoutMs);
+      if (n !== -1 || errnoCell[0] !== Errno.ENOSYS) return n;
+      // The C library has the symbol but this kernel (< 5.11) does not: fall back for good.
+      this.usePwait2 = false;
+      if (this.allowTimerfd) this.openTimerfd();
+    }
+    let ms: number;
+    if (this.timerfd >= 0 && timeoutMs !== null && timeoutMs > 0) {
+      this.setTimerfd(timeoutMs);
+      ms = -1;
+    } else {
+      if (this.timerArmed) this.setTimerfd(0);
+      // Round up: waking early for a timer would only spin the loop once more.
+      ms = timeoutMs === null ? -1 : timeoutMs <= 0 ? 0 : Math.min(Math.ceil(timeoutMs), MAX_TIMEOUT_MS);
+    }
+    return libc.epoll_wait(this.pollableFd, this.eventBytes, this.capacity, ms);
+  }
+
   wait(timeoutMs: number | null): boolean {
     if (this.changes !== null && this.changes.size) this.changes.flush(this.applyQueued);
-    let n = -1;
-    let waited = false;
-    if (this.usePwait2 && timeoutMs !== null && timeoutMs > 0) {
-      n = this.waitPwait2(timeoutMs);
-      waited = true;
-      if (n === -1 && errnoCell[0] === Errno.ENOSYS) {
-        // The C library has the symbol but this kernel (< 5.11) does not: fall back for good.
-        this.usePwait2 = false;
-        waited = false;
-        if (this.allowTimerfd) this.openTimerfd();
-      }
-    }
-    if (!waited) {
-      let ms: number;
-      if (this.timerfd >= 0 && timeoutMs !== null && timeoutMs > 0) {
-        this.setTimerfd(timeoutMs);
-        ms = -1;
-      } else {
-        if (this.timerArmed) this.setTimerfd(0);
-        // Round up: waking early for a timer would only spin the loop once more.
-        ms = timeoutMs === null ? -1 : timeoutMs <= 0 ? 0 : Math.min(Math.ceil(timeoutMs), MAX_TIMEOUT_MS);
-      }
-      n = libc.epoll_wait(this.pollableFd, this.eventBytes, this.capacity, ms);
-    }
+    // A poll (timeout 0, the busy loop's case) goes straight to the kernel.
+    const n = timeoutMs === 0 && !this.timerArmed
+      ? libc.epoll_wait(this.pollableFd, this.eventBytes, this.capacity, 0)
+      : this.waitFor(timeoutMs);
     if (n === -1) {
       const errno = errnoCell[0];
       if (errno === Errno.EINTR) return false;
@@ -183,24 +195,17 @@ export class EpollState implements BackendState {
     }
     const events = this.events;
     const host = this.host;
+    const timerfd = this.timerfd;
     for (let i = 0, at = 0; i < n; i++, at += STRIDE) {
       const what = events[at];
       const fd = events[at + DATA];
-      let bits = 0;
-      if (what & C.EPOLLERR) bits = EV.READ | EV.WRITE;
-      else if (what & C.EPOLLHUP && !(what & C.EPOLLRDHUP)) bits = EV.READ | EV.WRITE;
-      else {
-        if (what & C.EPOLLIN) bits |= EV.READ;
-        if (what & C.EPOLLOUT) bits |= EV.WRITE;
-        if (what & C.EPOLLRDHUP) bits |= EV.CLOSED;
-      }
-      if (fd === this.timerfd) {
-        libc.read(fd, this.timerfdDrain, eight);
-        this.timerArmed = false;
-        continue;
-      }
       // EV.ET rides along always: the evmap gives it only to events that asked for it.
-      if (bits) host.activateIo(fd, bits | EV.ET);
+      if (fd === timerfd) this.drainTimerfd();
+      else if (what === C.EPOLLIN) host.activateIo(fd, EV.READ | EV.ET);
+      else {
+        const bits = evBits(what);
+        if (bits) host.activateIo(fd, bits | EV.ET);
+      }
     }
     if (n === this.capacity && this.capacity < MAX_EVENTS) {
       // A full results array means more may be ready: grow for the next call.
@@ -209,6 +214,11 @@ export class EpollState implements BackendState {
       this.eventBytes = new Uint8Array(this.events.buffer);
     }
     return true;
+  }
+
+  private drainTimerfd(): void {
+    libc.read(this.timerfd, this.timerfdDrain, eight);
+    this.timerArmed = false;
   }
 
   dealloc(): void {
