@@ -22,13 +22,16 @@ import { Event, type EventCallback } from "./event.ts";
 import {
   type FdEntry, type SignalEntry, activateIo, activateSignal, noteSocketError, reAddAll, takeSocketError,
 } from "./evmap.ts";
-import { Count, EV, EVLOOP, LIST_FREED } from "./flags.ts";
+import { Count, EV, EVLOOP, LIST_FREED, RES_BITS, RES_SHIFT } from "./flags.ts";
 import { allEvents, describeBase, dumpBase } from "./inspect.ts";
 import { type DispatchLimits, type EventBaseOptions, backendConfig, dispatchLimits } from "./options.ts";
 import { type SignalSource, hostSignals, signalNumber } from "./signal.ts";
 import { TimerHeap } from "./minheap.ts";
 import { type Watchers, watchedIoPhase } from "./watchers.ts";
-import { ActiveQueue, activateLater, checkIntegrity, makeQueues, processActive, throwPendingError } from "./queues.ts";
+import {
+  ActiveQueue, activateLater, checkIntegrity, isPlainPersistent, makeQueues, moveLaterEventsActive, processActive, shiftPersistent,
+  throwPendingError, watchResult,
+} from "./queues.ts";
 import { type TimeoutArg, checkTimeout, commonTimeoutFor, expireTimers, nextTimeout } from "./timers.ts";
 import {
   type CrossThreadHandle, WakeState, closeWake, crossThreadHandle, ensureWake, noteSignal, poke, wakeBase,
@@ -80,6 +83,8 @@ export class EventBase {
 
   // evmap.ts
   /** @internal */ readonly ioMap: (FdEntry | undefined)[] = [];
+  /** @internal An fd's event when it has exactly one, else null or absent (evmap.ts). */
+  readonly ioOnly: (Event | null | undefined)[] = [];
   /** @internal */ readonly signalMap: (SignalEntry | undefined)[] = [];
   /** @internal Where signal interest goes (the host's signal API unless a worker set another). */
   signalSource: SignalSource = hostSignals;
@@ -242,15 +247,81 @@ export class EventBase {
   loopSync(flags = 0): number {
     if (!beginLoop(this, flags)) return -1;
     let result: number = LOOP_CONTINUE;
+    // The iteration is written out here (the steps of checkLoopEnd, ioPhase and callbackPhase, in
+    // their order) rather than called phase by phase as `await loop()` does: a busy loop, or a
+    // program that calls loopSync(ONCE | NONBLOCK) in a loop as libevent's bench.c does, pays for
+    // each call once per iteration, and Bun's JIT inlines none of the larger ones
+    // (docs/benchmarks.md, "What the reactor adds per iteration").
     // catch-and-rethrow rather than finally: Bun's JIT runs a loop inside try/finally 3-4% slower
     // per bench.c event (docs/benchmarks.md, "What the reactor adds per event"); on Deno the two
     // measure the same.
     try {
-      // One iteration's phases (checkLoopEnd moves the deferred activations in); watchers.ts's cost one field test.
-      while ((result = checkLoopEnd(this, flags, false)) === LOOP_CONTINUE) {
+      for (;;) {
+        this.continueRequested = false;
+        if (this.terminate || this.breakRequested || this.callbackError !== null) {
+          result = 0;
+          break;
+        }
+        if (this.addedUser === 0 && this.activeTotal === 0) {
+          result = checkLoopEnd(this, flags, false);
+          if (result !== LOOP_CONTINUE) break;
+        } else if (this.activeLaterQueue.head !== null) {
+          moveLaterEventsActive(this);
+        }
         const watchers = this.watchers;
-        if (watchers === null) this.ioPhase(this.waitTimeout(flags));
-        if ((watchers !== null && !watchedIoPhase(this, watchers, flags)) || !this.callbackPhase(flags)) {
+        if (watchers === null) {
+          this.time.invalidate();
+          this.backendState.wait(this.activeTotal > 0 || flags & EVLOOP.NONBLOCK ? 0 : nextTimeout(this));
+          this.time.refresh();
+          if (this.timeHeap.size !== 0) expireTimers(this);
+        } else if (!watchedIoPhase(this, watchers, flags)) {
+          result = 0;
+          break;
+        }
+        if (this.activeTotal === 0) {
+          if (flags & EVLOOP.NONBLOCK) {
+            result = 0;
+            break;
+          }
+          continue;
+        }
+        let ran = 0;
+        const queues = this.activeQueues;
+        const limits = this.dispatchLimits;
+        if (queues.length === 1 && limits.maxCallbacks === Infinity && limits.maxDispatchMs === Infinity) {
+          // processActive's work for one priority and no limits, with its common case (persistent
+          // user events on fds, no timeout) run right here; processActive goes on from the first
+          // other event.
+          const q = queues[0];
+          let ev: Event | null;
+          this.runningPriority = 0;
+          try {
+            while ((ev = q.head) !== null) {
+              const state = ev.state;
+              if (!isPlainPersistent(ev, state)) {
+                this.runningPriority = -1;
+                const rest = processActive(this);
+                ran = rest < 0 ? rest : ran + rest;
+                break;
+              }
+              shiftPersistent(this, q, ev, state);
+              ran++;
+              const r = ev.callback(ev.fd, (state & RES_BITS) >>> RES_SHIFT, ev.arg);
+              if (r !== undefined) watchResult(this, r);
+              if (this.breakRequested) {
+                ran = -1;
+                break;
+              }
+              if (this.continueRequested) break;
+            }
+          } catch (error) {
+            this.callbackError = { error };
+          }
+          this.runningPriority = -1;
+        } else {
+          ran = processActive(this);
+        }
+        if (this.callbackError !== null || (flags & EVLOOP.ONCE && this.activeTotal === 0 && ran !== 0)) {
           result = 0;
           break;
         }
@@ -260,7 +331,7 @@ export class EventBase {
       throw error;
     }
     endLoop(this);
-    throwPendingError(this);
+    if (this.callbackError !== null) throwPendingError(this);
     return result;
   }
 

@@ -15,12 +15,6 @@ export class FdEntry implements FdRecord {
   readonly fd: number;
   backendSlot = -1;
   readonly events: Event[] = [];
-  /**
-   * The fd's event when it has exactly one (most fds do), else null: activateIo reaches it in one
-   * load instead of through the array and its backing store, which a busy loop no longer finds in
-   * cache after the kernel ran (docs/benchmarks.md, "What the reactor adds per event").
-   */
-  only: Event | null = null;
   nread = 0;
   nwrite = 0;
   nclose = 0;
@@ -45,6 +39,11 @@ export class SignalEntry {
 /** How far past the fd map's end an fd may land without being checked open first. */
 const MAP_SLACK = 4096;
 
+// An fd with exactly one event (most fds) also has it in base.ioOnly, an array indexed by fd:
+// activateIo reaches the event from there in one load, without the entry, the event list and its
+// backing store, which a busy loop no longer finds in cache after the kernel ran
+// (docs/benchmarks.md, "What the reactor adds per event").
+//
 // An fd's entry stays in the map once its last event is gone (libevent keeps its per-fd slots too):
 // a one-shot event re-added from its callback, or a bufferevent pausing and resuming its reads,
 // would otherwise allocate a new entry and event list on every add. Walks over the map skip
@@ -82,7 +81,7 @@ export function ioAdd(base: EventBase, ev: Event): void {
   if (ev.events & EV.CLOSED) entry.nclose++;
   if (et) entry.nedge++;
   entry.events.push(ev);
-  entry.only = entry.events.length === 1 ? ev : null;
+  base.ioOnly[fd] = entry.events.length === 1 ? ev : null;
   base.ioMap[fd] = entry;
   // An off-thread wait watches what the kernel knew when it began: poll and select's fd list,
   // or epoll's set before a queued changelist entry. Restart it.
@@ -100,7 +99,7 @@ export function ioDel(base: EventBase, ev: Event): void {
   // Removed in place, keeping the order (splice would allocate an array for the removed element).
   for (let k = i + 1; k < events.length; k++) events[k - 1] = events[k];
   events.pop();
-  entry.only = events.length === 1 ? events[0] : null;
+  base.ioOnly[fd] = events.length === 1 ? events[0] : null;
   const old = entry.enabled();
   let removed = 0;
   if (ev.events & EV.READ && --entry.nread === 0) removed |= EV.READ;
@@ -139,14 +138,14 @@ export function signalDel(base: EventBase, ev: Event): void {
 
 /** Activates the events of `fd` that asked for any of `bits`; each sees only its own bits. */
 export function activateIo(base: EventBase, fd: number, bits: number): void {
-  const entry = base.ioMap[fd];
-  if (entry === undefined) return;
-  const only = entry.only;
-  if (only !== null) {
+  const only = base.ioOnly[fd];
+  if (only != null) {
     const res = only.events & bits;
     if (res & EV_IO) activate(base, only, res, 1);
     return;
   }
+  const entry = base.ioMap[fd];
+  if (entry === undefined) return;
   const events = entry.events;
   for (let i = 0; i < events.length; i++) {
     const ev = events[i];
@@ -203,7 +202,7 @@ export function evmapInconsistency(base: EventBase): string | null {
       if (ev.events & EV.CLOSED) nclose++;
       if (ev.events & EV.ET) nedge++;
     }
-    if (entry.only !== (entry.events.length === 1 ? entry.events[0] : null)) return `fd ${fd}'s single-event link is stale`;
+    if ((base.ioOnly[fd] ?? null) !== (entry.events.length === 1 ? entry.events[0] : null)) return `fd ${fd}'s single-event link is stale`;
     if (nread !== entry.nread || nwrite !== entry.nwrite || nclose !== entry.nclose || nedge !== entry.nedge) {
       return `fd ${fd} counts read/write/closed/edge ${entry.nread}/${entry.nwrite}/${entry.nclose}/${entry.nedge} ` +
         `but its events have ${nread}/${nwrite}/${nclose}/${nedge}`;

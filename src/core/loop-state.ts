@@ -10,14 +10,14 @@ import { watchersKeepAlive } from "./watchers.ts";
 /** A loop driver's result while the loop goes on. */
 export const LOOP_CONTINUE = 2;
 
+const LOOP_FLAGS = EVLOOP.ONCE | EVLOOP.NONBLOCK | EVLOOP.NO_EXIT_ON_EMPTY;
+
 /** Validates the flags and resets the loop state; false when a loop of this base already runs. */
 export function beginLoop(base: EventBase, flags: number): boolean {
+  if (typeof flags !== "number" || (flags & ~LOOP_FLAGS) !== 0) badFlags(flags);
   base.checkOpen();
-  if (typeof flags !== "number" || (flags & ~(EVLOOP.ONCE | EVLOOP.NONBLOCK | EVLOOP.NO_EXIT_ON_EMPTY)) !== 0) {
-    throw new RangeError(`unknown loop flags ${String(flags)}`);
-  }
   if (base.running) return false;
-  throwPendingError(base);
+  if (base.callbackError !== null) throwPendingError(base);
   base.running = true;
   base.terminate = false;
   base.breakRequested = base.breakPending;
@@ -25,6 +25,10 @@ export function beginLoop(base: EventBase, flags: number): boolean {
   base.exitReason = null;
   base.time.invalidate();
   return true;
+}
+
+function badFlags(flags: unknown): never {
+  throw new RangeError(`unknown loop flags ${String(flags)}`);
 }
 
 /** Records why the loop ended, and closes the base if compat's event_base_free asked for it. */
@@ -42,11 +46,14 @@ export function endLoop(base: EventBase): void {
 /** Top of an iteration: 0 (exit or break), 1 (nothing left to wait for) or LOOP_CONTINUE. */
 export function checkLoopEnd(base: EventBase, flags: number, cooperative: boolean): number {
   base.continueRequested = false;
-  if (base.terminate || base.breakRequested || base.callbackError) return 0;
-  if (base.addedUser === 0 && base.virtualCount === 0 && base.activeTotal === 0 && base.activeLaterQueue.head === null &&
-    !(cooperative && base.asyncPending > 0) && !(flags & EVLOOP.NO_EXIT_ON_EMPTY) && !watchersKeepAlive(base)) {
-    return 1;
-  }
-  moveLaterEventsActive(base);
+  if (base.terminate || base.breakRequested || base.callbackError !== null) return 0;
+  if (base.addedUser === 0 && base.activeTotal === 0 && nothingToWaitFor(base, flags, cooperative)) return 1;
+  if (base.activeLaterQueue.head !== null) moveLaterEventsActive(base);
   return LOOP_CONTINUE;
+}
+
+/** With no added and no active events: whether anything else keeps the loop going. */
+function nothingToWaitFor(base: EventBase, flags: number, cooperative: boolean): boolean {
+  return base.virtualCount === 0 && base.activeLaterQueue.head === null && !(cooperative && base.asyncPending > 0) &&
+    !(flags & EVLOOP.NO_EXIT_ON_EMPTY) && !watchersKeepAlive(base);
 }

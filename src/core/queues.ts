@@ -13,7 +13,7 @@ import { evmapInconsistency } from "./evmap.ts";
 import { allEvents } from "./inspect.ts";
 import {
   EV, LIST_ACTIVE, LIST_ACTIVE_LATER, LIST_FINALIZING, LIST_FREE_AFTER_FINALIZE, LIST_FREED, LIST_INSERTED,
-  LIST_INTERNAL, LIST_TIMEOUT, RES_BITS, RES_SHIFT,
+  LIST_INTERNAL, LIST_TIMEOUT, PRIORITY_SHIFT, RES_BITS, RES_SHIFT,
 } from "./flags.ts";
 import { rearmPersistent, timersInconsistency } from "./timers.ts";
 import { poke } from "./wake.ts";
@@ -50,6 +50,14 @@ export function markRemoved(base: EventBase, ev: Event, bit: number): void {
 /** libevent's event_active_nolock_: queue `ev` with `res`, or merge `res` into its pending activation. */
 export function activate(base: EventBase, ev: Event, res: number, ncalls: number): void {
   const state = ev.state;
+  if ((state & (LIST_FINALIZING | LIST_ACTIVE | LIST_ACTIVE_LATER)) === 0 && (ev.events & EV.SIGNAL) === 0) {
+    // The common case (an event not queued yet, with no signal count to keep) in one state write.
+    const p = state >>> PRIORITY_SHIFT;
+    if (p < base.runningPriority) base.continueRequested = true;
+    ev.state = (state & ~RES_BITS) | (res << RES_SHIFT) | LIST_ACTIVE;
+    linkActive(base, base.activeQueues[p], ev, state);
+    return;
+  }
   if (state & LIST_FINALIZING) return;
   if (state & LIST_ACTIVE) {
     ev.res |= res;
@@ -102,15 +110,21 @@ export function moveLaterEventsActive(base: EventBase): void {
 
 /** Appends `ev` to its priority's queue. */
 export function insertActive(base: EventBase, ev: Event): void {
-  const q = base.activeQueues[ev.priorityValue];
-  ev.state |= LIST_ACTIVE;
+  const state = ev.state;
+  ev.state = state | LIST_ACTIVE;
+  linkActive(base, base.activeQueues[state >>> PRIORITY_SHIFT], ev, state);
+}
+
+/** Links `ev` (marked LIST_ACTIVE already; `state` is its state, for the INTERNAL bit) at the tail of `q`, and counts it. */
+function linkActive(base: EventBase, q: ActiveQueue, ev: Event, state: number): void {
+  const tail = q.tail;
   ev.nextActive = null;
-  ev.prevActive = q.tail;
-  if (q.tail) q.tail.nextActive = ev;
+  ev.prevActive = tail;
+  if (tail !== null) tail.nextActive = ev;
   else q.head = ev;
   q.tail = ev;
   base.activeTotal++;
-  if (!(ev.state & LIST_INTERNAL)) base.activeUser++;
+  if (!(state & LIST_INTERNAL)) base.activeUser++;
   // An activation from host code (a timer, a promise) while the loop waits off-thread.
   if (base.waiting) poke(base);
 }
@@ -142,71 +156,97 @@ export function processActive(base: EventBase): number {
     base.updateCacheTime();
     endTime = base.now() + limits.maxDispatchMs;
   }
+  const bounded = limits.maxCallbacks !== Infinity || endTime !== Infinity;
   for (let p = 0; p < queues.length; p++) {
     const q = queues[p];
     if (q.head === null) continue;
+    // The queue's callbacks run until it is empty, or (in a limited priority) maxCallbacks user
+    // callbacks ran or the clock reached endTime: the loop then looks for new events and due
+    // timers before running the rest. The loop is written out here rather than called: the
+    // busy loop pays for every call and prologue once per iteration (docs/benchmarks.md).
+    const limited = bounded && p >= limits.minPriority;
     base.runningPriority = p;
-    const limited = p >= limits.minPriority;
-    const ran = processQueue(base, q, limited ? limits.maxCallbacks : Infinity, limited ? endTime : Infinity);
+    let ran = 0;
+    let ev: Event | null;
+    // One try around the whole loop: a throw ends it either way.
+    try {
+      while ((ev = q.head) !== null) {
+        const state = ev.state;
+        const res = (state & RES_BITS) >>> RES_SHIFT;
+        let r: unknown;
+        if (isPlainPersistent(ev, state)) {
+          // The common case, a persistent user event on an fd with no timeout, in the fewest steps.
+          shiftPersistent(base, q, ev, state);
+          ran++;
+          r = ev.callback(ev.fd, res, ev.arg);
+        } else {
+          if (!(state & LIST_INTERNAL)) ran++;
+          r = runEvent(base, q, ev, state, res);
+        }
+        if (r !== undefined) watchResult(base, r);
+        if (base.breakRequested) {
+          ran = -1;
+          break;
+        }
+        if (base.continueRequested || (limited && reachedLimit(base, ran, limits.maxCallbacks, endTime))) break;
+      }
+    } catch (error) {
+      base.callbackError = { error };
+      ran = -1;
+    }
     base.runningPriority = -1;
-    if (ran < 0) return ran;
     // A queue with real work ran: lower priorities wait for the next iteration.
-    if (ran > 0) return ran;
+    if (ran !== 0) return ran;
   }
   return 0;
 }
 
-/**
- * Runs `q`'s callbacks until it is empty, or `maxCallbacks` user callbacks ran, or the clock
- * reached `endTime`: the loop then looks for new events and due timers before running the rest.
- */
-function processQueue(base: EventBase, q: ActiveQueue, maxCallbacks: number, endTime: number): number {
-  let ran = 0;
-  let ev: Event | null;
-  while ((ev = q.head) !== null) {
-    const state = ev.state;
-    const res = (state & RES_BITS) >>> RES_SHIFT;
-    if (ev.events & EV.PERSIST && !(state & LIST_FINALIZING)) {
-      // The queue's head leaves it (removeActive's general case, unrolled), its res cleared.
-      const next = ev.nextActive;
-      q.head = next;
-      if (next !== null) next.prevActive = null;
-      else q.tail = null;
-      ev.nextActive = null;
-      ev.state = state & ~(LIST_ACTIVE | RES_BITS);
-      base.activeTotal--;
-      if (!(state & LIST_INTERNAL)) base.activeUser--;
-      if (base.waiting) poke(base);
-    } else {
-      delInternal(base, ev);
-      ev.state &= ~RES_BITS;
-    }
-    if (!(state & LIST_INTERNAL)) ran++;
-    try {
-      let r: unknown;
-      if (state & LIST_FINALIZING) {
-        r = runFinalizer(ev);
-      } else if (ev.events & EV.SIGNAL) {
-        r = ev.callback(ev.fd, res, ev.arg);
-        ev.ext!.ncalls = 0;
-      } else {
-        if (ev.ext !== null && ev.ext.persistMs >= 0 && ev.events & EV.PERSIST) rearmPersistent(base, ev, res);
-        r = ev.callback(ev.fd, res, ev.arg);
-      }
-      if (r !== undefined && isThenable(r)) watchAsyncCallback(base, r);
-    } catch (error) {
-      base.callbackError = { error };
-      return -1;
-    }
-    if (base.breakRequested) return -1;
-    if (base.continueRequested || ran >= maxCallbacks) break;
-    if (endTime !== Infinity && ran > 0) {
-      // Refreshing the cache as libevent does: the callbacks after this one see the new time.
-      base.updateCacheTime();
-      if (base.now() >= endTime) break;
-    }
+/** Whether a limited queue must stop: `maxCallbacks` user callbacks ran, or the clock reached `endTime`. */
+function reachedLimit(base: EventBase, ran: number, maxCallbacks: number, endTime: number): boolean {
+  if (ran >= maxCallbacks) return true;
+  if (endTime === Infinity || ran === 0) return false;
+  // Refreshing the cache as libevent does: the callbacks after this one see the new time.
+  base.updateCacheTime();
+  return base.now() >= endTime;
+}
+
+/** Takes any other event off the queue's head and runs its callback (or finalizer). */
+function runEvent(base: EventBase, q: ActiveQueue, ev: Event, state: number, res: number): unknown {
+  if (ev.events & EV.PERSIST && !(state & LIST_FINALIZING)) {
+    shiftPersistent(base, q, ev, state);
+  } else {
+    delInternal(base, ev);
+    ev.state &= ~RES_BITS;
   }
-  return ran;
+  if (state & LIST_FINALIZING) return runFinalizer(ev);
+  if (ev.events & EV.SIGNAL) {
+    const r = ev.callback(ev.fd, res, ev.arg);
+    ev.ext!.ncalls = 0;
+    return r;
+  }
+  if (ev.ext !== null && ev.ext.persistMs >= 0 && ev.events & EV.PERSIST) rearmPersistent(base, ev, res);
+  return ev.callback(ev.fd, res, ev.arg);
+}
+
+/**
+ * Whether `ev` (whose `state` is given) is a persistent user event with no timeout, no signal and
+ * no finalizer pending: the common case, which shiftPersistent and a callback call fully handle.
+ */
+export function isPlainPersistent(ev: Event, state: number): boolean {
+  return (ev.events & (EV.PERSIST | EV.SIGNAL)) === EV.PERSIST && ev.ext === null && (state & (LIST_FINALIZING | LIST_INTERNAL)) === 0;
+}
+
+/** Takes a persistent event (whose `state` is given) off the head of `q`, its res cleared: removeActive, unrolled for the head. */
+export function shiftPersistent(base: EventBase, q: ActiveQueue, ev: Event, state: number): void {
+  const next = ev.nextActive;
+  q.head = next;
+  if (next !== null) next.prevActive = null;
+  else q.tail = null;
+  ev.nextActive = null;
+  ev.state = state & ~(LIST_ACTIVE | RES_BITS);
+  base.activeTotal--;
+  if (!(state & LIST_INTERNAL)) base.activeUser--;
+  if (base.waiting) poke(base);
 }
 
 function runFinalizer(ev: Event): unknown {
@@ -215,6 +255,11 @@ function runFinalizer(ev: Event): unknown {
   if (ev.state & LIST_FREE_AFTER_FINALIZE) ev.state |= LIST_FREED;
   ev.state &= ~(LIST_FINALIZING | LIST_FREE_AFTER_FINALIZE);
   return finalizer(ev, ev.arg);
+}
+
+/** Watches a callback's result when it is a promise (an async callback). */
+export function watchResult(base: EventBase, r: unknown): void {
+  if (isThenable(r)) watchAsyncCallback(base, r);
 }
 
 function isThenable(r: unknown): r is PromiseLike<unknown> {
