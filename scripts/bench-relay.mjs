@@ -10,8 +10,12 @@
 // gives the median of those ratios over ROUNDS rounds, with their spread.
 //
 //   scripts/build-c-bench.sh && node scripts/bench-relay.mjs "-n 1000 -a 100 -w 1000" [--rounds 45]
-//     [--turns 9] [--warmup 200] [--pin CPU] [--only bun,deno,...] [--json FILE [--smoke]]
+//     [--turns 9] [--warmup 200] [--pin CPU] [--only bun,deno,...] [--baseline DIR] [--json FILE [--smoke]]
+// (--json: a file that already holds a run of the same day gets this workload's figures appended.)
 //
+// --baseline DIR adds bun-base and deno-base, evffi's bench/bench.ts from another checkout (make one
+// with `git worktree add DIR COMMIT` and a node_modules symlink), run under this checkout's
+// runtimes: a before/after of a change, each side in processes of its own.
 // Programs: C (C libevent), C-thread (C libevent with one idle thread), bun and deno (evffi's
 // bench/bench.ts), bare-bun and bare-deno (bench/bare-epoll.ts, the same syscalls with no reactor).
 // The relay itself should run on another CPU than --pin: it only waits on pipes.
@@ -41,12 +45,13 @@ const turns = count("--turns", 9);
 const warmup = count("--warmup", 200);
 const pin = value("--pin", "");
 const json = value("--json", "");
+const baseline = value("--baseline", "");
 const cfgArgs = cfg.split(/\s+/).filter(Boolean);
 const bin = (name) => join(root, "node_modules", ".bin", name);
-const js = (runtime, script) =>
+const js = (runtime, script, dir = root) =>
   runtime === "bun"
-    ? [bin("bun"), join(root, "bench", script)]
-    : [bin("deno"), "run", "--allow-ffi", "--allow-read", "--allow-env", join(root, "bench", script)];
+    ? [bin("bun"), join(dir, "bench", script)]
+    : [bin("deno"), "run", "--allow-ffi", "--allow-read", "--allow-env", join(dir, "bench", script)];
 const jsArgs = ["-m", "epoll", ...cfgArgs, "-r", "1", "-q", "-W", String(warmup), "-s"];
 const cArgs = ["-m", "epoll", ...cfgArgs, "-r", "1", "-q", "-s"];
 const all = {
@@ -57,6 +62,11 @@ const all = {
   "bare-bun": { label: "bare FFI loop (Bun)", cmd: [...js("bun", "bare-epoll.ts"), ...jsArgs.filter((a, i, xs) => a !== "-m" && xs[i - 1] !== "-m")] },
   "bare-deno": { label: "bare FFI loop (Deno)", cmd: [...js("deno", "bare-epoll.ts"), ...jsArgs.filter((a, i, xs) => a !== "-m" && xs[i - 1] !== "-m")] },
 };
+if (baseline) {
+  const dir = resolve(baseline);
+  all["bun-base"] = { label: "evffi (Bun), baseline", cmd: [...js("bun", "bench.ts", dir), ...jsArgs] };
+  all["deno-base"] = { label: "evffi (Deno), baseline", cmd: [...js("deno", "bench.ts", dir), ...jsArgs] };
+}
 const only = value("--only", "");
 const names = ["C", ...(only ? only.split(",") : Object.keys(all).filter((k) => k !== "C"))];
 for (const name of names) {
@@ -140,6 +150,8 @@ for (const name of names.filter((n) => n !== "C")) {
   ratios.push({ program: all[name].label, peer: "C libevent", workload, metric: "time", better: "lower", value: r2(med(r)), min: r2(Math.min(...r)), max: r2(Math.max(...r)) });
   const bare = `bare-${name}`;
   if (perRound[bare]) line += `   ${med(perRound[name].map((x, i) => x / perRound[bare][i])).toFixed(3)}x of the bare loop`;
+  const base = `${name}-base`;
+  if (perRound[base]) line += `   ${med(perRound[name].map((x, i) => x / perRound[base][i])).toFixed(3)}x of the baseline`;
   if (perRound["C-thread"] && name !== "C-thread" && !name.startsWith("bare")) {
     line += `   ${med(perRound[name].map((x, i) => x / perRound["C-thread"][i])).toFixed(3)}x of C-thread`;
   }
@@ -157,5 +169,5 @@ if (json) {
     notes: `Every program started once and warmed up (${warmup} runs), then asked for one run at a time in rotating order; a round is ${turns} runs of each; ratios: medians over ${rounds} rounds of a program's median run over C's (below 1.00 is faster), min/max: the spread of the rounds.`,
     results: names.map((n) => ({ program: all[n].label, workload, metric: `median time of ${turns} runs`, unit: "µs", better: "lower", value: med(perRound[n]), rounds: perRound[n] })),
     ratios,
-  }, argv);
+  }, argv, { merge: true });
 }

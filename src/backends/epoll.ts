@@ -188,11 +188,7 @@ export class EpollState implements BackendState {
     const n = timeoutMs === 0 && !this.timerArmed
       ? libc.epoll_wait(this.pollableFd, this.eventBytes, this.capacity, 0)
       : this.waitFor(timeoutMs);
-    if (n === -1) {
-      const errno = errnoCell[0];
-      if (errno === Errno.EINTR) return false;
-      throw new SyscallError(this.usePwait2 ? "epoll_pwait2" : "epoll_wait", errno, [this.pollableFd, "events", this.capacity, timeoutMs]);
-    }
+    if (n === -1) return this.waitFailed(timeoutMs);
     const events = this.events;
     const host = this.host;
     const timerfd = this.timerfd;
@@ -207,13 +203,24 @@ export class EpollState implements BackendState {
         if (bits) host.activateIo(fd, bits | EV.ET);
       }
     }
-    if (n === this.capacity && this.capacity < MAX_EVENTS) {
-      // A full results array means more may be ready: grow for the next call.
-      this.capacity *= 2;
-      this.events = new Uint32Array(new ArrayBuffer(this.capacity * layout.epoll_event.size));
-      this.eventBytes = new Uint8Array(this.events.buffer);
-    }
+    // A full results array means more may be ready: grow for the next call.
+    if (n === this.capacity) this.grow();
     return true;
+  }
+
+  /** A failed wait: false for EINTR (the loop goes on), else the SyscallError. */
+  private waitFailed(timeoutMs: number | null): false {
+    const errno = errnoCell[0];
+    if (errno === Errno.EINTR) return false;
+    throw new SyscallError(this.usePwait2 ? "epoll_pwait2" : "epoll_wait", errno, [this.pollableFd, "events", this.capacity, timeoutMs]);
+  }
+
+  /** Doubles the results array, up to MAX_EVENTS. */
+  private grow(): void {
+    if (this.capacity >= MAX_EVENTS) return;
+    this.capacity *= 2;
+    this.events = new Uint32Array(new ArrayBuffer(this.capacity * layout.epoll_event.size));
+    this.eventBytes = new Uint8Array(this.events.buffer);
   }
 
   private drainTimerfd(): void {
