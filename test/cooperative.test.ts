@@ -248,6 +248,42 @@ for (const variant of backendVariants()) {
         assert.ok(ran);
       });
     });
+
+    it("ONCE|NONBLOCK gives loopSync's results, and an async callback still pending keeps the run cooperative", async () => {
+      await withBaseAsync(variant, async (base, fds) => {
+        const [a, b] = sys.socketpair();
+        fds.push(a, b);
+        // Nothing added: 1, as loopSync says.
+        assert.equal(await base.loop(EVLOOP.ONCE | EVLOOP.NONBLOCK), 1);
+        // From inside a callback of the same base: -1, settled, not thrown.
+        let inner: Promise<number> | undefined;
+        sys.write(a, "x");
+        let release = (): void => {};
+        const held = new Promise<void>((resolve) => (release = resolve));
+        base.event(b, EV.READ, async (fd) => {
+          sys.read(fd);
+          inner = base.loop(EVLOOP.ONCE | EVLOOP.NONBLOCK);
+          await held;
+          throw new Error("async boom");
+        }).add();
+        assert.equal(await base.loop(EVLOOP.ONCE | EVLOOP.NONBLOCK), 0);
+        assert.equal(await inner, -1);
+        // The callback's event is gone but its promise is pending: the cooperative loop counts it
+        // (0: the run went on), where loopSync, which never waits for it, sees no events (1).
+        assert.equal(base.loopSync(EVLOOP.ONCE | EVLOOP.NONBLOCK), 1);
+        assert.equal(await base.loop(EVLOOP.ONCE | EVLOOP.NONBLOCK), 0);
+        release();
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        // Its rejection surfaces from the next run, which then has nothing left.
+        await assert.rejects(base.loop(EVLOOP.ONCE | EVLOOP.NONBLOCK), /async boom/);
+        assert.equal(await base.loop(EVLOOP.ONCE | EVLOOP.NONBLOCK), 1);
+        // A closed base rejects, never throws.
+        base.close();
+        let closed: Promise<number> | undefined;
+        assert.doesNotThrow(() => void (closed = base.loop(EVLOOP.ONCE | EVLOOP.NONBLOCK)));
+        await assert.rejects(closed!, /closed/);
+      });
+    });
   });
 }
 

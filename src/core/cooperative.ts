@@ -5,6 +5,7 @@
 // the call (loopCooperative); the others go on asynchronously (continueLoop).
 import { type OffThreadWaiter, constants, createWaiter, layout, yieldToHost } from "../ffi/mod.ts";
 import type { EventBase } from "./base.ts";
+import { EVLOOP } from "./flags.ts";
 import { pollMask } from "../backends/helpers.ts";
 import { throwPendingError } from "./queues.ts";
 import { ensureWake } from "./wake.ts";
@@ -45,6 +46,17 @@ const STEP_WAIT = 3;
  * callback's exception rejects the promise; it never throws synchronously.
  */
 export function loopCooperative(base: EventBase, flags: number): Promise<number> {
+  // ONCE|NONBLOCK neither waits nor yields: with no async callback pending (which only this loop
+  // waits for) and no watchers, the run is loopSync's, step for step, so it takes loopSync's
+  // shorter path; the caller's await is then all it adds (docs/benchmarks.md, "The cooperative loop").
+  if ((flags & ONCE_NONBLOCK) === ONCE_NONBLOCK && base.asyncPending === 0 && base.watchers === null) {
+    try {
+      const result = base.loopSync(flags);
+      return result === 0 ? SETTLED_ZERO : result === 1 ? SETTLED_ONE : SETTLED_MINUS_ONE;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   let step: number;
   try {
     if (!beginLoop(base, flags)) return SETTLED_MINUS_ONE;
@@ -67,6 +79,8 @@ export function loopCooperative(base: EventBase, flags: number): Promise<number>
   }
   return step === 0 ? SETTLED_ZERO : SETTLED_ONE;
 }
+
+const ONCE_NONBLOCK = EVLOOP.ONCE | EVLOOP.NONBLOCK;
 
 // A settled promise can be handed out any number of times: the three results need no new one.
 const SETTLED_MINUS_ONE = Promise.resolve(-1);
