@@ -1,5 +1,6 @@
 // The cooperative loop's cost: bench.c's workload (n=100 a=1 w=100 and n=1000 a=100 w=1000) run
-// through `await base.loop(ONCE|NONBLOCK)` against `loopSync(ONCE|NONBLOCK)`, alternating, and the
+// through `await base.loop(ONCE|NONBLOCK)` against `loopSync(ONCE|NONBLOCK)`, alternating, with the
+// floor under that ratio (loopSync and an await of a settled promise per call), and the
 // idle wake-up latency of `await base.loop()` (a host timer writes a byte; time until our
 // callback runs), p50 and p99, beside its floor: the off-thread poll alone, with no loop around it.  Run: node scripts/run.mjs bench/coop.ts [-- [--warmup] [--json FILE [--smoke]]]
 // (--json: the run as data, bench/results/README.md; each runtime adds its figures to the file).
@@ -22,7 +23,13 @@ const outByte = new Uint8Array([101]);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
-async function workload(numPipes: number, numActive: number, numWrites: number, cooperative: boolean): Promise<number> {
+// How the workload drives the base: loopSync; `await base.loop()`; or loopSync followed by an await
+// of an already settled promise, the least any promise-returning loop call can cost (the floor
+// under `await loop()`'s throughput: one microtask turn per call, nothing else).
+type Driver = "sync" | "cooperative" | "floor";
+const SETTLED = Promise.resolve(0);
+
+async function workload(numPipes: number, numActive: number, numWrites: number, driver: Driver): Promise<number> {
   const base = new EventBase();
   const pipes: number[] = [];
   for (let i = 0; i < numPipes; i++) pipes.push(...sys.socketpair(C.SOCK_STREAM, { nonBlocking: false }));
@@ -46,8 +53,13 @@ async function workload(numPipes: number, numActive: number, numWrites: number, 
     count = 0;
     writes = numWrites;
     const t = performance.now();
-    if (cooperative) {
+    if (driver === "cooperative") {
       do await base.loop(EVLOOP.ONCE | EVLOOP.NONBLOCK); while (count !== fired);
+    } else if (driver === "floor") {
+      do {
+        base.loopSync(EVLOOP.ONCE | EVLOOP.NONBLOCK);
+        await SETTLED;
+      } while (count !== fired);
     } else {
       do base.loopSync(EVLOOP.ONCE | EVLOOP.NONBLOCK); while (count !== fired);
     }
@@ -60,20 +72,24 @@ async function workload(numPipes: number, numActive: number, numWrites: number, 
 }
 
 for (const [n, a, w] of [[100, 1, 100], [1000, 100, 1000]]) {
-  const sync: number[] = [], coop: number[] = [];
+  const sync: number[] = [], coop: number[] = [], floorRuns: number[] = [];
   if (warmup) {
-    await workload(n, a, w, false);
-    await workload(n, a, w, true);
+    await workload(n, a, w, "sync");
+    await workload(n, a, w, "cooperative");
+    await workload(n, a, w, "floor");
   }
   for (let round = 0; round < 3; round++) {
-    sync.push(await workload(n, a, w, false));
-    coop.push(await workload(n, a, w, true));
+    sync.push(await workload(n, a, w, "sync"));
+    coop.push(await workload(n, a, w, "cooperative"));
+    floorRuns.push(await workload(n, a, w, "floor"));
   }
-  const s = median(sync), c = median(coop);
-  console.log(`# ${runtimeVersion} n=${n} a=${a} w=${w}${warmup ? " (warmed up)" : ""}: loopSync ${s.toFixed(0)} us, await loop ${c.toFixed(0)} us, throughput ratio ${(s / c).toFixed(2)}x`);
+  const s = median(sync), c = median(coop), f = median(floorRuns);
+  console.log(`# ${runtimeVersion} n=${n} a=${a} w=${w}${warmup ? " (warmed up)" : ""}: loopSync ${s.toFixed(0)} us, await loop ${c.toFixed(0)} us, throughput ratio ${(s / c).toFixed(2)}x; ` +
+    `floor (loopSync + one await per call) ${f.toFixed(0)} us, ratio ${(s / f).toFixed(2)}x`);
   const label = `n=${n} a=${a} w=${w}${warmup ? " (after a warm-up)" : ""}`;
   figures.push({ program: `loopSync() (${who})`, workload: label, metric: "median time of 25 runs", unit: "µs", better: "lower", value: Math.round(s!), rounds: sync.map(Math.round) });
   figures.push({ program: `await loop() (${who})`, workload: label, metric: "median time of 25 runs", unit: "µs", better: "lower", value: Math.round(c!), rounds: coop.map(Math.round) });
+  figures.push({ program: `loopSync() + await (${who})`, workload: label, metric: "median time of 25 runs", unit: "µs", better: "lower", value: Math.round(f!), rounds: floorRuns.map(Math.round) });
   ratios.push({ program: `await loop() (${who})`, peer: `loopSync() (${who})`, workload: label, metric: "throughput", better: "higher", value: Math.round((s! / c!) * 100) / 100 });
 }
 
