@@ -192,12 +192,14 @@ export class EpollState implements BackendState {
     const events = this.events;
     const host = this.host;
     const timerfd = this.timerfd;
-    for (let i = 0, at = 0; i < n; i++, at += STRIDE) {
+    // Read once per call, not per event (see the note in core/flags.ts).
+    const stride = STRIDE, data = DATA, epollin = C.EPOLLIN;
+    for (let i = 0, at = 0; i < n; i++, at += stride) {
       const what = events[at];
-      const fd = events[at + DATA];
+      const fd = events[at + data];
       // EV.ET rides along always: the evmap gives it only to events that asked for it.
       if (fd === timerfd) this.drainTimerfd();
-      else if (what === C.EPOLLIN) host.activateIo(fd, EV.READ | EV.ET);
+      else if (what === epollin) host.activateIo(fd, 0x22 /* EV.READ | EV.ET */);
       else {
         const bits = evBits(what);
         if (bits) host.activateIo(fd, bits | EV.ET);

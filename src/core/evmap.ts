@@ -141,7 +141,7 @@ export function activateIo(base: EventBase, fd: number, bits: number): void {
   const only = base.ioOnly[fd];
   if (only != null) {
     const res = only.events & bits;
-    if (res & EV_IO) activate(base, only, res, 1);
+    if (res & 0x86 /* EV_IO */) activate(base, only, res, 1);
     return;
   }
   const entry = base.ioMap[fd];

@@ -1,4 +1,13 @@
 // Flag values, numerically identical to libevent's so ported code and dumps read the same.
+//
+// A note on the hot paths: V8 (Deno) does not fold a module-level constant into the code that
+// uses it. Every use of `LIST_ACTIVE` or `EV.READ` is a load and a check, about 1 ns, where a
+// number in the code costs nothing; Bun's JIT folds both alike. The per-iteration and per-event
+// paths of the loop (loopSync's iteration, activation, the epoll decode) therefore test flags by
+// number, each followed by its name in a comment: `state & 0x08 /* LIST_ACTIVE */`.
+// test/flags.test.ts checks every such number against the constant it names, so a changed value
+// here fails the tests until the numbers follow (docs/benchmarks.md, "What the reactor adds per
+// iteration").
 
 /** Event flags (libevent's EV_*). */
 export const EV = Object.freeze({

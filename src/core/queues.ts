@@ -47,14 +47,18 @@ export function markRemoved(base: EventBase, ev: Event, bit: number): void {
   if (base.waiting) poke(base);
 }
 
-/** libevent's event_active_nolock_: queue `ev` with `res`, or merge `res` into its pending activation. */
+/**
+ * libevent's event_active_nolock_: queue `ev` with `res`, or merge `res` into its pending activation.
+ * The per-event paths below (this fast path, linkActive, isPlainPersistent, shiftPersistent) test
+ * flags by number, each named in a comment: see the note in flags.ts.
+ */
 export function activate(base: EventBase, ev: Event, res: number, ncalls: number): void {
   const state = ev.state;
-  if ((state & (LIST_FINALIZING | LIST_ACTIVE | LIST_ACTIVE_LATER)) === 0 && (ev.events & EV.SIGNAL) === 0) {
+  if ((state & 0x68 /* LIST_FINALIZING | LIST_ACTIVE | LIST_ACTIVE_LATER */) === 0 && (ev.events & 0x08 /* EV.SIGNAL */) === 0) {
     // The common case (an event not queued yet, with no signal count to keep) in one state write.
-    const p = state >>> PRIORITY_SHIFT;
+    const p = state >>> 18 /* PRIORITY_SHIFT */;
     if (p < base.runningPriority) base.continueRequested = true;
-    ev.state = (state & ~RES_BITS) | (res << RES_SHIFT) | LIST_ACTIVE;
+    ev.state = (state & ~0x3fc00 /* RES_BITS */) | (res << 10 /* RES_SHIFT */) | 0x08 /* LIST_ACTIVE */;
     linkActive(base, base.activeQueues[p], ev, state);
     return;
   }
@@ -124,7 +128,7 @@ function linkActive(base: EventBase, q: ActiveQueue, ev: Event, state: number): 
   else q.head = ev;
   q.tail = ev;
   base.activeTotal++;
-  if (!(state & LIST_INTERNAL)) base.activeUser++;
+  if (!(state & 0x10 /* LIST_INTERNAL */)) base.activeUser++;
   // An activation from host code (a timer, a promise) while the loop waits off-thread.
   if (base.waiting) poke(base);
 }
@@ -233,7 +237,8 @@ function runEvent(base: EventBase, q: ActiveQueue, ev: Event, state: number, res
  * no finalizer pending: the common case, which shiftPersistent and a callback call fully handle.
  */
 export function isPlainPersistent(ev: Event, state: number): boolean {
-  return (ev.events & (EV.PERSIST | EV.SIGNAL)) === EV.PERSIST && ev.ext === null && (state & (LIST_FINALIZING | LIST_INTERNAL)) === 0;
+  return (ev.events & 0x18 /* EV.PERSIST | EV.SIGNAL */) === 0x10 /* EV.PERSIST */ && ev.ext === null &&
+    (state & 0x50 /* LIST_FINALIZING | LIST_INTERNAL */) === 0;
 }
 
 /** Takes a persistent event (whose `state` is given) off the head of `q`, its res cleared: removeActive, unrolled for the head. */
@@ -243,9 +248,9 @@ export function shiftPersistent(base: EventBase, q: ActiveQueue, ev: Event, stat
   if (next !== null) next.prevActive = null;
   else q.tail = null;
   ev.nextActive = null;
-  ev.state = state & ~(LIST_ACTIVE | RES_BITS);
+  ev.state = state & ~0x3fc08 /* LIST_ACTIVE | RES_BITS */;
   base.activeTotal--;
-  if (!(state & LIST_INTERNAL)) base.activeUser--;
+  if (!(state & 0x10 /* LIST_INTERNAL */)) base.activeUser--;
   if (base.waiting) poke(base);
 }
 
