@@ -42,7 +42,7 @@ const MAP_SLACK = 4096;
 // An fd with exactly one event (most fds) also has it in base.ioOnly, an array indexed by fd:
 // activateIo reaches the event from there in one load, without the entry, the event list and its
 // backing store, which a busy loop no longer finds in cache after the kernel ran
-// (docs/benchmarks.md, "What the reactor adds per event").
+// (docs/benchmarks.md, "What the reactor adds per iteration").
 //
 // An fd's entry stays in the map once its last event is gone (libevent keeps its per-fd slots too):
 // a one-shot event re-added from its callback, or a bufferevent pausing and resuming its reads,
