@@ -10,11 +10,13 @@
 //
 //   taskset -c 1 bun bench/reactor-floor.ts [-n 100 -a 1 -w 100] [-R 25] [-r 41] [-W 300]
 //   taskset -c 1 deno run -A bench/reactor-floor.ts [same]
-import { EV, EVLOOP, EventBase } from "../src/mod.ts";
+import * as evffi from "../src/mod.ts";
 import * as ffi from "../src/ffi/mod.ts";
 import { bareWorkload } from "./bare-workload.ts";
+import { evffiWorkload } from "./evffi-workload.ts";
 import { option } from "./options.ts";
 
+const { EV } = evffi;
 const { constants: C, layout, libc, runtimeVersion, sys, u64arg } = ffi;
 const numPipes = Number(option("-n", "100"));
 const numActive = Number(option("-a", "1"));
@@ -82,8 +84,8 @@ class FloorReactor {
   }
 }
 
-// Each program below is written out in full, callback and all: a workload function shared by
-// both would share its JIT feedback too (one call site seeing both loops), tilting the comparison.
+// Each program has code of its own (the floor here, evffi's and the bare loop's in their modules):
+// a workload function shared by two would share its JIT feedback too, tilting the comparison.
 
 function socketpairs(): Int32Array {
   const pipes = new Int32Array(2 * numPipes);
@@ -134,43 +136,10 @@ function floorProgram(): () => number {
   };
 }
 
-function evffiProgram(): () => number {
-  const base = new EventBase({ method: "epoll", ignoreEnv: true });
-  const pipes = socketpairs();
-  let count = 0, writes = 0, fired = 0;
-  const readCb = (fd: number, _what: number, idx: number): void => {
-    const n = libc.recv(fd, inByte, one, 0);
-    if (n >= 0) count += n;
-    if (writes) {
-      let widx = idx + 1;
-      if (widx >= numPipes) widx -= numPipes;
-      libc.send(pipes[2 * widx + 1], outByte, one, 0);
-      writes--;
-      fired++;
-    }
-  };
-  const events = Array.from({ length: numPipes }, (_, i) => base.event(pipes[2 * i], EV.READ | EV.PERSIST, readCb, i));
-  return () => {
-    for (const ev of events) {
-      ev.del();
-      ev.add();
-    }
-    base.loopSync(EVLOOP.ONCE | EVLOOP.NONBLOCK);
-    fired = 0;
-    const space = Math.floor(numPipes / numActive) * 2;
-    for (let i = 0; i < numActive; i++, fired++) libc.send(pipes[i * space + 1], outByte, one, 0);
-    count = 0;
-    writes = numWrites;
-    const started = performance.now();
-    do base.loopSync(EVLOOP.ONCE | EVLOOP.NONBLOCK); while (count !== fired);
-    return (performance.now() - started) * 1000;
-  };
-}
-
 const programs: [string, () => number][] = [
   ["bare loop", bareWorkload(ffi, { numPipes, numActive, numWrites }).runOnce],
   ["floor reactor", floorProgram()],
-  ["evffi", evffiProgram()],
+  ["evffi", evffiWorkload(evffi, ffi, { numPipes, numActive, numWrites })],
 ];
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 for (let i = 0; i < warmup; i++) for (const [, run] of programs) run();

@@ -12,6 +12,7 @@
 import { resolve } from "node:path";
 import { runtimeVersion, scriptArgs } from "../src/ffi/mod.ts";
 import { bareWorkload } from "./bare-workload.ts";
+import { evffiWorkload } from "./evffi-workload.ts";
 import { flag, option } from "./options.ts";
 
 const bare = flag("--bare");
@@ -27,47 +28,7 @@ const warmup = Number(option("-W", "200"));
 
 /** One tree's workload, ready to run: returns µs per run. */
 async function load(dir: string): Promise<() => number> {
-  const { EV, EVLOOP, EventBase } = await import(`${dir}/src/mod.ts`);
-  const { constants: C, libc, sys, u64arg } = await import(`${dir}/src/ffi/mod.ts`);
-  sys.raiseFdLimit(4 * numPipes + 64);
-  const base = new EventBase({ method: "epoll", ignoreEnv: true });
-  const pipes = new Int32Array(2 * numPipes);
-  for (let i = 0; i < numPipes; i++) {
-    const [r, w] = sys.socketpair(C.SOCK_STREAM, { nonBlocking: false });
-    pipes[2 * i] = r;
-    pipes[2 * i + 1] = w;
-  }
-  let count = 0, writes = 0, fired = 0;
-  const one = u64arg(1);
-  const inByte = new Uint8Array(1);
-  const outByte = new Uint8Array([101]);
-  const readCb = (fd: number, _what: number, idx: number): void => {
-    const n = libc.recv(fd, inByte, one, 0);
-    if (n >= 0) count += n;
-    if (writes) {
-      let widx = idx + 1;
-      if (widx >= numPipes) widx -= numPipes;
-      libc.send(pipes[2 * widx + 1], outByte, one, 0);
-      writes--;
-      fired++;
-    }
-  };
-  const events = Array.from({ length: numPipes }, (_, i) => base.event(pipes[2 * i], EV.READ | EV.PERSIST, readCb, i));
-  return () => {
-    for (const ev of events) {
-      ev.del();
-      ev.add();
-    }
-    base.loopSync(EVLOOP.ONCE | EVLOOP.NONBLOCK);
-    fired = 0;
-    const space = Math.floor(numPipes / numActive) * 2;
-    for (let i = 0; i < numActive; i++, fired++) libc.send(pipes[i * space + 1], outByte, one, 0);
-    count = 0;
-    writes = numWrites;
-    const started = performance.now();
-    do base.loopSync(EVLOOP.ONCE | EVLOOP.NONBLOCK); while (count !== fired);
-    return (performance.now() - started) * 1000;
-  };
+  return evffiWorkload(await import(`${dir}/src/mod.ts`), await import(`${dir}/src/ffi/mod.ts`), { numPipes, numActive, numWrites });
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
