@@ -23,19 +23,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { optionValue, positiveOption } from "./cli-options.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
-const value = (name, fallback) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
-};
-const positive = (name, fallback) => {
-  const text = value(name, String(fallback));
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${name} must be a positive integer, got ${JSON.stringify(text)} (${typeof text})`);
-  return n;
-};
+const value = (name, fallback) => optionValue(argv, name, fallback);
+const positive = (name, fallback) => positiveOption(argv, name, fallback);
 const runtimes = value("--runtimes", "bun,deno").split(",").filter(Boolean);
 for (const r of runtimes) {
   if (r !== "bun" && r !== "deno") throw new RangeError(`--runtimes takes bun and deno, got ${JSON.stringify(r)} (${typeof r})`);

@@ -22,19 +22,12 @@
 import { spawn } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { optionValue, positiveOption } from "./cli-options.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
-const value = (name, fallback) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
-};
-const count = (name, fallback) => {
-  const text = value(name, String(fallback));
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${name} must be a positive integer, got ${JSON.stringify(text)} (${typeof text})`);
-  return n;
-};
+const value = (name, fallback) => optionValue(argv, name, fallback);
+const count = (name, fallback) => positiveOption(argv, name, fallback);
 const cfg = argv[0];
 if (typeof cfg !== "string" || !cfg.startsWith("-")) {
   console.error('usage: node scripts/bench-relay.mjs "-n 1000 -a 100 -w 1000" [--rounds 45] [--turns 9] [--warmup 200] [--pin CPU] [--only NAMES] [--json FILE [--smoke]]');
