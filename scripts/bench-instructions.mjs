@@ -104,8 +104,9 @@ try {
   for (const runtime of runtimes) {
     for (const p of programs) {
       const r = perEvent(runtime, p.script, `${runtime}-${p.name.replace(/\W+/g, "-")}`);
-      const cells = [r.total, r.jit].map((x) => x.toFixed(0).padStart(7)).join(" ") +
-        ` ${r.runtime.toFixed(0).padStart(8)} ${r.libc.toFixed(0).padStart(6)} ${r.other.toFixed(0).padStart(6)}`;
+      // String(Math.round(x)), not toFixed: a count a hair below zero prints as 0, not -0.
+      const cell = (x, width) => String(Math.round(x)).padStart(width);
+      const cells = `${cell(r.total, 7)} ${cell(r.jit, 7)} ${cell(r.runtime, 8)} ${cell(r.libc, 6)} ${cell(r.other, 6)}`;
       console.log(`${`${p.name} (${runtime === "bun" ? "Bun" : "Deno"})`.padEnd(28)} ${cells}`);
     }
   }
